@@ -1,0 +1,58 @@
+#include "provider/token_bucket.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace spotkeeper {
+
+void TokenBucket::Refill(Time now) {
+  if (now <= last_) return;
+  double elapsed = static_cast<double>((now - last_).count()) / 1000.0;
+  tokens_ = std::min(capacity_, tokens_ + elapsed * rate_);
+  last_ = now;
+}
+
+bool TokenBucket::TryTake(Time now) {
+  Refill(now);
+  // A hair of tolerance so that float rounding never turns "exactly one token" into a wait.
+  if (tokens_ >= 1.0 - 1e-9) {
+    tokens_ -= 1.0;
+    return true;
+  }
+  return false;
+}
+
+Duration TokenBucket::TimeUntilAvailable(Time now) {
+  Refill(now);
+  if (tokens_ >= 1.0 - 1e-9) return Duration{0};
+  double missing = 1.0 - tokens_;
+  return Duration{static_cast<int64_t>(std::ceil(missing / rate_ * 1000.0))};
+}
+
+BucketSpec Ec2BucketFor(const std::string& action) {
+  if (action == "RunInstances") return {"RunInstances", 5, 2};
+  if (action == "TerminateInstances") return {"TerminateInstances", 100, 5};
+  if (action == "CreateVolume" || action == "CreateSnapshot" ||
+      action == "CreateNetworkInterface") {
+    return {action, 100, 5};
+  }
+  if (action == "CreateTags") return {"CreateTags", 100, 10};
+  if (action.rfind("Describe", 0) == 0 || action.rfind("Get", 0) == 0 ||
+      action == "ReceiveMessage") {
+    return {"non-mutating", 100, 20};
+  }
+  return {"mutating", 50, 5};
+}
+
+Duration Ec2RateLimiter::Acquire(const std::string& action, Time now) {
+  BucketSpec spec = Ec2BucketFor(action);
+  auto it = buckets_.find(spec.name);
+  if (it == buckets_.end()) {
+    it = buckets_.emplace(spec.name, TokenBucket(spec.capacity, spec.refill_per_second, now))
+             .first;
+  }
+  if (it->second.TryTake(now)) return Duration{0};
+  return std::max(Duration{1}, it->second.TimeUntilAvailable(now));
+}
+
+}  // namespace spotkeeper

@@ -1,0 +1,63 @@
+// TokenBucket and the table of EC2's published request-rate buckets. Used twice: the fake
+// provider throttles callers with it as EC2 does (RequestLimitExceeded), and
+// RateLimitedProvider keeps a client-side copy so the controller waits instead of being
+// throttled. Not thread-safe; callers lock.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/time.h"
+
+namespace spotkeeper {
+
+class TokenBucket {
+ public:
+  TokenBucket(double capacity, double refill_per_second, Time now)
+      : capacity_(capacity), rate_(refill_per_second), tokens_(capacity), last_(now) {}
+
+  // Takes one token if there is one. Otherwise returns false and leaves the bucket unchanged.
+  bool TryTake(Time now);
+  // How long until a token will be there (0 if one is there now).
+  Duration TimeUntilAvailable(Time now);
+  double tokens(Time now) {
+    Refill(now);
+    return tokens_;
+  }
+  double capacity() const { return capacity_; }
+  double rate() const { return rate_; }
+
+ private:
+  void Refill(Time now);
+
+  double capacity_;
+  double rate_;
+  double tokens_;
+  Time last_;
+};
+
+struct BucketSpec {
+  std::string name;  // the bucket's name: "RunInstances", "mutating", "non-mutating", ...
+  double capacity;
+  double refill_per_second;
+};
+
+// The bucket an EC2 action draws from, per EC2's published request throttling: RunInstances
+// 5/2 per s; TerminateInstances 100/5; CreateVolume, CreateSnapshot, CreateNetworkInterface
+// 100/5; CreateTags 100/10; other mutating actions 50/5; Describe* and other non-mutating
+// actions 100/20.
+BucketSpec Ec2BucketFor(const std::string& action);
+
+// A set of buckets keyed by bucket name, created on first use.
+class Ec2RateLimiter {
+ public:
+  // Takes a token for `action`; if none, returns how long to wait (and takes nothing).
+  Duration Acquire(const std::string& action, Time now);
+  // Lets every bucket start full at `now` (used when the clock jumps in tests).
+  void Reset() { buckets_.clear(); }
+
+ private:
+  std::map<std::string, TokenBucket> buckets_;
+};
+
+}  // namespace spotkeeper

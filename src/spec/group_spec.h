@@ -1,0 +1,176 @@
+// GroupSpec: a stateful group as a user writes it (YAML or JSON), with Elastigroup's field names
+// where they fit. ParseGroupSpec reads and validates it; every problem is reported with the path
+// of the field and what to write instead. ToJson gives the canonical form the store keeps.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace spotkeeper {
+
+struct AvailabilityZoneSpec {
+  std::string name;                     // "us-east-1a"
+  std::vector<std::string> subnet_ids;  // at least one
+};
+
+struct InstanceTypesSpec {
+  std::string ondemand;           // used when falling back to on-demand
+  std::vector<std::string> spot;  // tried in order
+};
+
+// compute.launchSpecification.blockDeviceMappings[]: {deviceName, ebs: {volumeSize,
+// volumeType, deleteOnTermination}}. These are the data volumes a stateful instance owns.
+struct BlockDeviceMappingSpec {
+  std::string device_name;  // "/dev/sdf"
+  int volume_size_gib = 0;
+  std::string volume_type = "gp3";
+  bool delete_on_termination = false;
+};
+
+struct LaunchSpecification {
+  std::string image_id;
+  std::string user_data;  // plain text (not base64)
+  std::map<std::string, std::string> tags;  // from [{tagKey, tagValue}]
+  std::vector<BlockDeviceMappingSpec> block_device_mappings;
+  std::vector<std::string> security_group_ids;
+};
+
+struct ComputeSpec {
+  std::vector<AvailabilityZoneSpec> availability_zones;
+  InstanceTypesSpec instance_types;
+  LaunchSpecification launch_specification;
+  std::vector<std::string> private_ips;  // a pool: one stateful instance per IP
+};
+
+struct CapacitySpec {
+  int target = 1;
+  int minimum = 0;
+  int maximum = 1;
+};
+
+// "Mon:12:00-Tue:02:00", UTC, may wrap around the end of the week.
+struct TimeWindow {
+  int start_minute_of_week = 0;  // 0 = Sunday 00:00
+  int end_minute_of_week = 0;
+  std::string text;  // as written
+
+  static Result<TimeWindow> Parse(const std::string& text);
+  bool Contains(Time t) const;
+};
+
+enum class PerformAt { kNever, kAlways, kTimeWindow };
+const char* PerformAtName(PerformAt p);  // "never" | "always" | "timeWindow"
+
+struct RevertToSpotSpec {
+  PerformAt perform_at = PerformAt::kAlways;
+  std::vector<TimeWindow> time_windows;
+};
+
+enum class BlockDevicesMode { kReattach, kOnLaunch };
+const char* BlockDevicesModeName(BlockDevicesMode m);  // "reattach" | "onLaunch"
+
+struct PersistenceSpec {
+  bool should_persist_root_device = false;
+  bool should_persist_block_devices = false;
+  bool should_persist_private_ip = false;
+  BlockDevicesMode block_devices_mode = BlockDevicesMode::kReattach;
+};
+
+struct StrategySpec {
+  bool fallback_to_od = true;
+  RevertToSpotSpec revert_to_spot;
+  int draining_timeout_seconds = 120;
+  int max_unavailable = 1;
+  PersistenceSpec persistence;
+};
+
+struct SnapshotSpec {
+  int frequency_minutes = 5;
+  int keep = 3;
+};
+
+struct HealthSpec {
+  std::string type = "EC2";  // EC2 instance status checks
+  int grace_period_seconds = 300;
+  int unhealthy_duration_seconds = 120;
+  bool auto_healing = true;
+};
+
+// Five-field cron ("m h dom mon dow"), UTC. Supports *, lists, ranges, steps and the names
+// JAN..DEC / SUN..SAT.
+class CronExpression {
+ public:
+  static Result<CronExpression> Parse(const std::string& text);
+  // The first matching minute strictly after `after`.
+  Time Next(Time after) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::vector<bool> minutes_, hours_, days_of_month_, months_, days_of_week_;
+  bool dom_restricted_ = false, dow_restricted_ = false;
+};
+
+enum class TaskType { kStatefulUpdateCapacity, kStatefulRecycle };
+const char* TaskTypeName(TaskType t);  // "statefulUpdateCapacity" | "statefulRecycle"
+
+struct ScheduledTask {
+  TaskType task_type = TaskType::kStatefulRecycle;
+  std::string cron_expression;
+  bool is_enabled = true;
+  std::optional<int> target_capacity, min_capacity, max_capacity;  // statefulUpdateCapacity
+};
+
+struct DeallocationSpec {
+  bool should_delete_images = false;
+  bool should_delete_network_interfaces = false;
+  bool should_delete_volumes = false;
+  bool should_delete_snapshots = false;
+};
+
+struct GroupSpec {
+  std::string name;
+  std::string description;
+  std::string region;
+  CapacitySpec capacity;
+  ComputeSpec compute;
+  StrategySpec strategy;
+  SnapshotSpec snapshots;
+  HealthSpec health;
+  std::vector<ScheduledTask> scheduled_tasks;  // scheduling.tasks
+  DeallocationSpec stateful_deallocation;
+
+  // Derived helpers the controller uses.
+  bool MultiAz() const { return compute.availability_zones.size() > 1; }
+};
+
+struct ValidationError {
+  std::string path;     // "strategy.persistence.blockDevicesMode", "compute.privateIps[2]"
+  std::string message;  // what is wrong and what to write instead
+  std::string ToString() const { return path + ": " + message; }
+};
+
+struct ParseOutcome {
+  std::optional<GroupSpec> spec;  // set only when errors is empty
+  std::vector<ValidationError> errors;
+  bool ok() const { return errors.empty(); }
+  std::string ErrorText() const;  // one error per line
+};
+
+// Reads YAML or JSON (JSON is detected by a leading '{'), applies defaults and validates.
+ParseOutcome ParseGroupSpec(std::string_view text);
+ParseOutcome ParseGroupSpecJson(const nlohmann::json& j);
+
+// The canonical JSON (camelCase field names, every default written out). Parsing it again
+// gives the same spec.
+nlohmann::json ToJson(const GroupSpec& spec);
+
+}  // namespace spotkeeper
