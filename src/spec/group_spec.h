@@ -19,11 +19,15 @@ namespace spotkeeper {
 struct AvailabilityZoneSpec {
   std::string name;                     // "us-east-1a"
   std::vector<std::string> subnet_ids;  // at least one
+
+  bool operator==(const AvailabilityZoneSpec&) const = default;
 };
 
 struct InstanceTypesSpec {
   std::string ondemand;           // used when falling back to on-demand
   std::vector<std::string> spot;  // tried in order
+
+  bool operator==(const InstanceTypesSpec&) const = default;
 };
 
 // compute.launchSpecification.blockDeviceMappings[]: {deviceName, ebs: {volumeSize,
@@ -33,6 +37,8 @@ struct BlockDeviceMappingSpec {
   int volume_size_gib = 0;
   std::string volume_type = "gp3";
   bool delete_on_termination = false;
+
+  bool operator==(const BlockDeviceMappingSpec&) const = default;
 };
 
 struct LaunchSpecification {
@@ -41,6 +47,8 @@ struct LaunchSpecification {
   std::map<std::string, std::string> tags;  // from [{tagKey, tagValue}]
   std::vector<BlockDeviceMappingSpec> block_device_mappings;
   std::vector<std::string> security_group_ids;
+
+  bool operator==(const LaunchSpecification&) const = default;
 };
 
 struct ComputeSpec {
@@ -48,12 +56,16 @@ struct ComputeSpec {
   InstanceTypesSpec instance_types;
   LaunchSpecification launch_specification;
   std::vector<std::string> private_ips;  // a pool: one stateful instance per IP
+
+  bool operator==(const ComputeSpec&) const = default;
 };
 
 struct CapacitySpec {
   int target = 1;
   int minimum = 0;
   int maximum = 1;
+
+  bool operator==(const CapacitySpec&) const = default;
 };
 
 // "Mon:12:00-Tue:02:00", UTC, may wrap around the end of the week.
@@ -63,7 +75,11 @@ struct TimeWindow {
   std::string text;  // as written
 
   static Result<TimeWindow> Parse(const std::string& text);
+  // True when t falls in [start, end) (minute resolution), wrapping around the end of the week.
+  // A window that was not parsed (start == end) contains nothing.
   bool Contains(Time t) const;
+
+  bool operator==(const TimeWindow&) const = default;
 };
 
 enum class PerformAt { kNever, kAlways, kTimeWindow };
@@ -72,6 +88,8 @@ const char* PerformAtName(PerformAt p);  // "never" | "always" | "timeWindow"
 struct RevertToSpotSpec {
   PerformAt perform_at = PerformAt::kAlways;
   std::vector<TimeWindow> time_windows;
+
+  bool operator==(const RevertToSpotSpec&) const = default;
 };
 
 enum class BlockDevicesMode { kReattach, kOnLaunch };
@@ -82,6 +100,8 @@ struct PersistenceSpec {
   bool should_persist_block_devices = false;
   bool should_persist_private_ip = false;
   BlockDevicesMode block_devices_mode = BlockDevicesMode::kReattach;
+
+  bool operator==(const PersistenceSpec&) const = default;
 };
 
 struct StrategySpec {
@@ -90,11 +110,15 @@ struct StrategySpec {
   int draining_timeout_seconds = 120;
   int max_unavailable = 1;
   PersistenceSpec persistence;
+
+  bool operator==(const StrategySpec&) const = default;
 };
 
 struct SnapshotSpec {
   int frequency_minutes = 5;
   int keep = 3;
+
+  bool operator==(const SnapshotSpec&) const = default;
 };
 
 struct HealthSpec {
@@ -102,6 +126,8 @@ struct HealthSpec {
   int grace_period_seconds = 300;
   int unhealthy_duration_seconds = 120;
   bool auto_healing = true;
+
+  bool operator==(const HealthSpec&) const = default;
 };
 
 // Five-field cron ("m h dom mon dow"), UTC. Supports *, lists, ranges, steps and the names
@@ -109,7 +135,9 @@ struct HealthSpec {
 class CronExpression {
  public:
   static Result<CronExpression> Parse(const std::string& text);
-  // The first matching minute strictly after `after`.
+  // The first matching minute strictly after `after` (a whole minute, UTC); kNever past the
+  // year 9999 or for a default-constructed expression. Parse rejects expressions that can never
+  // match (day 30 of February), so a parsed expression always has a next time before then.
   Time Next(Time after) const;
   const std::string& text() const { return text_; }
 
@@ -127,6 +155,8 @@ struct ScheduledTask {
   std::string cron_expression;
   bool is_enabled = true;
   std::optional<int> target_capacity, min_capacity, max_capacity;  // statefulUpdateCapacity
+
+  bool operator==(const ScheduledTask&) const = default;
 };
 
 struct DeallocationSpec {
@@ -134,6 +164,8 @@ struct DeallocationSpec {
   bool should_delete_network_interfaces = false;
   bool should_delete_volumes = false;
   bool should_delete_snapshots = false;
+
+  bool operator==(const DeallocationSpec&) const = default;
 };
 
 struct GroupSpec {
@@ -150,12 +182,16 @@ struct GroupSpec {
 
   // Derived helpers the controller uses.
   bool MultiAz() const { return compute.availability_zones.size() > 1; }
+
+  bool operator==(const GroupSpec&) const = default;
 };
 
 struct ValidationError {
   std::string path;     // "strategy.persistence.blockDevicesMode", "compute.privateIps[2]"
   std::string message;  // what is wrong and what to write instead
-  std::string ToString() const { return path + ": " + message; }
+  // "path: message"; errors about the whole document (syntax errors) have an empty path.
+  std::string ToString() const { return path.empty() ? message : path + ": " + message; }
+  bool operator==(const ValidationError&) const = default;
 };
 
 struct ParseOutcome {

@@ -48,6 +48,8 @@ struct GroupRecord {
   int64_t generation = 0;
   std::string status = "ACTIVE";  // ACTIVE | DELETING | DELETED
   std::string deallocation_json;  // the statefulDeallocation flags of a pending delete
+  // Free-form JSON the controller keeps per group (e.g. when each scheduled task last fired).
+  std::string status_json = "{}";
   Time created_at;
   Time updated_at;
 };

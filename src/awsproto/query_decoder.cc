@@ -1,0 +1,141 @@
+#include "awsproto/query_decoder.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "awsproto/uri_encode.h"
+
+namespace spotkeeper::aws {
+namespace {
+
+Status DecodeInto(std::string_view encoded, std::map<std::string, std::string>& out) {
+  size_t pos = 0;
+  while (pos < encoded.size()) {
+    size_t amp = encoded.find('&', pos);
+    std::string_view part =
+        encoded.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      auto k = UriDecode(part.substr(0, eq), /*plus_as_space=*/true);
+      auto v = UriDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1),
+                         /*plus_as_space=*/true);
+      if (!k.ok() || !v.ok()) {
+        return Status(Code::kInvalidArgument, "malformed query string", "MalformedQueryString");
+      }
+      out[*k] = *v;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return OkStatus();
+}
+
+// "12" -> 12; anything else -> nullopt.
+std::optional<int> ParseIndex(std::string_view s) {
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+QueryDecoder::QueryDecoder(std::map<std::string, std::string> params)
+    : params_(std::move(params)) {}
+
+Result<QueryDecoder> QueryDecoder::Parse(std::string_view encoded) {
+  std::map<std::string, std::string> params;
+  SK_RETURN_IF_ERROR(DecodeInto(encoded, params));
+  return QueryDecoder(std::move(params));
+}
+
+Result<QueryDecoder> QueryDecoder::Parse(std::string_view url_query, std::string_view form_body) {
+  std::map<std::string, std::string> params;
+  SK_RETURN_IF_ERROR(DecodeInto(url_query, params));
+  SK_RETURN_IF_ERROR(DecodeInto(form_body, params));
+  return QueryDecoder(std::move(params));
+}
+
+std::optional<std::string> QueryDecoder::Get(const std::string& key) const {
+  auto it = params_.find(key);
+  if (it == params_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string QueryDecoder::GetOr(const std::string& key, const std::string& fallback) const {
+  auto v = Get(key);
+  return v ? *v : fallback;
+}
+
+Result<std::string> QueryDecoder::Require(const std::string& key) const {
+  auto v = Get(key);
+  if (!v || v->empty()) {
+    return Status(Code::kInvalidArgument, "The request must contain the parameter " + key,
+                  "MissingParameter");
+  }
+  return *v;
+}
+
+Result<std::optional<int64_t>> QueryDecoder::GetInt(const std::string& key) const {
+  auto v = Get(key);
+  if (!v) return std::optional<int64_t>();
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || ptr != v->data() + v->size()) {
+    return Status(Code::kInvalidArgument, "Invalid value '" + *v + "' for " + key,
+                  "InvalidParameterValue");
+  }
+  return std::optional<int64_t>(n);
+}
+
+Result<std::optional<bool>> QueryDecoder::GetBool(const std::string& key) const {
+  auto v = Get(key);
+  if (!v) return std::optional<bool>();
+  std::string lower = *v;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "true") return std::optional<bool>(true);
+  if (lower == "false") return std::optional<bool>(false);
+  return Status(Code::kInvalidArgument, "Invalid value '" + *v + "' for " + key,
+                "InvalidParameterValue");
+}
+
+std::vector<int> QueryDecoder::Indices(const std::string& prefix) const {
+  std::set<int> indices;
+  std::string p = prefix + ".";
+  for (auto it = params_.lower_bound(p); it != params_.end(); ++it) {
+    const std::string& key = it->first;
+    if (key.compare(0, p.size(), p) != 0) break;
+    std::string_view rest = std::string_view(key).substr(p.size());
+    std::string_view digits = rest.substr(0, rest.find('.'));
+    if (auto n = ParseIndex(digits)) indices.insert(*n);
+  }
+  return std::vector<int>(indices.begin(), indices.end());
+}
+
+std::vector<std::string> QueryDecoder::GetList(const std::string& prefix) const {
+  std::vector<std::string> out;
+  for (int i : Indices(prefix)) {
+    if (auto v = Get(prefix + "." + std::to_string(i))) out.push_back(*v);
+  }
+  return out;
+}
+
+QueryDecoder QueryDecoder::Sub(const std::string& prefix) const {
+  std::map<std::string, std::string> sub;
+  std::string p = prefix + ".";
+  for (auto it = params_.lower_bound(p); it != params_.end(); ++it) {
+    if (it->first.compare(0, p.size(), p) != 0) break;
+    sub.emplace(it->first.substr(p.size()), it->second);
+  }
+  return QueryDecoder(std::move(sub));
+}
+
+std::vector<QueryDecoder> QueryDecoder::SubList(const std::string& prefix) const {
+  std::vector<QueryDecoder> out;
+  for (int i : Indices(prefix)) out.push_back(Sub(prefix + "." + std::to_string(i)));
+  return out;
+}
+
+}  // namespace spotkeeper::aws

@@ -1,0 +1,48 @@
+// ControllerEnv: the seams every controller part works through, and the controller's options.
+#pragma once
+
+#include "common/random.h"
+#include "common/time.h"
+#include "controller/spec_cache.h"
+#include "controller/workflow_engine.h"
+#include "provider/cloud_provider.h"
+#include "store/store.h"
+
+#include <unordered_map>
+
+namespace spotkeeper {
+
+struct ControllerOptions {
+  Duration reconcile_interval{10'000};     // full pass over groups and SSIs
+  Duration sweep_interval{30'000};         // Describe sweep: instances that died silently
+  Duration orphan_interval{300'000};       // look for tagged resources nobody owns
+  Duration orphan_grace{900'000};          // ...that are at least this old
+  Duration revert_to_spot_interval{1'800'000};
+  Duration reap_interval{5'000};           // delete retiring resources
+  int max_events_per_tick = 100;
+};
+
+struct ControllerEnv {
+  Store* store;
+  CloudProvider* cloud;
+  const Clock* clock;
+  Random* random;
+  SpecCache* specs;
+  WorkflowEngine* engine;
+  const ControllerOptions* options;
+};
+
+// What the last sweep saw of spotkeeper's instances.
+struct InstanceObservation {
+  InstanceState state = InstanceState::kPending;
+  bool impaired = false;
+  Time launch_time;
+};
+
+struct Observed {
+  Time at = kEpoch;
+  bool valid = false;
+  std::unordered_map<std::string, InstanceObservation> instances;
+};
+
+}  // namespace spotkeeper

@@ -1,0 +1,107 @@
+#include "controller/event_intake.h"
+
+#include "controller/reconciler.h"
+#include "controller/ssi_status.h"
+
+namespace spotkeeper {
+
+Result<bool> EventIntake::Poll() {
+  bool any = false;
+  int budget = env_.options->max_events_per_tick;
+  while (budget > 0) {
+    SK_ASSIGN_OR_RETURN(std::vector<CloudEvent> events, env_.cloud->ReceiveEvents(10));
+    if (events.empty()) break;
+    std::vector<std::string> receipts;
+    for (const auto& e : events) {
+      --budget;
+      SK_ASSIGN_OR_RETURN(bool seen, env_.store->CloudEventSeen(e.id));
+      if (!seen) {
+        SK_ASSIGN_OR_RETURN(bool mine, Handle(e));
+        any |= mine;
+      }
+      receipts.push_back(e.receipt);
+    }
+    // Acknowledged only after handling is committed: a crash before this re-delivers them.
+    SK_RETURN_IF_ERROR(env_.cloud->AckEvents(receipts));
+  }
+  return any;
+}
+
+Result<bool> EventIntake::Handle(const CloudEvent& e) {
+  Time now = env_.clock->Now();
+  auto found = env_.store->FindSsiByInstance(e.instance_id);
+  SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
+  SK_RETURN_IF_ERROR(tx->MarkCloudEventSeen(e.id, now));
+  if (!found.ok()) {
+    SK_RETURN_IF_ERROR(tx->Commit());
+    if (found.status().code() == Code::kNotFound) return false;
+    return found.status();
+  }
+  SsiRecord ssi = *found;
+  SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> wfs, env_.store->ListWorkflows(ssi.id));
+  bool busy = false;
+  for (const auto& w : wfs) busy |= w.status == "running";
+
+  switch (e.kind) {
+    case CloudEventKind::kSpotInterruptionWarning: {
+      ++interruptions_;
+      SK_RETURN_IF_ERROR(tx->AppendEvent(
+          MakeEvent(now, ssi, "cloud", "InterruptionWarning",
+                    e.instance_id + " will be reclaimed (" + (e.instance_action.empty() ? "terminate" : e.instance_action) + ")" +
+                        " at " + FormatTime(e.action_time))));
+      bool startable = ssi.state == SsiState::kActive || ssi.state == SsiState::kRecycle ||
+                       ssi.state == SsiState::kPause || ssi.state == SsiState::kDeallocate;
+      if (busy || !startable) break;
+      // Whatever was queued, the instance is going: a queued pause or deallocation becomes
+      // that, anything else a recycle. Unplanned: the cloud decided, not us.
+      std::string kind = ssi.state == SsiState::kPause        ? "pause"
+                         : ssi.state == SsiState::kDeallocate ? "deallocate"
+                                                              : "interrupt";
+      nlohmann::json data = {{"reason", "Interrupted"},
+                             {"notice_at", ToMillis(e.time)},
+                             {"action_time", ToMillis(e.action_time)},
+                             {"timings", {{"notice", ToMillis(e.time)}}}};
+      if (kind == "deallocate") {
+        data["flags"] = ParseStatusJson(ssi.status_json).value("deallocationFlags",
+                                                               nlohmann::json::object());
+      }
+      nlohmann::json status = ParseStatusJson(ssi.status_json);
+      status.erase("pending");
+      ssi.status_json = status.dump();
+      WorkflowRecord wf = env_.engine->NewWorkflow(ssi, kind, data, false);
+      SK_RETURN_IF_ERROR(env_.engine->StartInTransaction(*tx, ssi, wf, "cloud",
+                                                         "spot interruption warning"));
+      break;
+    }
+    case CloudEventKind::kRebalanceRecommendation: {
+      ++rebalances_;
+      SK_RETURN_IF_ERROR(tx->AppendEvent(MakeEvent(
+          now, ssi, "cloud", "RebalanceRecommendation",
+          e.instance_id + " is at elevated risk of interruption; recycling it proactively")));
+      if (busy || ssi.state != SsiState::kActive) break;
+      Reconciler::SetPending(ssi, "recycle", "Rebalance", "cloud");
+      ssi.state = SsiState::kRecycle;  // planned: waits for maxUnavailable
+      ssi.updated_at = now;
+      SK_RETURN_IF_ERROR(tx->PutSsi(ssi));
+      break;
+    }
+    case CloudEventKind::kInstanceStateChange: {
+      bool lost = e.state == "shutting-down" || e.state == "terminated" || e.state == "stopping" ||
+                  e.state == "stopped";
+      if (!lost || busy || ssi.state != SsiState::kActive || ssi.instance_id != e.instance_id) {
+        break;
+      }
+      SK_RETURN_IF_ERROR(tx->AppendEvent(
+          MakeEvent(now, ssi, "cloud", "InstanceLost", e.instance_id + " is " + e.state)));
+      WorkflowRecord wf =
+          env_.engine->NewWorkflow(ssi, "recycle", {{"reason", "InstanceLost"}}, false);
+      SK_RETURN_IF_ERROR(
+          env_.engine->StartInTransaction(*tx, ssi, wf, "cloud", e.instance_id + " " + e.state));
+      break;
+    }
+  }
+  SK_RETURN_IF_ERROR(tx->Commit());
+  return true;
+}
+
+}  // namespace spotkeeper

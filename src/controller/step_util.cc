@@ -1,0 +1,65 @@
+#include "controller/step_util.h"
+
+namespace spotkeeper::steps {
+
+StepResult FromError(const Status& s, const std::string& reason) {
+  if (s.IsRetryable()) return StepResult::Retry(s);
+  return StepResult::Fail(reason, s);
+}
+
+bool PersistRoot(const GroupSpec& spec) {
+  return spec.strategy.persistence.should_persist_root_device;
+}
+bool PersistData(const GroupSpec& spec) {
+  return spec.strategy.persistence.should_persist_block_devices;
+}
+bool PersistIp(const GroupSpec& spec) { return spec.strategy.persistence.should_persist_private_ip; }
+bool OnLaunchMode(const GroupSpec& spec) {
+  return PersistData(spec) &&
+         spec.strategy.persistence.block_devices_mode == BlockDevicesMode::kOnLaunch;
+}
+
+std::optional<ResourceRecord> CurrentVolume(const StepContext& ctx, const std::string& device) {
+  for (auto& r : ctx.Current("volume", "data")) {
+    if (r.device_name == device) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<ResourceRecord> CurrentRootVolume(const StepContext& ctx) {
+  auto roots = ctx.Current("volume", "root");
+  if (roots.empty()) return std::nullopt;
+  return roots.back();
+}
+
+std::optional<ResourceRecord> LatestCompletedSnapshot(const StepContext& ctx,
+                                                      const std::string& device) {
+  std::optional<ResourceRecord> best;
+  for (auto& r : ctx.Current("snapshot")) {
+    if (r.device_name != device || r.cloud_state != "completed") continue;
+    if (!best || r.created_at > best->created_at ||
+        (r.created_at == best->created_at && r.id > best->id)) {
+      best = r;
+    }
+  }
+  return best;
+}
+
+void SetState(StepContext& ctx, SsiState state, const std::string& reason,
+              const std::string& message) {
+  SsiState old = ctx.ssi().state;
+  ctx.ssi().state = state;
+  if (old != state) {
+    ctx.AddEvent("StateChanged", std::string(SsiStateName(old)) + " -> " + SsiStateName(state) +
+                                     (message.empty() ? "" : ": " + message));
+  }
+  bool ready = state == SsiState::kActive;
+  ctx.SetCondition("Ready", ready ? "True" : "False", reason, message);
+}
+
+void MarkTiming(StepContext& ctx, const std::string& name) {
+  auto& t = ctx.data()["timings"];
+  if (!t.contains(name)) t[name] = ToMillis(ctx.now());
+}
+
+}  // namespace spotkeeper::steps

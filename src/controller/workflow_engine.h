@@ -1,0 +1,65 @@
+// WorkflowEngine: runs durable workflows step by step (see workflow.h for the contract).
+//
+// Journal: "begin" is committed before a step first runs; "end" (or "retry"/"fail") is
+// committed together with everything the step changed. After a crash the engine finds the
+// workflow at its step and runs that step again.
+#pragma once
+
+#include <string>
+
+#include "common/random.h"
+#include "common/time.h"
+#include "controller/spec_cache.h"
+#include "controller/workflow.h"
+#include "provider/cloud_provider.h"
+#include "store/store.h"
+
+namespace spotkeeper {
+
+struct EngineStats {
+  int64_t steps_run = 0;
+  int64_t step_retries = 0;
+  int64_t step_failures = 0;
+  int64_t client_throttled = 0;
+  int64_t workflows_succeeded = 0;
+  int64_t workflows_failed = 0;
+};
+
+class WorkflowEngine {
+ public:
+  WorkflowEngine(Store* store, CloudProvider* cloud, const Clock* clock, Random* random,
+                 SpecCache* specs);
+
+  // A new workflow record for `ssi` (not stored). The caller commits it together with the SSI
+  // moved to def.running_state (see StartInTransaction).
+  WorkflowRecord NewWorkflow(const SsiRecord& ssi, const std::string& kind, nlohmann::json data,
+                             bool planned);
+  // Puts the workflow, the SSI in the workflow's running state and an event in `tx`.
+  Status StartInTransaction(Transaction& tx, SsiRecord& ssi, const WorkflowRecord& wf,
+                            const std::string& actor, const std::string& why);
+
+  // Runs every running workflow whose next_run_at <= now. Returns the earliest next_run_at
+  // among those still running (kNever if none).
+  Result<Time> RunDue();
+  // Runs one workflow until it waits, fails or ends (bounded number of steps).
+  Status Run(WorkflowRecord wf);
+
+  // Operator retry of an SSI in ERROR: its failed workflow runs its failed step again.
+  Status RetryFailed(const std::string& ssi_id, const std::string& actor);
+  // Cancels a failed workflow (so another can start). Running workflows cannot be cancelled.
+  Status CancelFailed(Transaction& tx, const std::string& ssi_id);
+
+  const EngineStats& stats() const { return stats_; }
+
+ private:
+  Duration Backoff(int attempt);
+
+  Store* store_;
+  CloudProvider* cloud_;
+  const Clock* clock_;
+  Random* random_;
+  SpecCache* specs_;
+  EngineStats stats_;
+};
+
+}  // namespace spotkeeper

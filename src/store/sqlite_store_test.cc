@@ -1,0 +1,507 @@
+// SqliteStore: records round-trip, store-enforced rules, transactions. Every test runs on
+// ":memory:" and on a file database.
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include "store/store_test_util.h"
+
+namespace spotkeeper {
+namespace {
+
+using store_testing::At;
+using store_testing::ExpectSameGroup;
+using store_testing::ExpectSameResource;
+using store_testing::ExpectSameSsi;
+using store_testing::ExpectSameWorkflow;
+using store_testing::FullGroup;
+using store_testing::FullResource;
+using store_testing::FullSsi;
+using store_testing::FullWorkflow;
+using store_testing::Query;
+using store_testing::ScratchDir;
+using store_testing::WriteTxn;
+
+class SqliteStoreTest : public testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    std::string path = GetParam() ? dir_.File("store.db") : ":memory:";
+    auto opened = SqliteStore::Open(path, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  // A group g-1 and an SSI s-1 in it, for records that refer to them.
+  void PutParents() {
+    ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                  SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
+                  return t.PutSsi(FullSsi("s-1", "g-1"));
+                }).ok());
+  }
+
+  ScratchDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(MemoryAndFile, SqliteStoreTest, testing::Values(false, true),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "File" : "Memory";
+                         });
+
+TEST_P(SqliteStoreTest, GroupRoundTrip) {
+  GroupRecord g = FullGroup("g-1", "web");
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g); }).ok());
+  auto got = store_->GetGroup("g-1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  g.generation = 1;  // the store's, not the caller's 42
+  ExpectSameGroup(*got, g);
+}
+
+TEST_P(SqliteStoreTest, SsiRoundTripInEveryState) {
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  for (int i = 0; i <= static_cast<int>(SsiState::kError); ++i) {
+    SsiRecord s = FullSsi("s-" + std::to_string(i), "g-1");
+    s.state = static_cast<SsiState>(i);
+    ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutSsi(s); }).ok());
+    auto got = store_->GetSsi(s.id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameSsi(*got, s);
+  }
+  // No conditions is an empty list, not an error.
+  SsiRecord bare = FullSsi("s-bare", "g-1");
+  bare.conditions.clear();
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutSsi(bare); }).ok());
+  auto got = store_->GetSsi("s-bare");
+  ASSERT_TRUE(got.ok());
+  ExpectSameSsi(*got, bare);
+}
+
+TEST_P(SqliteStoreTest, ResourceAndWorkflowRoundTrip) {
+  PutParents();
+  ResourceRecord r = FullResource("vol-1", "s-1", "g-1");
+  ResourceRecord orphan = FullResource("snap-9", "", "");  // no owner recorded
+  WorkflowRecord w = FullWorkflow("wf-1", "s-1", "g-1");
+  WorkflowRecord group_level = FullWorkflow("wf-2", "", "g-1");
+  group_level.next_run_at = kNever;
+  group_level.planned = false;
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutResource(r));
+                SK_RETURN_IF_ERROR(t.PutResource(orphan));
+                SK_RETURN_IF_ERROR(t.PutWorkflow(w));
+                return t.PutWorkflow(group_level);
+              }).ok());
+  for (const ResourceRecord& want : {r, orphan}) {
+    auto got = store_->GetResource(want.id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameResource(*got, want);
+  }
+  for (const WorkflowRecord& want : {w, group_level}) {
+    auto got = store_->GetWorkflow(want.id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameWorkflow(*got, want);
+  }
+}
+
+TEST_P(SqliteStoreTest, PutIsAnUpsertById) {
+  PutParents();
+  SsiRecord s = FullSsi("s-1", "g-1");
+  s.state = SsiState::kActive;
+  s.instance_id = "i-new";
+  s.conditions.pop_back();
+  ResourceRecord r = FullResource("vol-1", "s-1", "g-1");
+  WorkflowRecord w = FullWorkflow("wf-1", "s-1", "g-1");
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(s));
+                SK_RETURN_IF_ERROR(t.PutResource(r));
+                return t.PutWorkflow(w);
+              }).ok());
+  r.status = "retiring";
+  r.cloud_state = "available";
+  w.status = "succeeded";
+  w.step = 9;
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutResource(r));
+                return t.PutWorkflow(w);
+              }).ok());
+  auto ssi = store_->GetSsi("s-1");
+  ASSERT_TRUE(ssi.ok());
+  ExpectSameSsi(*ssi, s);
+  auto resource = store_->GetResource("vol-1");
+  ASSERT_TRUE(resource.ok());
+  ExpectSameResource(*resource, r);
+  auto workflow = store_->GetWorkflow("wf-1");
+  ASSERT_TRUE(workflow.ok());
+  ExpectSameWorkflow(*workflow, w);
+  auto all = store_->ListSsis("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u);
+}
+
+TEST_P(SqliteStoreTest, MissingIdsAreNotFound) {
+  EXPECT_EQ(store_->GetGroup("g-x").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetSsi("s-x").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetResource("vol-x").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetWorkflow("wf-x").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->FindSsiByInstance("i-x").status().code(), Code::kNotFound);
+  EXPECT_NE(store_->GetSsi("s-x").status().message().find("s-x"), std::string::npos);
+}
+
+TEST_P(SqliteStoreTest, EmptyIdsAreInvalid) {
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  EXPECT_EQ((*txn)->PutGroup(FullGroup("", "web")).code(), Code::kInvalidArgument);
+}
+
+TEST_P(SqliteStoreTest, GenerationStartsAtOneAndBumpsOnlyOnSpecChange) {
+  GroupRecord g = FullGroup("g-1", "web");
+  auto put_and_get = [&](const GroupRecord& rec) -> int64_t {
+    EXPECT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(rec); }).ok());
+    auto got = store_->GetGroup(rec.id);
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? got->generation : -1;
+  };
+  EXPECT_EQ(put_and_get(g), 1);
+  g.status = "DELETING";  // other fields don't bump it
+  g.updated_at = At(100);
+  g.deallocation_json = "{}";
+  g.status_json = R"({"n":2})";
+  g.generation = 77;
+  EXPECT_EQ(put_and_get(g), 1);
+  g.spec_json = R"({"capacity":{"target":4}})";
+  EXPECT_EQ(put_and_get(g), 2);
+  g.generation = 0;
+  EXPECT_EQ(put_and_get(g), 2);
+  g.spec_json = R"({"capacity":{"target":5}})";
+  EXPECT_EQ(put_and_get(g), 3);
+
+  // Within one transaction each changing Put bumps it, and reads see it.
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) {
+                GroupRecord fresh = FullGroup("g-2", "db");
+                SK_RETURN_IF_ERROR(t.PutGroup(fresh));
+                fresh.spec_json = "{}";
+                SK_RETURN_IF_ERROR(t.PutGroup(fresh));
+                auto got = store_->GetGroup("g-2");
+                EXPECT_TRUE(got.ok());
+                EXPECT_EQ(got.ok() ? got->generation : -1, 2);
+                return OkStatus();
+              }).ok());
+}
+
+TEST_P(SqliteStoreTest, GroupNamesAreUniqueAmongLiveGroups) {
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  Status clash =
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "web")); });
+  EXPECT_EQ(clash.code(), Code::kAlreadyExists);
+  EXPECT_NE(clash.message().find("'web'"), std::string::npos) << clash.message();
+  EXPECT_NE(clash.message().find("g-1"), std::string::npos) << clash.message();
+  // DELETING still holds the name.
+  GroupRecord g1 = FullGroup("g-1", "web");
+  g1.status = "DELETING";
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g1); }).ok());
+  EXPECT_EQ(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "web")); }).code(),
+      Code::kAlreadyExists);
+  // Once DELETED the name is free; the deleted group can't take it back.
+  g1.status = "DELETED";
+  ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g1); }).ok());
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "web")); }).ok());
+  g1.status = "ACTIVE";
+  EXPECT_EQ(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g1); }).code(),
+            Code::kAlreadyExists);
+  // Re-putting a group under its own name is fine; so is a second DELETED "web".
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "web")); }).ok());
+  GroupRecord g3 = FullGroup("g-3", "web");
+  g3.status = "DELETED";
+  EXPECT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g3); }).ok());
+  auto live = store_->ListGroups(false);
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "g-2");
+  auto all = store_->ListGroups(true);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, "g-1");
+  EXPECT_EQ((*all)[2].id, "g-3");
+}
+
+TEST_P(SqliteStoreTest, TransactionDestroyedWithoutCommitRollsBack) {
+  {
+    auto txn = store_->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-1", "web")).ok());
+    ASSERT_TRUE((*txn)->AppendEvent({0, At(1), "g-1", "", "operator", "Created", "x"}).ok());
+    ASSERT_TRUE((*txn)->MarkCloudEventSeen("ev-1", At(1)).ok());
+  }
+  EXPECT_EQ(store_->GetGroup("g-1").status().code(), Code::kNotFound);
+  auto events = store_->ListEvents({});
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+  EXPECT_FALSE(*store_->CloudEventSeen("ev-1"));
+  // The store is usable again.
+  EXPECT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+}
+
+TEST_P(SqliteStoreTest, FailedPutAbortsTheWholeTransaction) {
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-2", "db")).ok());
+  ASSERT_TRUE((*txn)->PutSsi(FullSsi("s-2", "g-2")).ok());
+  EXPECT_EQ((*txn)->PutGroup(FullGroup("g-3", "web")).code(), Code::kAlreadyExists);
+  EXPECT_EQ((*txn)->PutSsi(FullSsi("s-3", "g-2")).code(), Code::kAborted);
+  Status commit = (*txn)->Commit();
+  EXPECT_EQ(commit.code(), Code::kAborted);
+  EXPECT_NE(commit.message().find("web"), std::string::npos) << commit.message();
+  txn->reset();
+  EXPECT_EQ(store_->GetGroup("g-2").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetGroup("g-3").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetSsi("s-2").status().code(), Code::kNotFound);
+  auto groups = store_->ListGroups(true);
+  ASSERT_TRUE(groups.ok());
+  EXPECT_EQ(groups->size(), 1u);
+}
+
+TEST_P(SqliteStoreTest, CommitRefusesReferencesToMissingRows) {
+  Status s = WriteTxn(*store_, [](Transaction& t) {
+    SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
+    return t.PutSsi(FullSsi("s-1", "g-missing"));
+  });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.message().find("ssis s-1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("groups"), std::string::npos) << s.message();
+  EXPECT_EQ(store_->GetGroup("g-1").status().code(), Code::kNotFound);
+
+  s = WriteTxn(*store_, [](Transaction& t) {
+    return t.AppendJournal({0, "wf-missing", 1, "boot", "begin", "", At(1)});
+  });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.message().find("journal"), std::string::npos) << s.message();
+
+  // Order inside a transaction does not matter: children first is fine.
+  EXPECT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutResource(FullResource("vol-1", "s-1", "g-1")));
+                SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-1", "g-1")));
+                return t.PutGroup(FullGroup("g-1", "web"));
+              }).ok());
+}
+
+TEST_P(SqliteStoreTest, ReadsOnTheTransactionThreadSeeItsWrites) {
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-1", "web")).ok());
+  ASSERT_TRUE((*txn)->PutSsi(FullSsi("s-1", "g-1")).ok());
+  EXPECT_TRUE(store_->GetGroup("g-1").ok());
+  auto ssis = store_->ListSsis("g-1");
+  ASSERT_TRUE(ssis.ok());
+  EXPECT_EQ(ssis->size(), 1u);
+  EXPECT_EQ(store_->Begin().status().code(), Code::kFailedPrecondition);
+  txn->reset();  // rolls back
+  EXPECT_EQ(store_->GetGroup("g-1").status().code(), Code::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, FinishedTransactionRefusesWork) {
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-1", "web")).ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ((*txn)->PutGroup(FullGroup("g-2", "db")).code(), Code::kFailedPrecondition);
+  EXPECT_EQ((*txn)->Commit().code(), Code::kFailedPrecondition);
+  // The lock was released at Commit: another transaction can start while `txn` lives.
+  EXPECT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "db")); }).ok());
+  EXPECT_EQ(store_->GetGroup("g-1")->name, "web");
+}
+
+TEST_P(SqliteStoreTest, ListSsisAndFindByInstance) {
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
+                SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-2", "db")));
+                for (const char* id : {"s-c", "s-a", "s-b"}) {
+                  SK_RETURN_IF_ERROR(t.PutSsi(FullSsi(id, "g-1")));
+                }
+                SsiRecord other = FullSsi("s-0", "g-2");
+                other.instance_id = "";
+                return t.PutSsi(other);
+              }).ok());
+  auto of_g1 = store_->ListSsis("g-1");
+  ASSERT_TRUE(of_g1.ok());
+  ASSERT_EQ(of_g1->size(), 3u);
+  EXPECT_EQ((*of_g1)[0].id, "s-a");
+  EXPECT_EQ((*of_g1)[1].id, "s-b");
+  EXPECT_EQ((*of_g1)[2].id, "s-c");
+  auto all = store_->ListSsis("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].id, "s-0");
+  EXPECT_TRUE(store_->ListSsis("g-none")->empty());
+
+  auto found = store_->FindSsiByInstance("i-s-b");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, "s-b");
+  EXPECT_EQ(store_->FindSsiByInstance("").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->FindSsiByInstance("i-s-0").status().code(), Code::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, ResourcesBySsiAndByStatus) {
+  PutParents();
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-2", "g-1")));
+                ResourceRecord a = FullResource("vol-b", "s-1", "g-1");
+                a.created_at = At(20);
+                ResourceRecord b = FullResource("vol-a", "s-1", "g-1");
+                b.created_at = At(20);
+                b.status = "retiring";
+                ResourceRecord c = FullResource("snap-1", "s-1", "g-1");
+                c.created_at = At(10);
+                c.status = "deleted";
+                ResourceRecord d = FullResource("vol-z", "s-2", "g-1");
+                d.created_at = At(5);
+                d.status = "retiring";
+                for (const auto& r : {a, b, c, d}) SK_RETURN_IF_ERROR(t.PutResource(r));
+                return OkStatus();
+              }).ok());
+  auto of_s1 = store_->ListResources("s-1");
+  ASSERT_TRUE(of_s1.ok());
+  ASSERT_EQ(of_s1->size(), 3u);  // every status, by created_at then id
+  EXPECT_EQ((*of_s1)[0].id, "snap-1");
+  EXPECT_EQ((*of_s1)[1].id, "vol-a");
+  EXPECT_EQ((*of_s1)[2].id, "vol-b");
+  auto retiring = store_->ListResourcesByStatus("retiring");
+  ASSERT_TRUE(retiring.ok());
+  ASSERT_EQ(retiring->size(), 2u);
+  EXPECT_EQ((*retiring)[0].id, "vol-z");
+  EXPECT_EQ((*retiring)[1].id, "vol-a");
+  EXPECT_EQ(store_->ListResourcesByStatus("current")->size(), 1u);
+  EXPECT_TRUE(store_->ListResourcesByStatus("nope")->empty());
+}
+
+TEST_P(SqliteStoreTest, WorkflowListings) {
+  PutParents();
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-2", "g-1")));
+                auto wf = [](const std::string& id, const std::string& ssi,
+                             const std::string& status, int64_t next, int64_t created) {
+                  WorkflowRecord w = FullWorkflow(id, ssi, "g-1");
+                  w.status = status;
+                  w.next_run_at = At(next);
+                  w.created_at = At(created);
+                  return w;
+                };
+                for (const WorkflowRecord& w : {
+                         wf("wf-d", "s-1", "running", 30, 1),
+                         wf("wf-c", "s-1", "running", 10, 2),
+                         wf("wf-b", "s-2", "running", 30, 3),
+                         wf("wf-a", "s-1", "succeeded", 0, 4),
+                         wf("wf-e", "s-1", "failed", 5, 4),
+                         wf("wf-f", "s-2", "cancelled", 1, 5),
+                     }) {
+                  SK_RETURN_IF_ERROR(t.PutWorkflow(w));
+                }
+                return OkStatus();
+              }).ok());
+  auto running = store_->ListRunningWorkflows();
+  ASSERT_TRUE(running.ok());
+  std::vector<std::string> ids;
+  for (const auto& w : *running) ids.push_back(w.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"wf-c", "wf-b", "wf-d"}));
+
+  auto of_s1 = store_->ListWorkflows("s-1");
+  ASSERT_TRUE(of_s1.ok());
+  ids.clear();
+  for (const auto& w : *of_s1) ids.push_back(w.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"wf-e", "wf-a", "wf-c", "wf-d"}));
+}
+
+TEST_P(SqliteStoreTest, JournalIsPerWorkflowInAppendOrder) {
+  PutParents();
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) {
+        SK_RETURN_IF_ERROR(t.PutWorkflow(FullWorkflow("wf-1", "s-1", "g-1")));
+        SK_RETURN_IF_ERROR(t.PutWorkflow(FullWorkflow("wf-2", "s-1", "g-1")));
+        SK_RETURN_IF_ERROR(t.AppendJournal({99, "wf-1", 0, "snapshot", "begin", "", At(1)}));
+        SK_RETURN_IF_ERROR(t.AppendJournal({0, "wf-2", 0, "launch", "begin", "", At(2)}));
+        return t.AppendJournal({0, "wf-1", 0, "snapshot", "end", R"({"snap":"snap-1"})", At(3)});
+      }).ok());
+  auto j = store_->ListJournal("wf-1");
+  ASSERT_TRUE(j.ok());
+  ASSERT_EQ(j->size(), 2u);
+  EXPECT_EQ((*j)[0].seq, 1);  // assigned by the store; the caller's 99 is ignored
+  EXPECT_EQ((*j)[0].workflow_id, "wf-1");
+  EXPECT_EQ((*j)[0].step_name, "snapshot");
+  EXPECT_EQ((*j)[0].phase, "begin");
+  EXPECT_EQ((*j)[0].at, At(1));
+  EXPECT_EQ((*j)[1].seq, 3);
+  EXPECT_EQ((*j)[1].phase, "end");
+  EXPECT_EQ((*j)[1].detail, R"({"snap":"snap-1"})");
+  EXPECT_EQ((*j)[1].at, At(3));
+  EXPECT_EQ(store_->ListJournal("wf-2")->size(), 1u);
+  EXPECT_TRUE(store_->ListJournal("wf-3")->empty());
+}
+
+TEST_P(SqliteStoreTest, ListEventsHonoursEveryField) {
+  // seq 1..12: group g-(i%2), ssi s-(i%3), at = i seconds.
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                for (int i = 1; i <= 12; ++i) {
+                  SK_RETURN_IF_ERROR(t.AppendEvent({0, At(i), "g-" + std::to_string(i % 2),
+                                                    "s-" + std::to_string(i % 3), "controller",
+                                                    "StateChanged", "event " + std::to_string(i)}));
+                }
+                return OkStatus();
+              }).ok());
+  auto seqs = [&](const EventQuery& q) {
+    std::vector<int64_t> out;
+    auto events = store_->ListEvents(q);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    if (events.ok()) {
+      for (const auto& e : *events) out.push_back(e.seq);
+    }
+    return out;
+  };
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(seqs({}), (V{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(seqs(Query("g-1")), (V{1, 3, 5, 7, 9, 11}));
+  EXPECT_EQ(seqs(Query("", "s-0")), (V{3, 6, 9, 12}));
+  EXPECT_EQ(seqs(Query("g-0", "s-0")), (V{6, 12}));
+  EXPECT_EQ(seqs(Query("", "", At(10))), (V{10, 11, 12}));
+  EXPECT_EQ(seqs(Query("", "", kEpoch, 10)), (V{11, 12}));
+  EXPECT_EQ(seqs(Query("", "", kEpoch, 0, 3)), (V{1, 2, 3}));
+  EXPECT_EQ(seqs(Query("g-1", "", At(4), 5, 2)), (V{7, 9}));
+  EXPECT_TRUE(seqs(Query("g-9")).empty());
+
+  auto one = store_->ListEvents(Query("", "", kEpoch, 11));
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  const EventRecord& e = (*one)[0];
+  EXPECT_EQ(e.seq, 12);
+  EXPECT_EQ(e.at, At(12));
+  EXPECT_EQ(e.group_id, "g-0");
+  EXPECT_EQ(e.ssi_id, "s-0");
+  EXPECT_EQ(e.actor, "controller");
+  EXPECT_EQ(e.kind, "StateChanged");
+  EXPECT_EQ(e.message, "event 12");
+
+  EXPECT_EQ(store_->ListEvents(Query("", "", kEpoch, 0, 0)).status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST_P(SqliteStoreTest, CloudEventsSeen) {
+  EXPECT_FALSE(*store_->CloudEventSeen("ev-1"));
+  ASSERT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.MarkCloudEventSeen("ev-1", At(1)); }).ok());
+  EXPECT_TRUE(*store_->CloudEventSeen("ev-1"));
+  EXPECT_FALSE(*store_->CloudEventSeen("ev-2"));
+  // At-least-once delivery: marking again is fine.
+  EXPECT_TRUE(
+      WriteTxn(*store_, [](Transaction& t) { return t.MarkCloudEventSeen("ev-1", At(2)); }).ok());
+  EXPECT_TRUE(*store_->CloudEventSeen("ev-1"));
+}
+
+}  // namespace
+}  // namespace spotkeeper
