@@ -18,7 +18,10 @@ uint64_t Random::Uniform(uint64_t n) {
 }
 
 int64_t Random::Range(int64_t lo, int64_t hi) {
-  return lo + static_cast<int64_t>(Uniform(static_cast<uint64_t>(hi - lo) + 1));
+  // Width in uint64 (no signed overflow); the full int64 range is every 64-bit value.
+  uint64_t width = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  uint64_t offset = width == UINT64_MAX ? Next() : Uniform(width + 1);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + offset);
 }
 
 double Random::NextDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <set>
 
 namespace spotkeeper {
@@ -31,6 +32,15 @@ TEST(RandomTest, UniformStaysInRangeAndCoversIt) {
     int64_t y = r.Range(-3, 3);
     ASSERT_GE(y, -3);
     ASSERT_LE(y, 3);
+  }
+}
+
+TEST(RandomTest, RangeHandlesTheWidestRanges) {
+  Random r(3);
+  for (int i = 0; i < 100; ++i) {
+    int64_t x = r.Range(-5, INT64_MAX);
+    EXPECT_GE(x, -5);
+    (void)r.Range(INT64_MIN, INT64_MAX);
   }
 }
 

@@ -37,10 +37,12 @@ bool Status::IsRetryable() const {
     case Code::kAborted:
       return true;
     case Code::kResourceExhausted:
-      // Throttling is retryable; a capacity shortage is not (ask for something else).
-      return cloud_code_ != "InsufficientInstanceCapacity" &&
-             cloud_code_ != "InsufficientVolumeCapacity" && cloud_code_ != "SpotMaxPriceTooLow" &&
-             cloud_code_ != "InsufficientFreeAddressesInSubnet";
+      // Throttling is retryable. A capacity shortage or an account limit is not: the caller
+      // has to ask for something else (or a person has to raise the limit).
+      return cloud_code_.empty() || cloud_code_ == "RequestLimitExceeded" ||
+             cloud_code_ == "Throttling" || cloud_code_ == "ThrottlingException" ||
+             cloud_code_ == "RequestThrottled" || cloud_code_ == "ClientThrottled" ||
+             cloud_code_ == "SlowDown";
     default:
       return false;
   }

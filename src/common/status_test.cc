@@ -30,6 +30,7 @@ TEST(StatusTest, RetryableSortsThrottlingFromCapacity) {
   EXPECT_TRUE(Status(Code::kResourceExhausted, "slow down", "RequestLimitExceeded").IsRetryable());
   EXPECT_FALSE(
       Status(Code::kResourceExhausted, "none left", "InsufficientInstanceCapacity").IsRetryable());
+  EXPECT_FALSE(Status(Code::kResourceExhausted, "limit", "VcpuLimitExceeded").IsRetryable());
   EXPECT_TRUE(Unavailable("lost").IsRetryable());
   EXPECT_FALSE(InvalidArgument("bad").IsRetryable());
 }

@@ -1,6 +1,7 @@
 #include "controller/controller.h"
 
 #include <algorithm>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -59,7 +60,21 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
       reconciler_(Env(), &snapshots_),
       sweeper_(Env()),
       reaper_(Env()),
-      intake_(Env()) {}
+      intake_(Env()) {
+  engine_.SetOnSucceeded([this](const WorkflowRecord& wf) {
+    if (!options_.on_recovery || wf.kind == "launch" || wf.kind == "pause" ||
+        wf.kind == "deallocate") {
+      return;
+    }
+    nlohmann::json d = ParseStatusJson(wf.data_json);
+    const nlohmann::json& t = d.value("timings", nlohmann::json::object());
+    int64_t active = t.value("active", ToMillis(wf.updated_at));
+    int64_t start = t.value("notice", t.value("started", active));
+    int64_t down = t.value("terminated", start);
+    options_.on_recovery(wf.kind, d.value("reason", std::string()), Duration{active - start},
+                         Duration{active - down});
+  });
+}
 
 ControllerEnv Controller::Env() {
   return ControllerEnv{deps_.store, deps_.cloud, deps_.clock, &random_,
@@ -258,6 +273,11 @@ Result<SsiRecord> Controller::LoadActionable(const std::string& ssi_id) {
 Status Controller::PauseSsi(const std::string& ssi_id, const std::string& actor) {
   SK_ASSIGN_OR_RETURN(SsiRecord ssi, LoadActionable(ssi_id));
   if (ssi.desired == "paused") return OkStatus();
+  if (ssi.state == SsiState::kRecycle || ssi.state == SsiState::kRecycling ||
+      ssi.state == SsiState::kResuming) {
+    return FailedPrecondition(ssi_id + " is " + SsiStateName(ssi.state) +
+                              "; pause it once that has finished");
+  }
   ssi.desired = "paused";
   ssi.pause_reason = "operator";
   ssi.updated_at = deps_.clock->Now();
@@ -267,6 +287,9 @@ Status Controller::PauseSsi(const std::string& ssi_id, const std::string& actor)
 Status Controller::ResumeSsi(const std::string& ssi_id, const std::string& actor) {
   SK_ASSIGN_OR_RETURN(SsiRecord ssi, LoadActionable(ssi_id));
   if (ssi.desired == "running") return OkStatus();
+  if (ssi.state == SsiState::kPausing) {
+    return FailedPrecondition(ssi_id + " is PAUSING; resume it once it is PAUSED");
+  }
   if (ssi.pause_reason == "capacity") {
     SK_ASSIGN_OR_RETURN(GroupRecord g, deps_.store->GetGroup(ssi.group_id));
     SK_ASSIGN_OR_RETURN(const GroupSpec* spec, specs_.Get(g));
@@ -283,8 +306,10 @@ Status Controller::ResumeSsi(const std::string& ssi_id, const std::string& actor
 
 Status Controller::RecycleSsi(const std::string& ssi_id, const std::string& actor) {
   SK_ASSIGN_OR_RETURN(SsiRecord ssi, LoadActionable(ssi_id));
-  if (ssi.state == SsiState::kRecycle || ssi.state == SsiState::kRecycling) return OkStatus();
-  if (ssi.state != SsiState::kActive) {
+  if (ssi.state == SsiState::kRecycle || ssi.state == SsiState::kRecycling) {
+    return FailedPrecondition(ssi_id + " is already " + SsiStateName(ssi.state));
+  }
+  if (ssi.state != SsiState::kActive || ssi.desired != "running") {
     return FailedPrecondition("only an ACTIVE stateful instance can be recycled; " + ssi_id +
                               " is " + SsiStateName(ssi.state));
   }
@@ -368,6 +393,59 @@ Result<SsiRecord> Controller::ImportInstance(const ImportRequest& req, const std
   SK_RETURN_IF_ERROR(tx->Commit());
   dirty_ = true;
   return deps_.store->GetSsi(ssi.id);
+}
+
+Status Controller::CancelImport(const std::string& ssi_id, const std::string& actor) {
+  SK_ASSIGN_OR_RETURN(SsiRecord ssi, deps_.store->GetSsi(ssi_id));
+  SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> wfs, deps_.store->ListWorkflows(ssi_id));
+  auto it = std::find_if(wfs.begin(), wfs.end(), [](const WorkflowRecord& w) {
+    return w.kind == "import" && (w.status == "running" || w.status == "failed");
+  });
+  if (it == wfs.end()) return FailedPrecondition(ssi_id + " has no import in progress");
+  WorkflowRecord wf = *it;
+  static const std::set<std::string> kCancellable = {"describe_source", "protect_eni",
+                                                     "snapshot_source", "wait_source_snapshots"};
+  if (!kCancellable.count(wf.step_name)) {
+    return FailedPrecondition("the import of " + ssi_id + " is at " + wf.step_name +
+                              ": its source instance is being replaced and it can no longer "
+                              "be cancelled");
+  }
+  Time now = deps_.clock->Now();
+  SK_ASSIGN_OR_RETURN(GroupRecord g, deps_.store->GetGroup(ssi.group_id));
+  SK_ASSIGN_OR_RETURN(const GroupSpec* old, specs_.Get(g));
+  GroupSpec spec = *old;
+  spec.capacity.target = std::max(0, spec.capacity.target - 1);
+  spec.capacity.minimum = std::min(spec.capacity.minimum, spec.capacity.target);
+  g.spec_json = ToJson(spec).dump();
+  g.updated_at = now;
+  wf.status = "cancelled";
+  wf.updated_at = now;
+  // The snapshots and image the import made are deleted; the source instance is untouched
+  // (its network interface keeps DeleteOnTermination=false if that step ran).
+  nlohmann::json status = ParseStatusJson(ssi.status_json);
+  status["deallocationFlags"] = FlagsJson(DeallocationSpec{true, false, false, true});
+  ssi.status_json = status.dump();
+  ssi.desired = "deallocated";
+  ssi.state = SsiState::kDeallocate;
+  ssi.eni_id.clear();
+  ssi.updated_at = now;
+  SK_ASSIGN_OR_RETURN(auto tx, deps_.store->Begin());
+  SK_RETURN_IF_ERROR(tx->PutWorkflow(wf));
+  SK_RETURN_IF_ERROR(tx->PutGroup(g));
+  SK_ASSIGN_OR_RETURN(std::vector<ResourceRecord> res, deps_.store->ListResources(ssi_id));
+  for (auto r : res) {
+    if (r.kind == "eni" && r.status == "current") {
+      r.status = "released";  // it belongs to the source instance
+      r.updated_at = now;
+      SK_RETURN_IF_ERROR(tx->PutResource(r));
+    }
+  }
+  SK_RETURN_IF_ERROR(tx->PutSsi(ssi));
+  SK_RETURN_IF_ERROR(tx->AppendEvent(MakeEvent(now, ssi, actor, "ImportCancelled",
+                                               "at step " + wf.step_name)));
+  SK_RETURN_IF_ERROR(tx->Commit());
+  dirty_ = true;
+  return OkStatus();
 }
 
 }  // namespace spotkeeper

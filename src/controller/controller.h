@@ -69,8 +69,12 @@ class Controller {
                        const std::string& actor);
   Status RetrySsi(const std::string& ssi_id, const std::string& actor);
   Result<SsiRecord> ImportInstance(const ImportRequest& req, const std::string& actor);
+  // Stops an import that has not yet terminated its source instance; the SSI is deallocated
+  // (deleting the snapshots and image the import made). FailedPrecondition once past that point.
+  Status CancelImport(const std::string& ssi_id, const std::string& actor);
 
   Store& store() { return *deps_.store; }
+  CloudProvider& cloud() { return *deps_.cloud; }
   ControllerStats stats() const;
 
  private:

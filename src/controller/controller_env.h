@@ -8,6 +8,7 @@
 #include "provider/cloud_provider.h"
 #include "store/store.h"
 
+#include <functional>
 #include <unordered_map>
 
 namespace spotkeeper {
@@ -20,6 +21,12 @@ struct ControllerOptions {
   Duration revert_to_spot_interval{1'800'000};
   Duration reap_interval{5'000};           // delete retiring resources
   int max_events_per_tick = 100;
+  // Called (on the controller's thread) when an SSI becomes ACTIVE again after a recovery
+  // (recycle, interruption, resume, import): why, the whole duration, and the time without an
+  // instance (from the old one's termination).
+  std::function<void(const std::string& kind, const std::string& reason, Duration total,
+                     Duration downtime)>
+      on_recovery;
 };
 
 struct ControllerEnv {

@@ -380,6 +380,38 @@ TEST(ControllerTest, ImportKeepsThePrivateIp) {
   EXPECT_EQ(h.Ssis(g->id).size(), 1u);
 }
 
+TEST(ControllerTest, ImportCanBeCancelledBeforeItTouchesTheSource) {
+  ControllerHarness h;
+  GroupSpec spec = h.BaseSpec("imported");
+  spec.capacity = {0, 0, 3};
+  auto g = h.controller().CreateGroup(spec, "test");
+  ASSERT_TRUE(g.ok());
+  RunInstanceRequest req;
+  req.image_id = h.image();
+  req.instance_type = "m5.large";
+  req.subnet_id = h.subnets()[0].id;
+  req.client_token = "hand-made";
+  auto original = h.cloud().RunInstance(req);
+  ASSERT_TRUE(original.ok());
+  h.RunFor(Duration{20'000});
+  auto ssi = h.controller().ImportInstance({g->id, original->id, true, true}, "test");
+  ASSERT_TRUE(ssi.ok());
+  ASSERT_TRUE(h.controller().CancelImport(ssi->id, "test").ok());
+  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(ssi->id).state == SsiState::kDeallocated; }));
+  EXPECT_EQ(h.CloudInstance(original->id).state, InstanceState::kRunning);
+  EXPECT_EQ(nlohmann::json::parse(h.store().GetGroup(g->id)->spec_json)["capacity"]["target"], 0);
+  EXPECT_EQ(h.controller().CancelImport(ssi->id, "test").code(), Code::kFailedPrecondition);
+}
+
+TEST(ControllerTest, ConflictingActionsAreRefused) {
+  ControllerHarness h;
+  std::string g = h.CreateAndLaunch(h.BaseSpec("db"));
+  SsiRecord s = h.Ssis(g)[0];
+  ASSERT_TRUE(h.controller().RecycleSsi(s.id, "a").ok());
+  EXPECT_EQ(h.controller().RecycleSsi(s.id, "b").code(), Code::kFailedPrecondition);
+  EXPECT_EQ(h.controller().PauseSsi(s.id, "b").code(), Code::kFailedPrecondition);
+}
+
 TEST(ControllerTest, MissingImageIsAnErrorAnOperatorCanRetry) {
   ControllerHarness h;
   GroupSpec spec = h.BaseSpec("db");

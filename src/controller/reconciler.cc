@@ -6,6 +6,7 @@
 
 #include "controller/cloud_lookup.h"
 #include "controller/ssi_status.h"
+#include "spec/spec_validator.h"
 
 namespace spotkeeper {
 
@@ -76,6 +77,9 @@ Status Reconciler::Save(const SsiRecord& ssi, const EventRecord* event) {
 Status Reconciler::Start(GroupPass& pass, SsiRecord& ssi, const std::string& kind,
                          nlohmann::json data, bool planned, const std::string& actor,
                          const std::string& why) {
+  ssi.conditions.erase(std::remove_if(ssi.conditions.begin(), ssi.conditions.end(),
+                                      [](const Condition& c) { return c.type == "Waiting"; }),
+                       ssi.conditions.end());
   WorkflowRecord wf = env_.engine->NewWorkflow(ssi, kind, std::move(data), planned);
   SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
   SK_RETURN_IF_ERROR(env_.engine->StartInTransaction(*tx, ssi, wf, actor, why));
@@ -180,10 +184,25 @@ Status Reconciler::RunScheduledTasks(GroupRecord& group, const GroupSpec& spec) 
   }
   if (!changed) return OkStatus();
   group.status_json = status.dump();
-  if (spec_changed) group.spec_json = ToJson(new_spec).dump();
+  std::vector<std::string> refused;
+  if (spec_changed) {
+    // The tasks together must still leave a valid group (each was checked on its own).
+    auto errors = ValidateGroupSpec(new_spec);
+    if (errors.empty()) {
+      group.spec_json = ToJson(new_spec).dump();
+    } else {
+      spec_changed = false;
+      for (const auto& e : errors) refused.push_back(e.ToString());
+    }
+  }
   group.updated_at = now;
   SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
   SK_RETURN_IF_ERROR(tx->PutGroup(group));
+  for (const auto& why : refused) {
+    SK_RETURN_IF_ERROR(tx->AppendEvent(MakeGroupEvent(
+        now, group.id, "scheduler", "ScheduledTaskRefused",
+        "statefulUpdateCapacity would make the group invalid: " + why)));
+  }
   for (const auto& key : fired) {
     EventRecord e = MakeGroupEvent(now, group.id, "scheduler", "ScheduledTask", key);
     if (spec_changed && key.rfind("statefulUpdateCapacity", 0) == 0) {
@@ -284,6 +303,23 @@ Status Reconciler::ReconcileCapacity(GroupPass& pass) {
   return OkStatus();
 }
 
+namespace {
+
+// Tells people why a requested action has not started (saved only when it changes).
+bool NoteBlocked(SsiRecord& ssi, const std::string& action, int disrupted, int max,
+                 int64_t generation, Time now) {
+  std::string msg = action + " waits: " + std::to_string(disrupted) +
+                    " stateful instances of the group are unavailable and maxUnavailable is " +
+                    std::to_string(max);
+  for (const auto& c : ssi.conditions) {
+    if (c.type == "Waiting" && c.message == msg) return false;
+  }
+  SetSsiCondition(ssi, "Waiting", "True", "MaxUnavailable", msg, generation, now);
+  return true;
+}
+
+}  // namespace
+
 Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& observed) {
   const GroupSpec& spec = *pass.spec;
   Time now = env_.clock->Now();
@@ -320,7 +356,9 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       SK_RETURN_IF_ERROR(tx->Commit());
     }
     if (disruptive && !pass.deleting && !pass.GateOpen()) {
-      if (ssi.state != SsiState::kDeallocate) {
+      bool changed = NoteBlocked(ssi, "deallocate", pass.disrupted,
+                                 spec.strategy.max_unavailable, pass.group.generation, now);
+      if (ssi.state != SsiState::kDeallocate || changed) {
         ssi.state = SsiState::kDeallocate;
         return Save(ssi, nullptr);
       }
@@ -334,7 +372,9 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
   if (ssi.desired == "paused") {
     if (ssi.state == SsiState::kPaused) return OkStatus();
     if (!pass.GateOpen()) {
-      if (ssi.state != SsiState::kPause) {
+      bool changed = NoteBlocked(ssi, "pause", pass.disrupted, spec.strategy.max_unavailable,
+                                 pass.group.generation, now);
+      if (ssi.state != SsiState::kPause || changed) {
         ssi.state = SsiState::kPause;
         return Save(ssi, nullptr);
       }
@@ -407,7 +447,13 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
   }
 
   if (ssi.state == SsiState::kRecycle) {
-    if (!pass.GateOpen()) return OkStatus();
+    if (!pass.GateOpen()) {
+      if (NoteBlocked(ssi, "recycle", pass.disrupted, spec.strategy.max_unavailable,
+                      pass.group.generation, now)) {
+        return Save(ssi, nullptr);
+      }
+      return OkStatus();
+    }
     nlohmann::json data = pending.is_object() ? pending.value("data", nlohmann::json::object())
                                               : nlohmann::json::object();
     std::string actor = pending.is_object() ? pending.value("actor", "controller") : "controller";

@@ -218,6 +218,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf) {
 
     ssi = ctx.ssi();
     resources = ctx.resources();
+    if (wf.status == "succeeded" && on_succeeded_) on_succeeded_(wf);
     if (stop) return OkStatus();
   }
   return OkStatus();  // bounded; the rest runs on the next tick

@@ -5,6 +5,7 @@
 // workflow at its step and runs that step again.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/random.h"
@@ -50,6 +51,8 @@ class WorkflowEngine {
   Status CancelFailed(Transaction& tx, const std::string& ssi_id);
 
   const EngineStats& stats() const { return stats_; }
+  // Called after a workflow's success is committed.
+  void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) { on_succeeded_ = std::move(f); }
 
  private:
   Duration Backoff(int attempt);
@@ -60,6 +63,7 @@ class WorkflowEngine {
   Random* random_;
   SpecCache* specs_;
   EngineStats stats_;
+  std::function<void(const WorkflowRecord&)> on_succeeded_;
 };
 
 }  // namespace spotkeeper

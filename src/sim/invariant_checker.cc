@@ -211,7 +211,14 @@ std::vector<std::string> InvariantChecker::ConvergenceProblems() {
     auto ssis = store_->ListSsis(g.id);
     if (spec == nullptr || !ssis.ok()) continue;
     int counted = 0;
+    int errors = 0;
+    for (const auto& s : *ssis) errors += s.state == SsiState::kError ? 1 : 0;
+    // A planned action waits while ERROR members fill the group's maxUnavailable: safe, and
+    // settled until an operator deals with the ERROR.
+    const bool blocked = errors >= spec->strategy.max_unavailable;
     for (const auto& s : *ssis) {
+      bool queued = s.state == SsiState::kPause || s.state == SsiState::kRecycle ||
+                    s.state == SsiState::kDeallocate;
       SsiState want = s.desired == "paused"        ? SsiState::kPaused
                       : s.desired == "deallocated" ? SsiState::kDeallocated
                                                    : SsiState::kActive;
@@ -223,7 +230,7 @@ std::vector<std::string> InvariantChecker::ConvergenceProblems() {
         if (reason.empty() || reason == "InternalError" || reason == "NoWorkflow") {
           v.push_back(s.id + " is ERROR without a proper reason (" + reason + ")");
         }
-      } else if (s.state != want) {
+      } else if (s.state != want && !(queued && blocked)) {
         v.push_back(s.id + " is " + SsiStateName(s.state) + " but should be " +
                     SsiStateName(want));
       }

@@ -53,7 +53,11 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
       add_az(0), add_az(1);
       p = {false, true, true, BlockDevicesMode::kReattach};
       data({"/dev/sdf"});
-      s.compute.private_ips = {"10.0.1.50", "10.0.1.51", "10.0.2.50", "10.0.2.51"};
+      for (const char* net : {"10.0.1.", "10.0.2."}) {
+        for (int k = 0; k < 2; ++k) {
+          s.compute.private_ips.push_back(net + std::to_string(50 + 10 * index + k));
+        }
+      }
       s.name += "-ippool";
       break;
     case 4:  // reattach across AZs (moves through snapshots)
@@ -418,14 +422,15 @@ SimResult World::Run() {
       }
     } else if (now - last_convergence_check >= Duration{10'000}) {
       last_convergence_check = now;
-      if (converged_at == kNever) {
-        if (checker_->ConvergenceProblems().empty()) {
-          converged_at = now;
-          result_.settle_time = now - chaos_end;
-          Log("CONVERGED after " + FormatDuration(result_.settle_time) + " of calm");
-        }
+      bool converged = checker_->ConvergenceProblems().empty();
+      if (!converged) {
+        converged_at = kNever;  // (e.g. a revert to spot started meanwhile)
+      } else if (converged_at == kNever) {
+        converged_at = now;
+        result_.settle_time = now - chaos_end;
+        Log("CONVERGED after " + FormatDuration(result_.settle_time) + " of calm");
       } else if (now - converged_at >= Duration{900'000}) {
-        break;  // converged and the orphan collector has had its turn
+        break;  // converged, stayed so, and the orphan collector has had its turn
       }
     }
 

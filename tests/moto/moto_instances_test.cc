@@ -49,7 +49,7 @@ TEST_F(MotoInstancesTest, RunWithExistingEniBlockDevicesAndUserData) {
   EXPECT_FALSE(eni->attachment.has_value());
   EXPECT_EQ(eni->tags.at(kTagToken), "tok-eni-1");
   EXPECT_EQ(eni->description, "ssi-1 primary");
-  // Deleting an unattached ENI's delete-on-termination flag is refused: nothing to modify.
+  // Setting delete-on-termination on an unattached ENI is refused: there is no attachment.
   EXPECT_EQ(provider_->SetNetworkInterfaceDeleteOnTermination(eni->id, false).cloud_code(),
             "IncorrectState");
 
@@ -123,6 +123,26 @@ TEST_F(MotoInstancesTest, RunWithExistingEniBlockDevicesAndUserData) {
   EXPECT_FALSE(provider_->DescribeNetworkInterfaces(Filter{{eni->id}, {}, {}, ""})
                    ->front()
                    .attachment->delete_on_termination);
+  // EC2 refuses to delete an attached ENI (InvalidNetworkInterface.InUse); moto 5.2.1 deletes it,
+  // so the attempt is made on a spare: create, find by tag, delete, gone.
+  CreateNetworkInterfaceRequest spare_req;
+  spare_req.subnet_id = subnet_.id;
+  spare_req.tags = {{kTagRole, "eni"}};
+  spare_req.client_token = "tok-eni-spare";
+  auto spare = provider_->CreateNetworkInterface(spare_req);
+  ASSERT_TRUE(spare.ok()) << spare.status().ToString();
+  Filter spare_by_token;
+  spare_by_token.tags = {{kTagToken, "tok-eni-spare"}};
+  spare_by_token.states = {"available"};
+  spare_by_token.availability_zone = "us-east-1a";
+  auto spares = provider_->DescribeNetworkInterfaces(spare_by_token);
+  ASSERT_TRUE(spares.ok()) << spares.status().ToString();
+  ASSERT_EQ(spares->size(), 1u);
+  EXPECT_EQ(spares->front().id, spare->id);
+  ASSERT_TRUE(provider_->DeleteNetworkInterface(spare->id).ok());
+  auto spare_gone = provider_->DescribeNetworkInterfaces(Filter{{spare->id}, {}, {}, ""});
+  EXPECT_EQ(spare_gone.status().code(), Code::kNotFound) << spare_gone.status().ToString();
+  EXPECT_EQ(provider_->DeleteNetworkInterface(spare->id).code(), Code::kNotFound);
 
   // CreateImage from the running instance. moto deviation: a "snapshot" TagSpecification is a
   // NotImplementedError (HTTP 500, HTML body) there; EC2 accepts it. Untagged works on both.

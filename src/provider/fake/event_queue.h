@@ -47,8 +47,8 @@ class EventQueue {
     int receives = 0;
   };
 
-  std::map<uint64_t, Entry> entries_;               // by push order
-  std::set<std::pair<Time, uint64_t>> in_flight_;   // (visible again at, seq)
+  std::map<uint64_t, Entry> entries_;                   // by push order
+  std::set<std::pair<Time, uint64_t>> in_flight_;       // (visible again at, seq)
   std::unordered_map<std::string, uint64_t> receipts_;  // receipt -> seq, kept after deletion
   uint64_t next_seq_ = 0;
 };

@@ -29,8 +29,8 @@ void FakeCloud::OnSpotInterruption(const std::string& id, Time at) {
   InstanceRecord& rec = instances_.at(id);
   if (!Alive(rec) || rec.action_time != at) return;
   // The spot service takes the instance at the notice's action time.
-  BeginShutdown(rec, at, "Server.SpotInstanceTermination: Spot instance termination",
-                Duration{0}, /*by_service=*/true);
+  BeginShutdown(rec, at, "Server.SpotInstanceTermination: Spot instance termination", Duration{0},
+                /*by_service=*/true);
 }
 
 Status FakeCloud::Interrupt(const std::string& instance_id) {
@@ -73,8 +73,8 @@ Status FakeCloud::KillInstance(const std::string& instance_id) {
       rec->instance.state == InstanceState::kTerminated) {
     return OkStatus();
   }
-  BeginShutdown(*rec, Now(), "Server.InternalError: Internal error",
-                Draw(options_.host_failure), /*by_service=*/true);
+  BeginShutdown(*rec, Now(), "Server.InternalError: Internal error", Draw(options_.host_failure),
+                /*by_service=*/true);
   return OkStatus();
 }
 

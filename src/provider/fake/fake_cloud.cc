@@ -37,8 +37,8 @@ FakeCloud::FakeCloud(const Clock* clock, uint64_t seed, FakeCloudOptions options
   vpc_id_ = NewId("vpc-");
   other_tags_[vpc_id_];
   for (size_t i = 0; i < options_.availability_zones.size(); ++i) {
-    Result<std::string> id = AddSubnet(options_.availability_zones[i],
-                                       "10.0." + std::to_string(i + 1) + ".0/24");
+    Result<std::string> id =
+        AddSubnet(options_.availability_zones[i], "10.0." + std::to_string(i + 1) + ".0/24");
     (void)id;  // cannot fail: distinct /24 blocks in known zones
   }
   InitCatalogue();
@@ -50,14 +50,15 @@ Result<std::string> FakeCloud::AddSubnet(const std::string& az, const std::strin
   std::lock_guard<std::mutex> l(mu_);
   if (std::find(options_.availability_zones.begin(), options_.availability_zones.end(), az) ==
       options_.availability_zones.end()) {
-    return Status(Code::kInvalidArgument, "Value (" + az + ") for parameter availabilityZone is invalid",
+    return Status(Code::kInvalidArgument,
+                  "Value (" + az + ") for parameter availabilityZone is invalid",
                   "InvalidParameterValue");
   }
   SK_ASSIGN_OR_RETURN(SubnetAddresses addresses, SubnetAddresses::Create(cidr));
   for (const auto& [id, s] : subnets_) {
     if (s.addresses.Overlaps(addresses)) {
-      return Status(Code::kInvalidArgument,
-                    "The CIDR '" + cidr + "' conflicts with another subnet", "InvalidSubnet.Conflict");
+      return Status(Code::kInvalidArgument, "The CIDR '" + cidr + "' conflicts with another subnet",
+                    "InvalidSubnet.Conflict");
     }
   }
   std::string id = NewId("subnet-");
@@ -87,8 +88,7 @@ Status FakeCloud::Admit(const char* action) {
     options_.advance_clock->Advance(Duration{fault_rng_.Range(0, faults_.max_latency.count())});
     ProcessLocked();
   }
-  if (options_.throttle && !IsSqsAction(action) &&
-      limiter_.Acquire(action, Now()).count() > 0) {
+  if (options_.throttle && !IsSqsAction(action) && limiter_.Acquire(action, Now()).count() > 0) {
     ++stats_.throttled;
     return Status(Code::kResourceExhausted, std::string("Request limit exceeded (") + action + ")",
                   "RequestLimitExceeded");
@@ -152,13 +152,15 @@ Duration FakeCloud::Draw(const DelayRange& range) {
 void FakeCloud::Apply(const fake::Transition& t, Time at) {
   const std::string& id = *t.id;
   switch (t.kind) {
-    case TransitionKind::kInstanceRunning: return OnInstanceRunning(id, at);
+    case TransitionKind::kInstanceRunning:
+      return OnInstanceRunning(id, at);
     case TransitionKind::kInstanceStatusOk: {
       auto it = instances_.find(id);
       if (it != instances_.end()) it->second.status_ok = true;
       return;
     }
-    case TransitionKind::kInstanceTerminated: return OnInstanceTerminated(id, at);
+    case TransitionKind::kInstanceTerminated:
+      return OnInstanceTerminated(id, at);
     case TransitionKind::kInstanceVanished: {
       auto it = instances_.find(id);
       if (it == instances_.end()) return;
@@ -166,7 +168,8 @@ void FakeCloud::Apply(const fake::Transition& t, Time at) {
       instance_index_.Remove(&it->second.instance.id, it->second.instance.tags);
       return;
     }
-    case TransitionKind::kSpotInterruption: return OnSpotInterruption(id, at);
+    case TransitionKind::kSpotInterruption:
+      return OnSpotInterruption(id, at);
     case TransitionKind::kVolumeAvailable: {
       auto it = volumes_.find(id);
       if (it != volumes_.end() && it->second.volume.state == "creating") {
@@ -174,8 +177,10 @@ void FakeCloud::Apply(const fake::Transition& t, Time at) {
       }
       return;
     }
-    case TransitionKind::kVolumeAttached: return OnVolumeAttached(id, t.generation, at);
-    case TransitionKind::kVolumeDetached: return OnVolumeDetached(id, t.generation, at);
+    case TransitionKind::kVolumeAttached:
+      return OnVolumeAttached(id, t.generation, at);
+    case TransitionKind::kVolumeDetached:
+      return OnVolumeDetached(id, t.generation, at);
     case TransitionKind::kVolumeDeleted: {
       auto it = volumes_.find(id);
       if (it != volumes_.end() && it->second.volume.state == "deleting") {
@@ -183,10 +188,14 @@ void FakeCloud::Apply(const fake::Transition& t, Time at) {
       }
       return;
     }
-    case TransitionKind::kSnapshotCompleted: return OnSnapshotCompleted(id, at);
-    case TransitionKind::kImageAvailable: return OnImageAvailable(id, at);
-    case TransitionKind::kEniAttached: return OnEniAttached(id, t.generation, at);
-    case TransitionKind::kEniDetached: return OnEniDetached(id, t.generation, at);
+    case TransitionKind::kSnapshotCompleted:
+      return OnSnapshotCompleted(id, at);
+    case TransitionKind::kImageAvailable:
+      return OnImageAvailable(id, at);
+    case TransitionKind::kEniAttached:
+      return OnEniAttached(id, t.generation, at);
+    case TransitionKind::kEniDetached:
+      return OnEniDetached(id, t.generation, at);
   }
 }
 
@@ -300,6 +309,10 @@ Result<FakeCloud::TagTarget> FakeCloud::TagsOf(const std::string& id) {
     if (it == images_.end() || it->second.image.state == "deregistered") {
       return fake::UnknownId(fake::kImageIds, id);
     }
+    if (it->second.is_public) {
+      return Status(Code::kPermissionDenied, "You are not authorized to tag the public image " + id,
+                    "UnauthorizedOperation");
+    }
     Image& i = it->second.image;
     return TagTarget{&i.id, &i.tags, &image_index_};
   }
@@ -394,8 +407,9 @@ Result<std::vector<CloudEvent>> FakeCloud::ReceiveEvents(int max) {
                   "InvalidParameterValue");
   }
   // SQS hands out at most 10 messages per call.
-  return Respond("ReceiveMessage", Result<std::vector<CloudEvent>>(events_.Receive(
-                                       Now(), std::min(max, 10), options_.event_visibility_timeout)));
+  return Respond("ReceiveMessage",
+                 Result<std::vector<CloudEvent>>(
+                     events_.Receive(Now(), std::min(max, 10), options_.event_visibility_timeout)));
 }
 
 Status FakeCloud::AckEvents(const std::vector<std::string>& receipts) {

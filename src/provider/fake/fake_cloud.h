@@ -15,6 +15,26 @@
 // happen next so a simulation can jump the clock there.
 //
 // Thread safety: every public method takes one mutex; FakeCloud may be called from any thread.
+//
+// Where this differs from, or pins down, EC2:
+//  - A spot interruption terminates at exactly the notice's action time (shutting-down and
+//    terminated at that instant); volumes and ENIs kept on termination detach over the
+//    configured detach delays and are then "available" (EC2 also frees a separately created
+//    ENI; moto does not).
+//  - Terminated instances list no block devices or interfaces; they leave DescribeInstances
+//    after options.terminated_visibility (1 h), but stay terminable and their ClientToken
+//    keeps answering.
+//  - DetachVolume on a volume already detaching and DeleteVolume on one already deleting are
+//    OK (no-ops); DeregisterImage of a deregistered image is OK.
+//  - No placement in RunInstances means the default subnet of the first zone.
+//  - Server-side throttling covers the EC2 actions only; the event queue (SQS) is not
+//    throttled. ReceiveEvents hands out at most 10 events per call, as SQS does.
+//  - Public base images (AddImage) cannot be tagged or deregistered (UnauthorizedOperation).
+//  - Error codes: *.NotFound -> NotFound, *.Malformed and InvalidParameter* -> InvalidArgument,
+//    IncorrectState / *.InUse / VolumeInUse -> FailedPrecondition, IdempotentParameterMismatch
+//    -> InvalidArgument, InvalidAMIName.Duplicate -> AlreadyExists, RequestLimitExceeded and
+//    InsufficientInstanceCapacity -> ResourceExhausted, injected InternalError / Unavailable and
+//    lost responses (RequestTimeout) -> Unavailable.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +57,10 @@
 #include "provider/token_bucket.h"
 
 namespace spotkeeper {
+
+namespace testing_fake {
+class FakeCloudTestPeer;  // corrupts state to prove CheckInvariants() notices
+}  // namespace testing_fake
 
 class FakeCloud final : public CloudProvider {
  public:
@@ -100,16 +124,22 @@ class FakeCloud final : public CloudProvider {
   // transition may turn out to change nothing (its resource moved on in the meantime).
   Time NextTransitionTime() const;
 
-  // --- inspection for tests and invariants (applies due transitions first; no faults, no
-  // throttling; includes terminated,
-  // vanished and deleted resources: volumes "deleted", snapshots "deleted", ENIs "deleted",
-  // images "deregistered"). Ordered by id. ---
+  // --- inspection for tests and invariants ---
+  // These apply due transitions first, are never faulted or throttled, and include what
+  // Describe no longer shows: terminated instances (also after they vanished), volumes,
+  // snapshots and ENIs in state "deleted", images "deregistered". Ordered by id.
   std::vector<Instance> AllInstances();
   std::vector<Volume> AllVolumes();
   std::vector<NetworkInterface> AllNetworkInterfaces();
   std::vector<Snapshot> AllSnapshots();
   std::vector<Image> AllImages();
   std::vector<SpotInstanceRequest> AllSpotInstanceRequests();
+
+  // Checks the cloud's consistency (one attachment per ENI and volume, both sides of every
+  // attachment agree, addresses unique per subnet, pools hold exactly the live instances, spot
+  // requests match their instances, registered images have their snapshots). Internal error
+  // naming the first violation. Meant to run after every step of a simulation.
+  Status CheckInvariants();
 
   // A resource that went away. kind: volume | snapshot | image | network-interface;
   // cause: api | delete-on-termination. `at` is when it was gone for good.
@@ -175,6 +205,7 @@ class FakeCloud final : public CloudProvider {
   Status AckEvents(const std::vector<std::string>& receipts) override;
 
  private:
+  friend class testing_fake::FakeCloudTestPeer;
   using PoolKey = std::pair<std::string, std::string>;  // (instance type, AZ)
 
   // --- call gate (fake_cloud.cc) ---
@@ -186,10 +217,10 @@ class FakeCloud final : public CloudProvider {
   template <typename T>
   T Respond(const char* action, T result) {
     if (!LoseResponse(action)) return result;
-    return T(Status(Code::kUnavailable,
-                    std::string("RequestTimeout: no response to ") + action +
-                        " (it may have taken effect)",
-                    "RequestTimeout"));
+    return T(Status(
+        Code::kUnavailable,
+        std::string("RequestTimeout: no response to ") + action + " (it may have taken effect)",
+        "RequestTimeout"));
   }
   bool FaultApplies(const char* action) const;
 
@@ -208,8 +239,8 @@ class FakeCloud final : public CloudProvider {
   Result<Instance> RunInstanceLocked(const RunInstanceRequest& req);
   Status TerminateLocked(const std::string& instance_id);
   void SetInstanceState(fake::InstanceRecord& rec, InstanceState state, Time at);
-  void BeginShutdown(fake::InstanceRecord& rec, Time at, const std::string& reason,
-                     Duration delay, bool by_service);
+  void BeginShutdown(fake::InstanceRecord& rec, Time at, const std::string& reason, Duration delay,
+                     bool by_service);
   void OnInstanceRunning(const std::string& id, Time at);
   void OnInstanceTerminated(const std::string& id, Time at);
   void OnSpotInterruption(const std::string& id, Time at);
@@ -237,8 +268,7 @@ class FakeCloud final : public CloudProvider {
   Result<fake::ImageRecord*> FindImage(const std::string& id);
   fake::ImageRecord& RegisterImageLocked(const std::string& name,
                                          const std::string& root_device_name,
-                                         std::vector<ImageBlockDevice> devices, Tags tags,
-                                         Time at);
+                                         std::vector<ImageBlockDevice> devices, Tags tags, Time at);
   void OnImageAvailable(const std::string& id, Time at);
   // InvalidAMIName.Malformed / InvalidAMIName.Duplicate (names are unique among our images).
   Status CheckImageName(const std::string& name) const;
@@ -299,8 +329,7 @@ class FakeCloud final : public CloudProvider {
   std::map<std::string, fake::ImageRecord> images_;
   std::unordered_map<std::string, fake::EniRecord> enis_;
   std::unordered_map<std::string, fake::SpotRequestRecord> spot_requests_;
-  TagIndex instance_index_, volume_index_, snapshot_index_, image_index_, eni_index_,
-      spot_index_;
+  TagIndex instance_index_, volume_index_, snapshot_index_, image_index_, eni_index_, spot_index_;
   std::map<std::string, Tags> other_tags_;  // subnets and the VPC
 
   // ClientToken -> what it made, per action (EC2 scopes tokens per action).

@@ -41,7 +41,7 @@ struct FakeCloudOptions {
   // Terminated instances stay in DescribeInstances this long.
   Duration terminated_visibility{3'600'000};
 
-  Duration interruption_notice{120'000};     // the two-minute warning
+  Duration interruption_notice{120'000};      // the two-minute warning
   Duration event_visibility_timeout{30'000};  // SQS visibility timeout of received events
   // Server-side EC2 request throttling (token_bucket.h's buckets): RequestLimitExceeded.
   bool throttle = true;

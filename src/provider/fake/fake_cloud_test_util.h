@@ -15,25 +15,25 @@ const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
 
-#define SK_ASSERT_OK(expr)                                             \
-  do {                                                                 \
-    const auto& sk_r_ = (expr);                                        \
+#define SK_ASSERT_OK(expr)                                                             \
+  do {                                                                                 \
+    const auto& sk_r_ = (expr);                                                        \
     ASSERT_TRUE(sk_r_.ok()) << ::spotkeeper::testing_fake::StatusOf(sk_r_).ToString(); \
   } while (0)
 
-#define SK_EXPECT_OK(expr)                                             \
-  do {                                                                 \
-    const auto& sk_r_ = (expr);                                        \
+#define SK_EXPECT_OK(expr)                                                             \
+  do {                                                                                 \
+    const auto& sk_r_ = (expr);                                                        \
     EXPECT_TRUE(sk_r_.ok()) << ::spotkeeper::testing_fake::StatusOf(sk_r_).ToString(); \
   } while (0)
 
 // Expects `expr` to fail with this canonical code and EC2 error code.
-#define SK_EXPECT_ERROR(expr, want_code, want_cloud_code)                               \
-  do {                                                                                  \
-    const auto& sk_r_ = (expr);                                                         \
-    const ::spotkeeper::Status& sk_s_ = ::spotkeeper::testing_fake::StatusOf(sk_r_);    \
-    EXPECT_EQ(sk_s_.code(), want_code) << sk_s_.ToString();                             \
-    EXPECT_EQ(sk_s_.cloud_code(), want_cloud_code) << sk_s_.ToString();                 \
+#define SK_EXPECT_ERROR(expr, want_code, want_cloud_code)                            \
+  do {                                                                               \
+    const auto& sk_r_ = (expr);                                                      \
+    const ::spotkeeper::Status& sk_s_ = ::spotkeeper::testing_fake::StatusOf(sk_r_); \
+    EXPECT_EQ(sk_s_.code(), want_code) << sk_s_.ToString();                          \
+    EXPECT_EQ(sk_s_.cloud_code(), want_cloud_code) << sk_s_.ToString();              \
   } while (0)
 
 // A cloud on a fake clock with throttling off and one public base image.
@@ -43,6 +43,12 @@ class FakeCloudTest : public ::testing::Test {
       : cloud_(&clock_, seed, std::move(options)) {
     image_ = cloud_.AddImage("debian-12", 8);
     subnet_a_ = SubnetIn("us-east-1a");
+  }
+
+  // Every test ends with a consistent cloud.
+  void TearDown() override {
+    Status s = cloud_.CheckInvariants();
+    EXPECT_TRUE(s.ok()) << s.ToString();
   }
 
   static FakeCloudOptions Unthrottled() {

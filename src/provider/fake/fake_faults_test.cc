@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 #include "provider/fake/fake_cloud_test_util.h"
 
@@ -104,7 +105,8 @@ TEST_F(FakeFaultsTest, LostResponsesTakeEffect) {
   SK_EXPECT_ERROR(lost, Code::kUnavailable, "RequestTimeout");
   EXPECT_TRUE(lost.status().IsRetryable());
   // It happened: the caller finds it by its token tag (Describe is not faulted here) ...
-  Result<std::vector<Instance>> found = cloud_.DescribeInstances({{}, {{kTagToken, "lost-1"}}, {}, ""});
+  Result<std::vector<Instance>> found =
+      cloud_.DescribeInstances({{}, {{kTagToken, "lost-1"}}, {}, ""});
   SK_ASSERT_OK(found);
   ASSERT_EQ(found->size(), 1u);
   // ... or by retrying with the same token once the network is back.
@@ -178,7 +180,8 @@ std::string Script(uint64_t seed) {
       out << "interrupt " << s.ToString() << "\n";
     }
     if (i % 7 == 6) {
-      Result<Volume> v = cloud.CreateVolume({"us-east-1b", 3, "", "gp3", {}, "v" + std::to_string(i)});
+      Result<Volume> v =
+          cloud.CreateVolume({"us-east-1b", 3, "", "gp3", {}, "v" + std::to_string(i)});
       out << "volume " << v.status().ToString() << (v.ok() ? v->id : "") << "\n";
     }
   }
@@ -216,6 +219,35 @@ TEST(FakeDeterminismTest, SameSeedSameCallsSameEverything) {
   EXPECT_NE(a.find("RequestTimeout"), std::string::npos);
   EXPECT_NE(a.find("InternalError"), std::string::npos);
   EXPECT_NE(a.find("Server.SpotInstanceTermination"), std::string::npos);
+}
+
+// One mutex guards everything: calls from several threads (the API server's) are safe. The
+// outcome is checked, not the interleaving (which is not deterministic).
+TEST(FakeConcurrencyTest, CallsFromSeveralThreads) {
+  FakeClock clock;
+  FakeCloudOptions o;
+  o.throttle = false;
+  FakeCloud cloud(&clock, 11, o);
+  const std::string image = cloud.AddImage("base");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&cloud, &clock, &image, t] {
+      for (int i = 0; i < 50; ++i) {
+        RunInstanceRequest r = Request(image, "t" + std::to_string(t) + "-" + std::to_string(i));
+        Result<Instance> inst = cloud.RunInstance(r);
+        ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+        ASSERT_TRUE(cloud.DescribeInstances({{inst->id}, {}, {}, ""}).ok());
+        if (i % 3 == 0) {
+          ASSERT_TRUE(cloud.TerminateInstance(inst->id).ok());
+        }
+        if (t == 0) clock.Advance(Duration{100});
+        ASSERT_TRUE(cloud.ReceiveEvents(10).ok());
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(cloud.AllInstances().size(), 200u);
+  SK_EXPECT_OK(cloud.CheckInvariants());
 }
 
 }  // namespace

@@ -36,8 +36,13 @@ std::string FakeCloud::AddImage(const std::string& name, int root_size_gib) {
   ProcessLocked();
   std::string id = NewId("ami-");
   ImageRecord& rec = images_[id];
-  rec.image = Image{id, name, "available", "/dev/xvda",
-                    {ImageBlockDevice{"/dev/xvda", "", root_size_gib, true}}, Now(), {}};
+  rec.image = Image{id,
+                    name,
+                    "available",
+                    "/dev/xvda",
+                    {ImageBlockDevice{"/dev/xvda", "", root_size_gib, true}},
+                    Now(),
+                    {}};
   rec.is_public = true;
   return id;
 }
@@ -74,8 +79,7 @@ Status FakeCloud::CheckImageName(const std::string& name) const {
   SK_RETURN_IF_ERROR(ValidateImageName(name));
   for (const auto& [id, rec] : images_) {
     if (!rec.is_public && rec.image.state != "deregistered" && rec.image.name == name) {
-      return Status(Code::kAlreadyExists,
-                    "AMI name " + name + " is already in use by AMI " + id,
+      return Status(Code::kAlreadyExists, "AMI name " + name + " is already in use by AMI " + id,
                     "InvalidAMIName.Duplicate");
     }
   }
@@ -106,8 +110,8 @@ Result<Image> FakeCloud::RegisterImage(const RegisterImageRequest& req) {
         SK_ASSIGN_OR_RETURN(fake::SnapshotRecord * snap, FindSnapshot(d.snapshot_id));
         if (d.volume_size_gib == 0) d.volume_size_gib = snap->snapshot.volume_size_gib;
         if (d.volume_size_gib < snap->snapshot.volume_size_gib) {
-          return InvalidParameterValue("Volume of " + d.device_name +
-                                       " is smaller than snapshot " + d.snapshot_id);
+          return InvalidParameterValue("Volume of " + d.device_name + " is smaller than snapshot " +
+                                       d.snapshot_id);
         }
         if (d.device_name == req.root_device_name) root_has_snapshot = true;
       } else if (d.volume_size_gib < 1 || d.volume_size_gib > 16384) {
@@ -149,11 +153,11 @@ Result<Image> FakeCloud::CreateImage(const CreateImageRequest& req) {
       fake::VolumeRecord& vol = volumes_.at(bd.volume_id);
       fake::SnapshotRecord& snap = CreateSnapshotOf(
           vol, "Created by CreateImage(" + req.instance_id + ") for " + req.name, tags, now);
-      devices.push_back({bd.device_name, snap.snapshot.id, vol.volume.size_gib,
-                         bd.delete_on_termination});
+      devices.push_back(
+          {bd.device_name, snap.snapshot.id, vol.volume.size_gib, bd.delete_on_termination});
     }
-    return RegisterImageLocked(req.name, inst->instance.root_device_name, std::move(devices),
-                               tags, now)
+    return RegisterImageLocked(req.name, inst->instance.root_device_name, std::move(devices), tags,
+                               now)
         .image;
   };
   return Respond("CreateImage", run());
@@ -190,8 +194,8 @@ Result<std::vector<Image>> FakeCloud::DescribeImages(const Filter& filter) {
                      [](const ImageRecord& r) { return r.image.state != "deregistered"; },
                      [&filter](const ImageRecord& r) {
                        // Images are regional; an AZ filter does not narrow them.
-                       return fake::MatchesFilter(filter, r.image.state,
-                                                  filter.availability_zone, r.image.tags);
+                       return fake::MatchesFilter(filter, r.image.state, filter.availability_zone,
+                                                  r.image.tags);
                      },
                      [](const ImageRecord& r) { return r.image; }));
 }

@@ -30,8 +30,7 @@ TEST_F(FakeImagesTest, BaseImagesArePublicAndAvailable) {
   EXPECT_EQ(base.block_devices[0].snapshot_id, "");
   EXPECT_EQ(base.block_devices[0].volume_size_gib, 8);
   EXPECT_TRUE(base.tags.empty());
-  SK_EXPECT_ERROR(cloud_.DeregisterImage(image_), Code::kPermissionDenied,
-                  "UnauthorizedOperation");
+  SK_EXPECT_ERROR(cloud_.DeregisterImage(image_), Code::kPermissionDenied, "UnauthorizedOperation");
 }
 
 TEST_F(FakeImagesTest, RegisterImageIsPendingUntilItsSnapshotsComplete) {
@@ -57,8 +56,7 @@ TEST_F(FakeImagesTest, RegisterImageIsPendingUntilItsSnapshotsComplete) {
   EXPECT_EQ(GetImage(img->id).state, "available");
   EXPECT_LT(snap_done, clock_.Now());
   // The snapshot is in use while the image is registered.
-  SK_EXPECT_ERROR(cloud_.DeleteSnapshot(s->id), Code::kFailedPrecondition,
-                  "InvalidSnapshot.InUse");
+  SK_EXPECT_ERROR(cloud_.DeleteSnapshot(s->id), Code::kFailedPrecondition, "InvalidSnapshot.InUse");
 
   // Launch from it: the root volume is restored from the snapshot.
   RunInstanceRequest r = LaunchRequest();
@@ -84,20 +82,22 @@ TEST_F(FakeImagesTest, RegisterImageErrors) {
   SK_EXPECT_ERROR(cloud_.RegisterImage({"x", "/dev/xvda", {{"/dev/xvda", s.id, 0, true}}, {}, ""}),
                   Code::kInvalidArgument, "InvalidAMIName.Malformed");
   SK_EXPECT_ERROR(
-      cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", "snap-00000000000000000", 0, true}},
-                            {}, ""}),
+      cloud_.RegisterImage(
+          {"img", "/dev/xvda", {{"/dev/xvda", "snap-00000000000000000", 0, true}}, {}, ""}),
       Code::kNotFound, "InvalidSnapshot.NotFound");
   SK_EXPECT_ERROR(cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/sdf", s.id, 0, true}}, {}, ""}),
                   Code::kInvalidArgument, "InvalidBlockDeviceMapping");
   SK_EXPECT_ERROR(cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", "", 8, true}}, {}, ""}),
                   Code::kInvalidArgument, "InvalidBlockDeviceMapping");
-  SK_EXPECT_ERROR(cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", s.id, 4, true}}, {}, ""}),
-                  Code::kInvalidArgument, "InvalidParameterValue");
+  SK_EXPECT_ERROR(
+      cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", s.id, 4, true}}, {}, ""}),
+      Code::kInvalidArgument, "InvalidParameterValue");
   SK_EXPECT_ERROR(cloud_.RegisterImage({"img", "", {{"/dev/xvda", s.id, 0, true}}, {}, ""}),
                   Code::kInvalidArgument, "MissingParameter");
   SK_ASSERT_OK(cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", s.id, 0, true}}, {}, ""}));
-  SK_EXPECT_ERROR(cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", s.id, 0, true}}, {}, ""}),
-                  Code::kAlreadyExists, "InvalidAMIName.Duplicate");
+  SK_EXPECT_ERROR(
+      cloud_.RegisterImage({"img", "/dev/xvda", {{"/dev/xvda", s.id, 0, true}}, {}, ""}),
+      Code::kAlreadyExists, "InvalidAMIName.Duplicate");
   // An image on completed snapshots only waits the short registration delay.
   Settle(Duration{3000});
   Result<std::vector<Image>> imgs = cloud_.DescribeImages({{}, {}, {"available"}, ""});
@@ -110,8 +110,8 @@ TEST_F(FakeImagesTest, CreateImageSnapshotsEveryVolume) {
   r.block_devices = {{"/dev/sdf", 20, "", "gp3", false}};
   Result<Instance> inst = cloud_.RunInstance(r);
   SK_ASSERT_OK(inst);
-  SK_EXPECT_ERROR(cloud_.CreateImage({inst->id, "img-1", true, {}, ""}),
-                  Code::kFailedPrecondition, "IncorrectInstanceState");  // pending
+  SK_EXPECT_ERROR(cloud_.CreateImage({inst->id, "img-1", true, {}, ""}), Code::kFailedPrecondition,
+                  "IncorrectInstanceState");  // pending
   Settle(Duration{10'000});
   const Time t0 = clock_.Now();
   Result<Image> img = cloud_.CreateImage({inst->id, "img-1", true, {{kTagSsi, "9"}}, "ci"});

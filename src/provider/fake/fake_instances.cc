@@ -6,53 +6,33 @@
 
 #include "provider/fake/describe_util.h"
 #include "provider/fake/fake_cloud.h"
+#include "provider/fake/param_digest.h"
 
 namespace spotkeeper {
 
 using fake::IncorrectState;
+using fake::InstanceRecord;
 using fake::InvalidParameterValue;
+using fake::TransitionKind;
 using fake::ValidDeviceName;
 using fake::ValidVolumeType;
-using fake::InstanceRecord;
-using fake::TransitionKind;
 
 namespace {
 
 // Every parameter of a launch except the token, for IdempotentParameterMismatch.
-std::string Fingerprint(const RunInstanceRequest& r) {
-  std::string f;
-  auto add = [&f](const std::string& s) {
-    f += std::to_string(s.size());
-    f += ':';
-    f += s;
-  };
-  auto add_tags = [&](const Tags& t) {
-    f += std::to_string(t.size());
-    for (const auto& [k, v] : t) {
-      add(k);
-      add(v);
-    }
-  };
-  add(r.image_id);
-  add(r.instance_type);
-  add(MarketName(r.market));
-  add(r.network_interface_id);
-  add(r.subnet_id);
-  add(r.private_ip);
-  f += std::to_string(r.security_group_ids.size());
-  for (const auto& sg : r.security_group_ids) add(sg);
-  f += std::to_string(r.block_devices.size());
+uint64_t Fingerprint(const RunInstanceRequest& r) {
+  ParamDigest d;
+  d.Add(r.image_id).Add(r.instance_type).Add(MarketName(r.market)).Add(r.network_interface_id);
+  d.Add(r.subnet_id).Add(r.private_ip);
+  d.Add(static_cast<int64_t>(r.security_group_ids.size()));
+  for (const auto& sg : r.security_group_ids) d.Add(sg);
+  d.Add(static_cast<int64_t>(r.block_devices.size()));
   for (const auto& b : r.block_devices) {
-    add(b.device_name);
-    add(std::to_string(b.volume_size_gib));
-    add(b.snapshot_id);
-    add(b.volume_type);
-    f += b.delete_on_termination ? 'y' : 'n';
+    d.Add(b.device_name).Add(b.volume_size_gib).Add(b.snapshot_id).Add(b.volume_type);
+    d.Add(b.delete_on_termination ? 1 : 0);
   }
-  add(r.user_data);
-  add_tags(r.tags);
-  add_tags(r.volume_tags);
-  return f;
+  d.Add(r.user_data).Add(r.tags).Add(r.volume_tags);
+  return d.value();
 }
 
 // One volume a launch will create.
@@ -82,19 +62,14 @@ Result<Instance> FakeCloud::RunInstance(const RunInstanceRequest& req) {
 
 Result<Instance> FakeCloud::RunInstanceLocked(const RunInstanceRequest& req) {
   const Time now = Now();
-  const std::string fingerprint = req.client_token.empty() ? "" : Fingerprint(req);
+  const uint64_t fingerprint = req.client_token.empty() ? 0 : Fingerprint(req);
   if (!req.client_token.empty()) {
     if (req.client_token.size() > 64) {
       return InvalidParameterValue("ClientToken is longer than 64 characters");
     }
     auto it = run_tokens_.find(req.client_token);
     if (it != run_tokens_.end()) {
-      if (it->second.fingerprint != fingerprint) {
-        return Status(Code::kInvalidArgument,
-                      "Arguments on this idempotent request are inconsistent with arguments used "
-                      "in previous request(s).",
-                      "IdempotentParameterMismatch");
-      }
+      if (it->second.fingerprint != fingerprint) return fake::IdempotentParameterMismatch();
       return instances_.at(it->second.id).instance;
     }
   }
@@ -126,22 +101,21 @@ Result<Instance> FakeCloud::RunInstanceLocked(const RunInstanceRequest& req) {
     }
     SK_ASSIGN_OR_RETURN(eni, FindEni(req.network_interface_id));
     if (eni->eni.status != "available") {
-      return Status(Code::kFailedPrecondition,
-                    "Interface: [" + eni->eni.id + "] in use.", "InvalidNetworkInterface.InUse");
+      return Status(Code::kFailedPrecondition, "Interface: [" + eni->eni.id + "] in use.",
+                    "InvalidNetworkInterface.InUse");
     }
     subnet = &subnets_.at(eni->eni.subnet_id);
   } else if (!req.subnet_id.empty()) {
     SK_ASSIGN_OR_RETURN(subnet, FindSubnet(req.subnet_id));
   } else {
-    // No placement: the default subnet of the first zone, as EC2 picks a default subnet.
-    for (auto& [id, s] : subnets_) {
-      if (subnet == nullptr && s.subnet.availability_zone == options_.availability_zones.front()) {
-        subnet = &s;
+    // No placement: a default subnet (that of the first zone), as EC2 picks one.
+    for (const std::string& az : options_.availability_zones) {
+      for (auto& [id, s] : subnets_) {
+        if (subnet == nullptr && s.subnet.availability_zone == az) subnet = &s;
       }
     }
     if (subnet == nullptr) {
-      return Status(Code::kInvalidArgument, "No default subnet for availability zone",
-                    "MissingInput");
+      return Status(Code::kInvalidArgument, "No default VPC for this user", "VPCIdNotSpecified");
     }
   }
   if (eni == nullptr) SK_RETURN_IF_ERROR(subnet->addresses.CanAllocate(req.private_ip));
@@ -156,8 +130,7 @@ Result<Instance> FakeCloud::RunInstanceLocked(const RunInstanceRequest& req) {
     }
   }
   for (const ImageBlockDevice& d : image->image.block_devices) {
-    LaunchVolume v{d.device_name, d.snapshot_id, d.volume_size_gib, "gp3",
-                   d.delete_on_termination};
+    LaunchVolume v{d.device_name, d.snapshot_id, d.volume_size_gib, "gp3", d.delete_on_termination};
     for (const BlockDeviceSpec& b : req.block_devices) {
       if (b.device_name != d.device_name) continue;
       if (!b.snapshot_id.empty()) v.snapshot_id = b.snapshot_id;
@@ -168,9 +141,9 @@ Result<Instance> FakeCloud::RunInstanceLocked(const RunInstanceRequest& req) {
     launch.push_back(v);
   }
   for (const BlockDeviceSpec& b : req.block_devices) {
-    bool in_image = std::any_of(
-        image->image.block_devices.begin(), image->image.block_devices.end(),
-        [&](const ImageBlockDevice& d) { return d.device_name == b.device_name; });
+    bool in_image =
+        std::any_of(image->image.block_devices.begin(), image->image.block_devices.end(),
+                    [&](const ImageBlockDevice& d) { return d.device_name == b.device_name; });
     if (!in_image) {
       launch.push_back({b.device_name, b.snapshot_id, b.volume_size_gib, b.volume_type,
                         b.delete_on_termination});
@@ -193,8 +166,8 @@ Result<Instance> FakeCloud::RunInstanceLocked(const RunInstanceRequest& req) {
       if (v.size_gib < snap->snapshot.volume_size_gib) {
         return InvalidParameterValue(
             "Volume of size " + std::to_string(v.size_gib) + "GB is smaller than snapshot '" +
-            v.snapshot_id + "', expect size >= " +
-            std::to_string(snap->snapshot.volume_size_gib) + "GB");
+            v.snapshot_id + "', expect size >= " + std::to_string(snap->snapshot.volume_size_gib) +
+            "GB");
       }
     }
     if (v.size_gib < 1 || v.size_gib > 16384) {
@@ -332,16 +305,15 @@ Status FakeCloud::TerminateLocked(const std::string& instance_id) {
 Result<std::vector<Instance>> FakeCloud::DescribeInstances(const Filter& filter) {
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("DescribeInstances"));
-  return Respond(
-      "DescribeInstances",
-      fake::DescribeRecords(
-          instances_, instance_index_, filter, fake::kInstanceIds,
-          [](const InstanceRecord& r) { return !r.vanished; },
-          [&filter](const InstanceRecord& r) {
-            return fake::MatchesFilter(filter, InstanceStateName(r.instance.state),
-                                       r.instance.availability_zone, r.instance.tags);
-          },
-          [](const InstanceRecord& r) { return r.instance; }));
+  return Respond("DescribeInstances", fake::DescribeRecords(
+                                          instances_, instance_index_, filter, fake::kInstanceIds,
+                                          [](const InstanceRecord& r) { return !r.vanished; },
+                                          [&filter](const InstanceRecord& r) {
+                                            return fake::MatchesFilter(
+                                                filter, InstanceStateName(r.instance.state),
+                                                r.instance.availability_zone, r.instance.tags);
+                                          },
+                                          [](const InstanceRecord& r) { return r.instance; }));
 }
 
 Result<std::vector<InstanceStatus>> FakeCloud::DescribeInstanceStatus(

@@ -93,8 +93,8 @@ TEST_F(FakeInstancesTest, InstanceTypeMustBeKnown) {
   RunInstanceRequest r = LaunchRequest();
   r.instance_type = "z9.mega";
   SK_EXPECT_ERROR(cloud_.RunInstance(r), Code::kInvalidArgument, "InvalidParameterValue");
-  for (const char* t : {"t3.micro", "t3.2xlarge", "m5.2xlarge", "m5a.large", "c5.xlarge",
-                        "r5.large"}) {
+  for (const char* t :
+       {"t3.micro", "t3.2xlarge", "m5.2xlarge", "m5a.large", "c5.xlarge", "r5.large"}) {
     r.instance_type = t;
     SK_EXPECT_OK(cloud_.RunInstance(r));
   }
@@ -167,10 +167,9 @@ TEST_F(FakeInstancesTest, BlockDeviceMappings) {
 
   RunInstanceRequest r = LaunchRequest(Market::kOnDemand, "tok-bd");
   r.volume_tags = {{kTagRole, "data"}};
-  r.block_devices = {
-      {"/dev/xvda", 20, "", "gp3", false},      // root: bigger, kept on termination
-      {"/dev/sdf", 50, "", "gp3", false},       // empty data volume
-      {"/dev/sdg", 0, snap->id, "io2", true}};  // from a snapshot, its size
+  r.block_devices = {{"/dev/xvda", 20, "", "gp3", false},      // root: bigger, kept on termination
+                     {"/dev/sdf", 50, "", "gp3", false},       // empty data volume
+                     {"/dev/sdg", 0, snap->id, "io2", true}};  // from a snapshot, its size
   // The snapshot is still pending.
   SK_EXPECT_ERROR(cloud_.RunInstance(r), Code::kFailedPrecondition, "IncorrectState");
   Settle();
@@ -226,12 +225,10 @@ TEST_F(FakeInstancesTest, ClientTokenMakesRunInstancesIdempotent) {
   // Same token, different parameters.
   RunInstanceRequest other = LaunchRequest(Market::kSpot, "tok-A");
   other.instance_type = "m5.xlarge";
-  SK_EXPECT_ERROR(cloud_.RunInstance(other), Code::kInvalidArgument,
-                  "IdempotentParameterMismatch");
+  SK_EXPECT_ERROR(cloud_.RunInstance(other), Code::kInvalidArgument, "IdempotentParameterMismatch");
   other = LaunchRequest(Market::kSpot, "tok-A");
   other.tags = {{"x", "y"}};
-  SK_EXPECT_ERROR(cloud_.RunInstance(other), Code::kInvalidArgument,
-                  "IdempotentParameterMismatch");
+  SK_EXPECT_ERROR(cloud_.RunInstance(other), Code::kInvalidArgument, "IdempotentParameterMismatch");
 
   // The token keeps answering with the instance in its current state, even terminated and
   // gone from DescribeInstances.
@@ -299,13 +296,11 @@ TEST_F(FakeInstancesTest, CapacityPerPoolAndMarket) {
   cloud_.SetOnDemandCapacity("c5.large", "us-east-1a", 0);
   RunInstanceRequest od = LaunchRequest(Market::kOnDemand);
   od.instance_type = "c5.large";
-  SK_EXPECT_ERROR(cloud_.RunInstance(od), Code::kResourceExhausted,
-                  "InsufficientInstanceCapacity");
+  SK_EXPECT_ERROR(cloud_.RunInstance(od), Code::kResourceExhausted, "InsufficientInstanceCapacity");
 }
 
 TEST_F(FakeInstancesTest, TerminationLetsGoOfVolumesAndInterfaces) {
-  Result<NetworkInterface> own_eni =
-      cloud_.CreateNetworkInterface({subnet_a_, "", "", {}, {}, ""});
+  Result<NetworkInterface> own_eni = cloud_.CreateNetworkInterface({subnet_a_, "", "", {}, {}, ""});
   SK_ASSERT_OK(own_eni);
   RunInstanceRequest r = LaunchRequest(Market::kSpot);
   r.subnet_id.clear();
@@ -390,7 +385,7 @@ TEST_F(FakeInstancesTest, TerminatedInstancesVanishAfterAnHour) {
   Result<std::vector<Instance>> all = cloud_.DescribeInstances({});
   SK_ASSERT_OK(all);
   EXPECT_TRUE(all->empty());
-  EXPECT_EQ(cloud_.AllInstances().size(), 1u);  // inspection still shows it
+  EXPECT_EQ(cloud_.AllInstances().size(), 1u);      // inspection still shows it
   SK_EXPECT_OK(cloud_.TerminateInstance(inst.id));  // once made, always terminable
   SK_EXPECT_ERROR(cloud_.TerminateInstance("i-00000000000000000"), Code::kNotFound,
                   "InvalidInstanceID.NotFound");

@@ -2,10 +2,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 #include "provider/fake/describe_util.h"
 #include "provider/fake/fake_cloud.h"
+#include "provider/fake/param_digest.h"
 
 namespace spotkeeper {
 
@@ -14,13 +14,12 @@ using fake::TransitionKind;
 
 namespace {
 
-std::string Fingerprint(const CreateNetworkInterfaceRequest& r) {
-  std::ostringstream o;
-  o << r.subnet_id << '|' << r.private_ip << '|' << r.description << '|';
-  for (const auto& sg : r.security_group_ids) o << sg << ';';
-  o << '|';
-  for (const auto& [k, v] : r.tags) o << k << '=' << v << ';';
-  return o.str();
+uint64_t Fingerprint(const CreateNetworkInterfaceRequest& r) {
+  ParamDigest d;
+  d.Add(r.subnet_id).Add(r.private_ip).Add(r.description);
+  d.Add(static_cast<int64_t>(r.security_group_ids.size()));
+  for (const auto& sg : r.security_group_ids) d.Add(sg);
+  return d.Add(r.tags).value();
 }
 
 }  // namespace
@@ -43,9 +42,9 @@ EniRecord& FakeCloud::CreateEniLocked(fake::SubnetRecord& subnet, const std::str
   // A locally administered unicast MAC: 02 and five random bytes.
   uint64_t bits = id_rng_.Next();
   char mac[18];
-  std::snprintf(mac, sizeof mac, "02:%02x:%02x:%02x:%02x:%02x",
-                static_cast<unsigned>(bits & 255), static_cast<unsigned>((bits >> 8) & 255),
-                static_cast<unsigned>((bits >> 16) & 255), static_cast<unsigned>((bits >> 24) & 255),
+  std::snprintf(mac, sizeof mac, "02:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned>(bits & 255),
+                static_cast<unsigned>((bits >> 8) & 255), static_cast<unsigned>((bits >> 16) & 255),
+                static_cast<unsigned>((bits >> 24) & 255),
                 static_cast<unsigned>((bits >> 32) & 255));
   EniRecord& rec = enis_[id];
   NetworkInterface& eni = rec.eni;
@@ -67,7 +66,7 @@ Result<NetworkInterface> FakeCloud::CreateNetworkInterface(
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("CreateNetworkInterface"));
   auto run = [&]() -> Result<NetworkInterface> {
-    const std::string fingerprint = Fingerprint(req);
+    const uint64_t fingerprint = Fingerprint(req);
     if (!req.client_token.empty()) {
       auto it = eni_tokens_.find(req.client_token);
       if (it != eni_tokens_.end()) {
@@ -86,8 +85,7 @@ Result<NetworkInterface> FakeCloud::CreateNetworkInterface(
   return Respond("CreateNetworkInterface", run());
 }
 
-void FakeCloud::AttachEniAtLaunch(EniRecord& rec, fake::InstanceRecord& inst, bool dot,
-                                  Time at) {
+void FakeCloud::AttachEniAtLaunch(EniRecord& rec, fake::InstanceRecord& inst, bool dot, Time at) {
   ++rec.generation;
   NetworkInterface& eni = rec.eni;
   eni.status = "in-use";
@@ -144,8 +142,8 @@ Status FakeCloud::DeleteNetworkInterface(const std::string& eni_id) {
   auto run = [&]() -> Status {
     SK_ASSIGN_OR_RETURN(EniRecord * rec, FindEni(eni_id));
     if (rec->eni.status != "available") {
-      return Status(Code::kFailedPrecondition, "The network interface '" + eni_id +
-                                                   "' is currently in use.",
+      return Status(Code::kFailedPrecondition,
+                    "The network interface '" + eni_id + "' is currently in use.",
                     "InvalidNetworkInterface.InUse");
     }
     ++rec->generation;
@@ -183,15 +181,14 @@ Status FakeCloud::SetNetworkInterfaceDeleteOnTermination(const std::string& eni_
 Result<std::vector<NetworkInterface>> FakeCloud::DescribeNetworkInterfaces(const Filter& filter) {
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("DescribeNetworkInterfaces"));
-  return Respond("DescribeNetworkInterfaces",
-                 fake::DescribeRecords(
-                     enis_, eni_index_, filter, fake::kEniIds,
-                     [](const EniRecord& r) { return !r.deleted; },
-                     [&filter](const EniRecord& r) {
-                       return fake::MatchesFilter(filter, r.eni.status,
-                                                  r.eni.availability_zone, r.eni.tags);
-                     },
-                     [](const EniRecord& r) { return r.eni; }));
+  return Respond(
+      "DescribeNetworkInterfaces",
+      fake::DescribeRecords(
+          enis_, eni_index_, filter, fake::kEniIds, [](const EniRecord& r) { return !r.deleted; },
+          [&filter](const EniRecord& r) {
+            return fake::MatchesFilter(filter, r.eni.status, r.eni.availability_zone, r.eni.tags);
+          },
+          [](const EniRecord& r) { return r.eni; }));
 }
 
 Result<std::vector<Subnet>> FakeCloud::DescribeSubnets(const std::vector<std::string>& ids) {

@@ -36,8 +36,8 @@ TEST_F(FakeNetworkTest, DefaultTopology) {
   SK_ASSERT_OK(one);
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ((*one)[0].availability_zone, "us-east-1a");
-  SK_EXPECT_ERROR(cloud_.DescribeSubnets({subnet_a_, "subnet-00000000000000000"}),
-                  Code::kNotFound, "InvalidSubnetID.NotFound");
+  SK_EXPECT_ERROR(cloud_.DescribeSubnets({subnet_a_, "subnet-00000000000000000"}), Code::kNotFound,
+                  "InvalidSubnetID.NotFound");
 }
 
 TEST_F(FakeNetworkTest, AddSubnet) {
@@ -50,7 +50,8 @@ TEST_F(FakeNetworkTest, AddSubnet) {
                   "InvalidParameterValue");
   SK_EXPECT_ERROR(cloud_.AddSubnet("us-east-1b", "10.2.0.0/8"), Code::kInvalidArgument,
                   "InvalidSubnet.Range");
-  Result<NetworkInterface> eni = cloud_.CreateNetworkInterface({*big, "10.1.200.9", "", {}, {}, ""});
+  Result<NetworkInterface> eni =
+      cloud_.CreateNetworkInterface({*big, "10.1.200.9", "", {}, {}, ""});
   SK_ASSERT_OK(eni);
   EXPECT_EQ(eni->availability_zone, "us-east-1b");
 }
@@ -83,9 +84,8 @@ TEST_F(FakeNetworkTest, CreateNetworkInterface) {
                   Code::kFailedPrecondition, "InvalidIPAddress.InUse");
   SK_EXPECT_ERROR(cloud_.CreateNetworkInterface({subnet_a_, "10.0.2.9", "", {}, {}, ""}),
                   Code::kInvalidArgument, "InvalidParameterValue");
-  SK_EXPECT_ERROR(
-      cloud_.CreateNetworkInterface({"subnet-00000000000000000", "", "", {}, {}, ""}),
-      Code::kNotFound, "InvalidSubnetID.NotFound");
+  SK_EXPECT_ERROR(cloud_.CreateNetworkInterface({"subnet-00000000000000000", "", "", {}, {}, ""}),
+                  Code::kNotFound, "InvalidSubnetID.NotFound");
   Result<NetworkInterface> fixed =
       cloud_.CreateNetworkInterface({subnet_a_, "10.0.1.200", "", {}, {}, ""});
   SK_ASSERT_OK(fixed);
@@ -95,7 +95,8 @@ TEST_F(FakeNetworkTest, CreateNetworkInterface) {
 TEST_F(FakeNetworkTest, SubnetRunsOutOfAddresses) {
   Result<std::string> tiny = cloud_.AddSubnet("us-east-1c", "10.9.0.0/28");  // 11 usable
   SK_ASSERT_OK(tiny);
-  for (int i = 0; i < 11; ++i) SK_ASSERT_OK(cloud_.CreateNetworkInterface({*tiny, "", "", {}, {}, ""}));
+  for (int i = 0; i < 11; ++i)
+    SK_ASSERT_OK(cloud_.CreateNetworkInterface({*tiny, "", "", {}, {}, ""}));
   SK_EXPECT_ERROR(cloud_.CreateNetworkInterface({*tiny, "", "", {}, {}, ""}),
                   Code::kResourceExhausted, "InsufficientFreeAddressesInSubnet");
   RunInstanceRequest r = LaunchRequest();
@@ -105,7 +106,8 @@ TEST_F(FakeNetworkTest, SubnetRunsOutOfAddresses) {
 }
 
 TEST_F(FakeNetworkTest, DeleteNetworkInterface) {
-  Result<NetworkInterface> eni = cloud_.CreateNetworkInterface({subnet_a_, "10.0.1.50", "", {}, {}, ""});
+  Result<NetworkInterface> eni =
+      cloud_.CreateNetworkInterface({subnet_a_, "10.0.1.50", "", {}, {}, ""});
   SK_ASSERT_OK(eni);
   RunInstanceRequest r = LaunchRequest();
   r.subnet_id.clear();
@@ -124,7 +126,8 @@ TEST_F(FakeNetworkTest, DeleteNetworkInterface) {
   SK_EXPECT_OK(cloud_.CreateNetworkInterface({subnet_a_, "10.0.1.50", "", {}, {}, ""}));
   std::vector<FakeCloud::Deletion> d = cloud_.deletions();
   bool found = false;
-  for (const auto& x : d) found |= x.id == eni->id && x.kind == "network-interface" && x.cause == "api";
+  for (const auto& x : d)
+    found |= x.id == eni->id && x.kind == "network-interface" && x.cause == "api";
   EXPECT_TRUE(found);
 }
 
@@ -186,14 +189,17 @@ TEST_F(FakeNetworkTest, TagsOnEveryKindOfResource) {
   const std::string eni = inst.network_interfaces[0].network_interface_id;
   Result<Snapshot> snap = cloud_.CreateSnapshot({vol, "", {}, ""});
   SK_ASSERT_OK(snap);
-  std::vector<std::string> ids = {inst.id, vol, eni, snap->id, image_, inst.spot_request_id,
+  Result<Image> image =
+      cloud_.RegisterImage({"tagged", "/dev/xvda", {{"/dev/xvda", snap->id, 0, true}}, {}, ""});
+  SK_ASSERT_OK(image);
+  std::vector<std::string> ids = {inst.id,  vol, eni, snap->id, image->id, inst.spot_request_id,
                                   subnet_a_};
   SK_ASSERT_OK(cloud_.CreateTags(ids, {{kTagGroup, "g"}, {"Name", "x"}}));
   EXPECT_EQ(Get(inst.id).tags.at(kTagGroup), "g");
   EXPECT_EQ(GetVolume(vol).tags.at(kTagGroup), "g");
   EXPECT_EQ(GetEni(eni).tags.at(kTagGroup), "g");
   EXPECT_EQ(GetSnapshot(snap->id).tags.at(kTagGroup), "g");
-  EXPECT_EQ(GetImage(image_).tags.at(kTagGroup), "g");
+  EXPECT_EQ(GetImage(image->id).tags.at(kTagGroup), "g");
   // The index follows: Describe by the new tag finds each.
   Filter by_group{{}, {{kTagGroup, "g"}}, {}, ""};
   EXPECT_EQ(cloud_.DescribeInstances(by_group)->size(), 1u);
@@ -231,6 +237,9 @@ TEST_F(FakeNetworkTest, TagErrorsChangeNothing) {
                   "InvalidSpotInstanceRequestID.NotFound");
   SK_EXPECT_ERROR(cloud_.CreateTags({"bogus-1"}, {{"a", "1"}}), Code::kInvalidArgument,
                   "InvalidID");
+  SK_EXPECT_ERROR(cloud_.CreateTags({image_}, {{"a", "1"}}), Code::kPermissionDenied,
+                  "UnauthorizedOperation");  // public base images are not ours to tag
+  EXPECT_TRUE(GetImage(image_).tags.empty());
   SK_EXPECT_ERROR(cloud_.CreateTags({inst.id}, {{"aws:cloudformation", "1"}}),
                   Code::kInvalidArgument, "InvalidParameterValue");
   SK_EXPECT_ERROR(cloud_.CreateTags({inst.id}, {{std::string(129, 'k'), "1"}}),

@@ -63,7 +63,7 @@ struct InstanceRecord {
 };
 
 struct VolumeRecord {
-  Volume volume;          // state "deleted" once gone (inspection only)
+  Volume volume;            // state "deleted" once gone (inspection only)
   uint64_t generation = 0;  // bumped by every attach/detach
   Time gone_at = kNever;
 };
@@ -98,14 +98,14 @@ struct SubnetRecord {
 
 // A capacity pool: one instance type in one AZ, for one market.
 struct Pool {
-  int capacity = -1;  // -1: unlimited
+  int capacity = -1;                     // -1: unlimited
   std::unordered_set<std::string> live;  // pending, running and shutting-down instances
 };
 
 // What a ClientToken was used for: the resource made and the request's parameters.
 struct TokenRecord {
   std::string id;
-  std::string fingerprint;
+  uint64_t fingerprint = 0;  // ParamDigest of the request
 };
 
 struct SpotPriceRecord {

@@ -24,7 +24,7 @@ TEST(FakeScaleTest, HundredThousandInstances) {
   const std::string image = cloud.AddImage("base");
   std::vector<std::string> subnets = {*cloud.AddSubnet("us-east-1a", "10.16.0.0/16"),
                                       *cloud.AddSubnet("us-east-1b", "10.17.0.0/16")};
-  constexpr int kInstances = 10000;
+  constexpr int kInstances = 100'000;
   std::vector<std::string> ids;
   ids.reserve(kInstances);
   RunInstanceRequest r;

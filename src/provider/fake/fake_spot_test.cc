@@ -245,8 +245,7 @@ TEST_F(FakeSpotTest, EventsAreRedeliveredUntilAcknowledged) {
   SK_ASSERT_OK(cloud_.AckEvents({(*again)[0].receipt}));
   EXPECT_EQ(cloud_.events_pending(), 0);
   EXPECT_EQ(cloud_.events_pushed(), 2);
-  SK_EXPECT_ERROR(cloud_.AckEvents({"nonsense"}), Code::kInvalidArgument,
-                  "ReceiptHandleIsInvalid");
+  SK_EXPECT_ERROR(cloud_.AckEvents({"nonsense"}), Code::kInvalidArgument, "ReceiptHandleIsInvalid");
   SK_EXPECT_ERROR(cloud_.ReceiveEvents(0), Code::kInvalidArgument, "InvalidParameterValue");
   // At most 10 per call, as SQS.
   for (int i = 0; i < 12; ++i) Launch();

@@ -1,29 +1,31 @@
 // FakeCloud: EBS volumes (create, attach, detach, delete) and snapshots.
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 #include "provider/fake/describe_util.h"
 #include "provider/fake/fake_cloud.h"
+#include "provider/fake/param_digest.h"
 
 namespace spotkeeper {
 
 using fake::IncorrectState;
 using fake::InvalidParameterValue;
-using fake::ValidDeviceName;
-using fake::ValidVolumeType;
 using fake::SnapshotRecord;
 using fake::TransitionKind;
+using fake::ValidDeviceName;
+using fake::ValidVolumeType;
 using fake::VolumeRecord;
 
 namespace {
 
-std::string Fingerprint(const CreateVolumeRequest& r) {
-  std::ostringstream o;
-  o << r.availability_zone << '|' << r.size_gib << '|' << r.snapshot_id << '|' << r.volume_type
-    << '|';
-  for (const auto& [k, v] : r.tags) o << k << '=' << v << ';';
-  return o.str();
+uint64_t Fingerprint(const CreateVolumeRequest& r) {
+  return ParamDigest()
+      .Add(r.availability_zone)
+      .Add(r.size_gib)
+      .Add(r.snapshot_id)
+      .Add(r.volume_type)
+      .Add(r.tags)
+      .value();
 }
 
 }  // namespace
@@ -69,16 +71,11 @@ Result<Volume> FakeCloud::CreateVolume(const CreateVolumeRequest& req) {
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("CreateVolume"));
   auto run = [&]() -> Result<Volume> {
-    const std::string fingerprint = Fingerprint(req);
+    const uint64_t fingerprint = Fingerprint(req);
     if (!req.client_token.empty()) {
       auto it = volume_tokens_.find(req.client_token);
       if (it != volume_tokens_.end()) {
-        if (it->second.fingerprint != fingerprint) {
-          return Status(Code::kInvalidArgument,
-                        "Arguments on this idempotent request are inconsistent with arguments "
-                        "used in previous request(s).",
-                        "IdempotentParameterMismatch");
-        }
+        if (it->second.fingerprint != fingerprint) return fake::IdempotentParameterMismatch();
         return volumes_.at(it->second.id).volume;
       }
     }
@@ -100,10 +97,10 @@ Result<Volume> FakeCloud::CreateVolume(const CreateVolumeRequest& req) {
       }
       if (size == 0) size = snap->snapshot.volume_size_gib;
       if (size < snap->snapshot.volume_size_gib) {
-        return InvalidParameterValue("Volume of size " + std::to_string(size) +
-                                     "GB is smaller than snapshot '" + req.snapshot_id +
-                                     "', expect size >= " +
-                                     std::to_string(snap->snapshot.volume_size_gib) + "GB");
+        return InvalidParameterValue(
+            "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
+            req.snapshot_id +
+            "', expect size >= " + std::to_string(snap->snapshot.volume_size_gib) + "GB");
       }
     } else if (size == 0) {
       return Status(Code::kInvalidArgument,
@@ -111,14 +108,14 @@ Result<Volume> FakeCloud::CreateVolume(const CreateVolumeRequest& req) {
                     "MissingParameter");
     }
     if (size < 1 || size > 16384) {
-      return InvalidParameterValue("Volume size must be 1..16384 GiB, not " +
-                                   std::to_string(size));
+      return InvalidParameterValue("Volume size must be 1..16384 GiB, not " + std::to_string(size));
     }
     const Time now = Now();
     std::string id = NewId("vol-");
     VolumeRecord& rec = volumes_[id];
-    rec.volume = Volume{id, req.availability_zone, size, req.volume_type, "creating",
-                        req.snapshot_id, now, {}, tags};
+    rec.volume = Volume{id,         req.availability_zone, size, req.volume_type,
+                        "creating", req.snapshot_id,       now,  {},
+                        tags};
     volume_index_.Add(&rec.volume.id, tags);
     if (!req.client_token.empty()) volume_tokens_[req.client_token] = {id, fingerprint};
     Schedule(now + Draw(options_.volume_creating), TransitionKind::kVolumeAvailable,
@@ -136,17 +133,15 @@ Status FakeCloud::AttachVolume(const std::string& volume_id, const std::string& 
     SK_ASSIGN_OR_RETURN(VolumeRecord * vol, FindVolume(volume_id));
     SK_ASSIGN_OR_RETURN(fake::InstanceRecord * inst, FindInstance(instance_id, false));
     if (!ValidDeviceName(device)) {
-      return InvalidParameterValue("Value (" + device +
-                                   ") for parameter device is invalid. " + device +
-                                   " is not a valid EBS device name.");
+      return InvalidParameterValue("Value (" + device + ") for parameter device is invalid. " +
+                                   device + " is not a valid EBS device name.");
     }
     if (vol->volume.state == "in-use") {
       return Status(Code::kFailedPrecondition,
                     "vol " + volume_id + " is already attached to an instance", "VolumeInUse");
     }
     if (vol->volume.state != "available") {
-      return IncorrectState("vol " + volume_id + " is in the '" + vol->volume.state +
-                            "' state.");
+      return IncorrectState("vol " + volume_id + " is in the '" + vol->volume.state + "' state.");
     }
     InstanceState s = inst->instance.state;
     if (s != InstanceState::kRunning && s != InstanceState::kStopped) {
@@ -269,8 +264,7 @@ Status FakeCloud::DeleteVolume(const std::string& volume_id) {
     }
     const Time now = Now();
     vol->volume.state = "deleting";
-    Schedule(now + Draw(options_.volume_deleting), TransitionKind::kVolumeDeleted,
-             &vol->volume.id);
+    Schedule(now + Draw(options_.volume_deleting), TransitionKind::kVolumeDeleted, &vol->volume.id);
     return OkStatus();
   };
   return Respond("DeleteVolume", run());
@@ -308,8 +302,8 @@ SnapshotRecord& FakeCloud::CreateSnapshotOf(VolumeRecord& vol, const std::string
 
   std::string id = NewId("snap-");
   SnapshotRecord& rec = snapshots_[id];
-  rec.snapshot = Snapshot{id, vol.volume.id, vol.volume.size_gib, "pending", "0%", at,
-                          description, tags};
+  rec.snapshot =
+      Snapshot{id, vol.volume.id, vol.volume.size_gib, "pending", "0%", at, description, tags};
   rec.complete_at = at + took;
   snapshot_index_.Add(&rec.snapshot.id, tags);
   Schedule(rec.complete_at, TransitionKind::kSnapshotCompleted, &rec.snapshot.id);
@@ -336,8 +330,7 @@ void FakeCloud::OnSnapshotCompleted(const std::string& id, Time at) {
   for (const std::string& image_id : waiting->second) {
     fake::ImageRecord& image = images_.at(image_id);
     if (--image.pending_snapshots == 0 && image.image.state == "pending") {
-      Schedule(at + Draw(options_.image_pending), TransitionKind::kImageAvailable,
-               &image.image.id);
+      Schedule(at + Draw(options_.image_pending), TransitionKind::kImageAvailable, &image.image.id);
     }
   }
   images_waiting_on_.erase(waiting);
@@ -388,20 +381,21 @@ Status FakeCloud::DeleteSnapshot(const std::string& snapshot_id) {
 Result<std::vector<Snapshot>> FakeCloud::DescribeSnapshots(const Filter& filter) {
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("DescribeSnapshots"));
-  return Respond("DescribeSnapshots",
-                 fake::DescribeRecords(
-                     snapshots_, snapshot_index_, filter, fake::kSnapshotIds,
-                     [](const SnapshotRecord& r) { return !r.deleted; },
-                     [&filter](const SnapshotRecord& r) {
-                       // Snapshots have no zone; an AZ filter does not narrow them.
-                       return fake::MatchesFilter(filter, r.snapshot.state,
-                                                  filter.availability_zone, r.snapshot.tags);
-                     },
-                     [this](const SnapshotRecord& r) {
-                       Snapshot s = r.snapshot;
-                       s.progress = SnapshotProgress(r);
-                       return s;
-                     }));
+  return Respond("DescribeSnapshots", fake::DescribeRecords(
+                                          snapshots_, snapshot_index_, filter, fake::kSnapshotIds,
+                                          [](const SnapshotRecord& r) { return !r.deleted; },
+                                          [&filter](const SnapshotRecord& r) {
+                                            // Snapshots have no zone; an AZ filter does not narrow
+                                            // them.
+                                            return fake::MatchesFilter(filter, r.snapshot.state,
+                                                                       filter.availability_zone,
+                                                                       r.snapshot.tags);
+                                          },
+                                          [this](const SnapshotRecord& r) {
+                                            Snapshot s = r.snapshot;
+                                            s.progress = SnapshotProgress(r);
+                                            return s;
+                                          }));
 }
 
 }  // namespace spotkeeper

@@ -40,8 +40,8 @@ TEST_F(FakeStorageTest, CreateVolumeIsCreatingThenAvailable) {
 TEST_F(FakeStorageTest, CreateVolumeErrors) {
   SK_EXPECT_ERROR(cloud_.CreateVolume({"us-west-2a", 10, "", "gp3", {}, ""}),
                   Code::kInvalidArgument, "InvalidParameterValue");
-  SK_EXPECT_ERROR(cloud_.CreateVolume({"us-east-1a", 0, "", "gp3", {}, ""}),
-                  Code::kInvalidArgument, "MissingParameter");
+  SK_EXPECT_ERROR(cloud_.CreateVolume({"us-east-1a", 0, "", "gp3", {}, ""}), Code::kInvalidArgument,
+                  "MissingParameter");
   SK_EXPECT_ERROR(cloud_.CreateVolume({"us-east-1a", 20000, "", "gp3", {}, ""}),
                   Code::kInvalidArgument, "InvalidParameterValue");
   SK_EXPECT_ERROR(cloud_.CreateVolume({"us-east-1a", 10, "", "ssd", {}, ""}),

@@ -20,8 +20,7 @@ TEST(SubnetAddressesTest, CidrRules) {
   EXPECT_TRUE(SubnetAddresses::Create("10.1.0.0/16").ok());
   EXPECT_EQ(SubnetAddresses::Create("10.0.0.0/15").status().cloud_code(), "InvalidSubnet.Range");
   EXPECT_EQ(SubnetAddresses::Create("10.0.0.0/29").status().cloud_code(), "InvalidSubnet.Range");
-  EXPECT_EQ(SubnetAddresses::Create("10.0.1.5/24").status().cloud_code(),
-            "InvalidParameterValue");
+  EXPECT_EQ(SubnetAddresses::Create("10.0.1.5/24").status().cloud_code(), "InvalidParameterValue");
   EXPECT_FALSE(SubnetAddresses::Create("10.0.1.0").ok());
   EXPECT_FALSE(SubnetAddresses::Create("10.0.1.0/x").ok());
 }

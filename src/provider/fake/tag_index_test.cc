@@ -54,7 +54,7 @@ TEST(TagIndexTest, UpdateAndRemove) {
   EXPECT_TRUE(idx.Find("k", "v1").empty());
   EXPECT_EQ(idx.Find("k", "v2").size(), 1u);
   idx.Remove(&v1, {{"k", "v2"}, {"x", "y"}});
-  EXPECT_EQ(idx.entries(), 0u);  // empty sets are dropped
+  EXPECT_EQ(idx.entries(), 0u);    // empty sets are dropped
   idx.Remove(&v1, {{"k", "v2"}});  // removing what is not there is harmless
   EXPECT_EQ(idx.entries(), 0u);
 }
