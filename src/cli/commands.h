@@ -8,5 +8,6 @@ namespace spotkeeper::cli {
 
 void AddValidateCommand(CLI::App& app, int* exit_code);
 void AddSimulateCommand(CLI::App& app, int* exit_code);
+void AddCloudCommand(CLI::App& app, int* exit_code);
 
 }  // namespace spotkeeper::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   spotkeeper::cli::AddValidateCommand(app, &exit_code);
   spotkeeper::cli::AddSimulateCommand(app, &exit_code);
+  spotkeeper::cli::AddCloudCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -49,7 +49,11 @@ Result<Time> ParseTime(const std::string& text) {
 std::string FormatDuration(Duration d) {
   int64_t ms = d.count();
   char buf[64];
-  if (ms < 0) return "-" + FormatDuration(Duration{-ms});
+  if (ms < 0) {
+    std::string negative = "-";
+    negative += FormatDuration(Duration{-ms});
+    return negative;
+  }
   if (ms < 1000) {
     std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
   } else if (ms < 60'000) {

@@ -52,6 +52,10 @@ class Controller {
   Time Tick();
   // Makes the next Tick run a full reconcile pass (after an operator action or an event).
   void MarkDirty() { dirty_ = true; }
+  // For benchmarks and diagnostics: one Describe sweep, and one reconcile pass over every
+  // group (what Tick does when they are due).
+  Status SweepOnce() { return sweeper_.Sweep(); }
+  Status ReconcileOnce() { return reconciler_.ReconcileAll(sweeper_.observed()); }
 
   // --- operator actions (actor: who asked, for the audit log) ---
   Result<GroupRecord> CreateGroup(const GroupSpec& spec, const std::string& actor);

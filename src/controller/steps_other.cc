@@ -59,7 +59,7 @@ StepResult MarkDeallocated(StepContext& ctx) {
 StepResult DescribeSource(StepContext& ctx) {
   auto& d = ctx.data();
   std::string id = d.value("source_instance", std::string());
-  auto inst = DescribeInstance(ctx.cloud(), id);
+  auto inst = ctx.view().GetInstance(id);
   if (!inst.ok()) return FromError(inst.status(), "DescribeFailed");
   if (!inst->has_value() || IsGone(**inst)) {
     return StepResult::Fail("SourceNotFound",
@@ -169,12 +169,12 @@ StepResult TerminateSource(StepContext& ctx) {
 StepResult WaitSourceTerminated(StepContext& ctx) {
   auto& d = ctx.data();
   if (!d.value("terminate_source", false)) return StepResult::Done();
-  auto inst = DescribeInstance(ctx.cloud(), d.value("source_instance", std::string()));
+  auto inst = ctx.view().GetInstance(d.value("source_instance", std::string()));
   if (!inst.ok()) return FromError(inst.status(), "DescribeFailed");
   if (inst->has_value() && (*inst)->state != InstanceState::kTerminated) return Poll(ctx);
   std::string eni = d.value("source_eni", std::string());
   if (!eni.empty()) {
-    auto e = DescribeEni(ctx.cloud(), eni);
+    auto e = ctx.view().GetEni(eni);
     if (!e.ok()) return FromError(e.status(), "DescribeFailed");
     if (!e->has_value()) {
       return StepResult::Fail("EniLost",

@@ -20,7 +20,7 @@ StepResult Drain(StepContext& ctx) {
   }
   if (ctx.now() >= until) return StepResult::Done();
   // Done early if the instance is already gone.
-  auto inst = DescribeInstance(ctx.cloud(), d.value("old_instance", std::string()));
+  auto inst = ctx.view().GetInstance(d.value("old_instance", std::string()));
   if (inst.ok() && (!inst->has_value() || IsGone(**inst))) return StepResult::Done();
   return StepResult::WaitUntil(until);
 }
@@ -30,6 +30,7 @@ StepResult Terminate(StepContext& ctx) {
   MarkTiming(ctx, "started");
   if (id.empty()) return StepResult::Done();
   Status s = ctx.cloud().TerminateInstance(id);
+  ctx.view().Invalidate(id);
   if (!s.ok() && s.code() != Code::kNotFound) return FromError(s, "TerminateFailed");
   return StepResult::Done();
 }
@@ -37,7 +38,7 @@ StepResult Terminate(StepContext& ctx) {
 StepResult WaitTerminated(StepContext& ctx) {
   std::string id = ctx.data().value("old_instance", std::string());
   if (id.empty()) return StepResult::Done();
-  auto inst = DescribeInstance(ctx.cloud(), id);
+  auto inst = ctx.view().GetInstance(id);
   if (!inst.ok()) return FromError(inst.status(), "DescribeFailed");
   if (inst->has_value() && (*inst)->state != InstanceState::kTerminated) {
     if ((*inst)->state != InstanceState::kShuttingDown) {
@@ -58,7 +59,7 @@ StepResult WaitReleased(StepContext& ctx) {
   bool waiting = false;
   for (const ResourceRecord& rec : ctx.Current("volume")) {
     const ResourceRecord* r = &rec;
-    auto v = DescribeVolume(ctx.cloud(), r->id);
+    auto v = ctx.view().GetVolume(r->id);
     if (!v.ok()) return FromError(v.status(), "DescribeFailed");
     if (!v->has_value() || (*v)->state == "deleted" || (*v)->state == "deleting") {
       // Lost (deleted outside spotkeeper): the resume restores it from its latest snapshot.
@@ -73,7 +74,7 @@ StepResult WaitReleased(StepContext& ctx) {
   }
   for (const ResourceRecord& rec : ctx.Current("eni")) {
     const ResourceRecord* r = &rec;
-    auto e = DescribeEni(ctx.cloud(), r->id);
+    auto e = ctx.view().GetEni(r->id);
     if (!e.ok()) return FromError(e.status(), "DescribeFailed");
     if (!e->has_value()) {
       ctx.AddEvent("NetworkInterfaceLost",
@@ -150,7 +151,7 @@ StepResult WaitFinalSnapshots(StepContext& ctx) {
     std::string id = id_json.get<std::string>();
     const ResourceRecord* rec = ctx.FindResource(id);
     if (rec != nullptr && rec->cloud_state == "completed") continue;
-    auto snap = DescribeSnapshot(ctx.cloud(), id);
+    auto snap = ctx.view().GetSnapshot(id);
     if (!snap.ok()) return FromError(snap.status(), "DescribeFailed");
     if (!snap->has_value() || (*snap)->state == "error") {
       failed.push_back(device);
@@ -223,7 +224,7 @@ StepResult WaitImage(StepContext& ctx) {
   auto& d = ctx.data();
   if (!d.contains("image")) return StepResult::Done();
   std::string id = d["image"].get<std::string>();
-  auto image = DescribeImage(ctx.cloud(), id);
+  auto image = ctx.view().GetImage(id);
   if (!image.ok()) return FromError(image.status(), "DescribeFailed");
   if (!image->has_value() || (*image)->state == "failed" ||
       (*image)->state == "deregistered") {

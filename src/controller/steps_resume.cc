@@ -121,7 +121,7 @@ StepResult EnsureEni(StepContext& ctx) {
   SsiRecord& ssi = ctx.ssi();
   if (!ssi.eni_id.empty()) {
     const ResourceRecord* rec = ctx.FindResource(ssi.eni_id);
-    auto eni = DescribeEni(ctx.cloud(), ssi.eni_id);
+    auto eni = ctx.view().GetEni(ssi.eni_id);
     if (!eni.ok()) return FromError(eni.status(), "DescribeFailed");
     if (eni->has_value()) {
       if (rec == nullptr || rec->status != "current") {
@@ -252,7 +252,7 @@ StepResult WaitPrepared(StepContext& ctx) {
   for (auto& [dev, p] : d["plan"].items()) {
     if (!p.contains("replaces")) continue;
     std::string id = p["snapshot"].get<std::string>();
-    auto snap = DescribeSnapshot(ctx.cloud(), id);
+    auto snap = ctx.view().GetSnapshot(id);
     if (!snap.ok()) return FromError(snap.status(), "DescribeFailed");
     if (!snap->has_value() || (*snap)->state == "error") {
       ctx.SetResourceStatus(id, snap->has_value() ? "retiring" : "deleted");
@@ -281,7 +281,7 @@ StepResult RunInstance(StepContext& ctx) {
       PersistRoot(spec) && !ssi.image_id.empty() ? ssi.image_id
                                                  : spec.compute.launch_specification.image_id;
   if (Str(d, "root_device").empty() || Str(d, "root_device_image") != image_id) {
-    auto image = DescribeImage(ctx.cloud(), image_id);
+    auto image = ctx.view().GetImage(image_id);
     if (!image.ok()) return FromError(image.status(), "DescribeFailed");
     if (!image->has_value()) {
       return StepResult::Fail("ImageNotFound",
@@ -465,7 +465,7 @@ StepResult RestartFromDeadInstance(StepContext& ctx, const Instance& inst) {
 StepResult WaitRunning(StepContext& ctx) {
   auto& d = ctx.data();
   std::string id = Str(d["launch"], "instance");
-  auto inst = DescribeInstance(ctx.cloud(), id);
+  auto inst = ctx.view().GetInstance(id);
   if (!inst.ok()) return FromError(inst.status(), "DescribeFailed");
   if (!inst->has_value()) return Poll(ctx);  // eventual consistency right after launch
   const Instance& i = **inst;
@@ -497,7 +497,7 @@ StepResult AttachVolumes(StepContext& ctx) {
   for (const auto& [dev, p] : d["plan"].items()) {
     if (Str(p, "mode") != "attach") continue;
     std::string vol_id = Str(p, "volume");
-    auto v = DescribeVolume(ctx.cloud(), vol_id);
+    auto v = ctx.view().GetVolume(vol_id);
     if (!v.ok()) return FromError(v.status(), "DescribeFailed");
     if (!v->has_value()) {
       ctx.SetResourceStatus(vol_id, "deleted");
@@ -511,9 +511,10 @@ StepResult AttachVolumes(StepContext& ctx) {
     if (ours) continue;
     if ((*v)->state != "available") return Poll(ctx);
     Status s = ctx.cloud().AttachVolume(vol_id, inst_id, dev);
+    ctx.view().Invalidate(vol_id);
     if (!s.ok()) {
       if (s.cloud_code() == "IncorrectState") {
-        auto inst = DescribeInstance(ctx.cloud(), inst_id);
+        auto inst = ctx.view().GetInstance(inst_id);
         if (inst.ok() && (!inst->has_value() || IsGone(**inst))) {
           if (inst->has_value()) return RestartFromDeadInstance(ctx, **inst);
         }
@@ -529,7 +530,7 @@ StepResult WaitAttached(StepContext& ctx) {
   std::string inst_id = Str(d["launch"], "instance");
   for (const auto& [dev, p] : d["plan"].items()) {
     if (Str(p, "mode") != "attach") continue;
-    auto v = DescribeVolume(ctx.cloud(), Str(p, "volume"));
+    auto v = ctx.view().GetVolume(Str(p, "volume"));
     if (!v.ok()) return FromError(v.status(), "DescribeFailed");
     bool attached = v->has_value() &&
                     std::any_of((*v)->attachments.begin(), (*v)->attachments.end(),
@@ -537,7 +538,7 @@ StepResult WaitAttached(StepContext& ctx) {
                                   return a.instance_id == inst_id && a.state == "attached";
                                 });
     if (!attached) {
-      auto inst = DescribeInstance(ctx.cloud(), inst_id);
+      auto inst = ctx.view().GetInstance(inst_id);
       if (inst.ok() && inst->has_value() && IsGone(**inst)) {
         return RestartFromDeadInstance(ctx, **inst);
       }

@@ -4,11 +4,12 @@
 
 namespace spotkeeper {
 
-StepContext::StepContext(Time now, CloudProvider* cloud, Random* random, const GroupRecord* group,
-                         const GroupSpec* spec, WorkflowRecord* workflow, SsiRecord ssi,
-                         std::vector<ResourceRecord> resources, nlohmann::json data)
+StepContext::StepContext(Time now, CloudProvider* cloud, CloudView* view, Random* random,
+                         const GroupRecord* group, const GroupSpec* spec, WorkflowRecord* workflow,
+                         SsiRecord ssi, std::vector<ResourceRecord> resources, nlohmann::json data)
     : now_(now),
       cloud_(cloud),
+      view_(view),
       random_(random),
       group_(group),
       spec_(spec),

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/random.h"
+#include "controller/cloud_view.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "provider/cloud_provider.h"
@@ -52,12 +53,14 @@ struct StepResult {
 // Retry), atomically with the journal entry.
 class StepContext {
  public:
-  StepContext(Time now, CloudProvider* cloud, Random* random, const GroupRecord* group,
-              const GroupSpec* spec, WorkflowRecord* workflow, SsiRecord ssi,
-              std::vector<ResourceRecord> resources, nlohmann::json data);
+  StepContext(Time now, CloudProvider* cloud, CloudView* view, Random* random,
+              const GroupRecord* group, const GroupSpec* spec, WorkflowRecord* workflow,
+              SsiRecord ssi, std::vector<ResourceRecord> resources, nlohmann::json data);
 
   Time now() const { return now_; }
   CloudProvider& cloud() { return *cloud_; }
+  // Reads of the cloud go through the view (batched and cached for the engine's pass).
+  CloudView& view() { return *view_; }
   Random& random() { return *random_; }
   const GroupRecord& group() const { return *group_; }
   const GroupSpec& spec() const { return *spec_; }
@@ -94,6 +97,7 @@ class StepContext {
  private:
   Time now_;
   CloudProvider* cloud_;
+  CloudView* view_;
   Random* random_;
   const GroupRecord* group_;
   const GroupSpec* spec_;

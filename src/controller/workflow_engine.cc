@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,27 @@ int IndexOf(const WorkflowDef& def, const std::string& name) {
     if (def.steps[i].name == name) return static_cast<int>(i);
   }
   return -1;
+}
+
+// True when a step left the SSI as it was (what a waiting step usually does).
+bool SameSsi(const SsiRecord& a, const SsiRecord& b) {
+  if (a.state != b.state || a.desired != b.desired || a.instance_id != b.instance_id ||
+      a.private_ip != b.private_ip || a.eni_id != b.eni_id ||
+      a.availability_zone != b.availability_zone || a.subnet_id != b.subnet_id ||
+      a.image_id != b.image_id || a.market != b.market || a.instance_type != b.instance_type ||
+      a.status_json != b.status_json || a.launched_at != b.launched_at ||
+      a.conditions.size() != b.conditions.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.conditions.size(); ++i) {
+    const Condition& x = a.conditions[i];
+    const Condition& y = b.conditions[i];
+    if (x.type != y.type || x.status != y.status || x.reason != y.reason ||
+        x.message != y.message) {
+      return false;
+    }
+  }
+  return true;
 }
 
 JournalEntry Journal(const WorkflowRecord& wf, const std::string& phase, const std::string& detail,
@@ -84,19 +106,51 @@ Duration WorkflowEngine::Backoff(int attempt) {
   return Duration{base / 2 + static_cast<int64_t>(random_->Uniform(static_cast<uint64_t>(base / 2) + 1))};
 }
 
+namespace {
+
+Time EffectiveNextRun(const WorkflowRecord& wf, const std::map<std::string, Time>& wake) {
+  auto it = wake.find(wf.id);
+  return it == wake.end() ? wf.next_run_at : std::max(wf.next_run_at, it->second);
+}
+
+}  // namespace
+
 Result<Time> WorkflowEngine::RunDue() {
   SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> running, store_->ListRunningWorkflows());
   Time now = clock_->Now();
+  std::vector<WorkflowRecord> due;
+  WatchList watch;
+  std::set<std::string> live;
   for (auto& wf : running) {
-    if (wf.next_run_at > now) break;  // ordered by next_run_at
-    Status s = Run(wf);
+    live.insert(wf.id);
+    if (EffectiveNextRun(wf, wake_) > now) continue;
+    nlohmann::json data = nlohmann::json::parse(wf.data_json, nullptr, false);
+    if (data.is_object() && data.contains("_watch") && data["_watch"].is_object()) {
+      for (auto& [kind, ids] : data["_watch"].items()) {
+        for (const auto& id : ids) watch[kind].insert(id.get<std::string>());
+      }
+    }
+    due.push_back(std::move(wf));
+  }
+  for (auto it = wake_.begin(); it != wake_.end();) {
+    it = live.count(it->first) ? std::next(it) : wake_.erase(it);
+  }
+  CloudView view(cloud_);
+  view.Prefetch(watch);
+  for (auto& wf : due) {
+    Status s = Run(wf, &view);
     if (!s.ok()) spdlog::warn("workflow {}: {}", wf.id, s.ToString());
   }
   SK_ASSIGN_OR_RETURN(running, store_->ListRunningWorkflows());
-  return running.empty() ? kNever : running.front().next_run_at;
+  Time next = kNever;
+  for (const auto& wf : running) next = std::min(next, EffectiveNextRun(wf, wake_));
+  return next;
 }
 
-Status WorkflowEngine::Run(WorkflowRecord wf) {
+Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
+  CloudView private_view(cloud_);
+  CloudView* view = shared_view != nullptr ? shared_view : &private_view;
+  wake_.erase(wf.id);
   const WorkflowDef* def = FindWorkflowDef(wf.kind);
   if (def == nullptr) return Internal("workflow " + wf.id + " has unknown kind " + wf.kind);
   SK_ASSIGN_OR_RETURN(SsiRecord ssi, store_->GetSsi(wf.ssi_id));
@@ -126,7 +180,10 @@ Status WorkflowEngine::Run(WorkflowRecord wf) {
       SK_RETURN_IF_ERROR(tx->Commit());
     }
 
-    StepContext ctx(now, cloud_, random_, &group, spec, &wf, ssi, resources, std::move(data));
+    const nlohmann::json data_before = data;
+    (void)view->TakeLookups();
+    StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources,
+                    std::move(data));
     StepResult res;
     try {
       res = step.fn(ctx);
@@ -137,6 +194,21 @@ Status WorkflowEngine::Run(WorkflowRecord wf) {
     ++stats_.steps_run;
 
     now = clock_->Now();
+    // What a waiting step looked at is what the next pass prefetches for it.
+    if (res.kind == StepResult::Kind::kWait) {
+      nlohmann::json w = nlohmann::json::object();
+      for (const auto& [kind, ids] : view->TakeLookups()) w[kind] = ids;
+      if (!w.empty()) ctx.data()["_watch"] = w;
+    } else {
+      ctx.data().erase("_watch");
+    }
+    if (res.kind == StepResult::Kind::kWait && ctx.changed_resources().empty() &&
+        ctx.events().empty() && ctx.data() == data_before && SameSsi(ctx.ssi(), ssi)) {
+      // Nothing to remember: keep the wake-up time in memory and write nothing.
+      wake_[wf.id] = std::max(res.at, now);
+      ++stats_.quiet_waits;
+      return OkStatus();
+    }
     wf.data_json = ctx.data().dump();
     wf.updated_at = now;
     ctx.ssi().updated_at = now;

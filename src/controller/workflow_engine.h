@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "common/random.h"
@@ -24,6 +25,7 @@ struct EngineStats {
   int64_t client_throttled = 0;
   int64_t workflows_succeeded = 0;
   int64_t workflows_failed = 0;
+  int64_t quiet_waits = 0;  // waits that changed nothing and so wrote nothing
 };
 
 class WorkflowEngine {
@@ -42,8 +44,9 @@ class WorkflowEngine {
   // Runs every running workflow whose next_run_at <= now. Returns the earliest next_run_at
   // among those still running (kNever if none).
   Result<Time> RunDue();
-  // Runs one workflow until it waits, fails or ends (bounded number of steps).
-  Status Run(WorkflowRecord wf);
+  // Runs one workflow until it waits, fails or ends (bounded number of steps). `view` is the
+  // pass's shared view of the cloud (nullptr: a private one).
+  Status Run(WorkflowRecord wf, CloudView* view = nullptr);
 
   // Operator retry of an SSI in ERROR: its failed workflow runs its failed step again.
   Status RetryFailed(const std::string& ssi_id, const std::string& actor);
@@ -64,6 +67,9 @@ class WorkflowEngine {
   SpecCache* specs_;
   EngineStats stats_;
   std::function<void(const WorkflowRecord&)> on_succeeded_;
+  // When a waiting workflow that changed nothing runs next (not written to the store: after a
+  // restart every workflow simply runs once more).
+  std::map<std::string, Time> wake_;
 };
 
 }  // namespace spotkeeper

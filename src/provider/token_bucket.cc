@@ -37,8 +37,7 @@ BucketSpec Ec2BucketFor(const std::string& action) {
     return {action, 100, 5};
   }
   if (action == "CreateTags") return {"CreateTags", 100, 10};
-  if (action.rfind("Describe", 0) == 0 || action.rfind("Get", 0) == 0 ||
-      action == "ReceiveMessage") {
+  if (action.rfind("Describe", 0) == 0 || action.rfind("Get", 0) == 0) {
     return {"non-mutating", 100, 20};
   }
   return {"mutating", 50, 5};

@@ -41,6 +41,10 @@ std::vector<std::string> InvariantChecker::CheckStep() {
   ++checks_;
   std::vector<std::string> v;
 
+  // 0. The fake cloud's own consistency (its records agree with each other).
+  Status fake_ok = cloud_->CheckInvariants();
+  if (!fake_ok.ok()) v.push_back("fake cloud inconsistent: " + fake_ok.ToString());
+
   // 1. Exclusive attachments.
   for (const auto& vol : cloud_->AllVolumes()) {
     int live = 0;

@@ -126,14 +126,15 @@ void FakeCloud::ProcessLocked() {
   const Time now = Now();
   while (!timeline_.empty() && timeline_.front().at <= now) {
     std::pop_heap(timeline_.begin(), timeline_.end());
-    fake::ScheduledTransition next = std::move(timeline_.back());
+    fake::ScheduledTransition next = timeline_.back();
     timeline_.pop_back();
     Apply(next.transition, next.at);
   }
 }
 
-Time FakeCloud::NextTransitionTime() const {
+Time FakeCloud::NextTransitionTime() {
   std::lock_guard<std::mutex> l(mu_);
+  ProcessLocked();
   Time next = timeline_.empty() ? kNever : timeline_.front().at;
   return std::min(next, events_.NextRedeliveryTime(Now()));
 }

@@ -120,9 +120,10 @@ class FakeCloud final : public CloudProvider {
   // --- time ---
   // Applies every transition due at clock->Now().
   void Process();
-  // The earliest scheduled transition or event redelivery, kNever if none. A scheduled
+  // Applies what is due, then says when the next scheduled transition or event redelivery
+  // happens: always after clock->Now(), or kNever if nothing is scheduled. A scheduled
   // transition may turn out to change nothing (its resource moved on in the meantime).
-  Time NextTransitionTime() const;
+  Time NextTransitionTime();
 
   // --- inspection for tests and invariants ---
   // These apply due transitions first, are never faulted or throttled, and include what

@@ -201,8 +201,10 @@ std::string Script(uint64_t seed) {
     out << i.id << " " << InstanceStateName(i.state) << " " << i.state_reason << "\n";
   }
   for (const Volume& v : cloud.AllVolumes()) out << v.id << " " << v.state << "\n";
-  for (const SpotPrice& p : *cloud.DescribeSpotPriceHistory({"m5.large"}, {})) {
-    out << p.availability_zone << " " << p.price << "\n";
+  Result<std::vector<SpotPrice>> prices = cloud.DescribeSpotPriceHistory({"m5.large"}, {});
+  out << "prices " << prices.status().ToString() << "\n";
+  if (prices.ok()) {
+    for (const SpotPrice& p : *prices) out << p.availability_zone << " " << p.price << "\n";
   }
   FakeCloud::Stats st = cloud.stats();
   out << "stats " << st.throttled << " " << st.errors_injected << " " << st.lost_responses << " "

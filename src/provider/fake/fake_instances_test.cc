@@ -66,6 +66,22 @@ TEST_F(FakeInstancesTest, LaunchIsPendingThenRunningWithinTheConfiguredDelay) {
   EXPECT_EQ(GetEni(ni.network_interface_id).attachment->status, "attached");
 }
 
+TEST_F(FakeInstancesTest, NextTransitionTimeIsAlwaysAhead) {
+  Launch();
+  Launch(Market::kSpot);
+  int jumps = 0;
+  for (Time next = cloud_.NextTransitionTime(); next != kNever;
+       next = cloud_.NextTransitionTime()) {
+    ASSERT_GT(next, clock_.Now());
+    clock_.Set(next + Duration{jumps % 2});  // sometimes overshoot: due work is applied first
+    ++jumps;
+    ASSERT_LT(jumps, 100);
+  }
+  // ENI attachments, running, status checks; nothing after that (no vanish: nothing ended).
+  EXPECT_GE(jumps, 3);
+  EXPECT_EQ(Get(cloud_.AllInstances()[0].id).state, InstanceState::kRunning);
+}
+
 TEST_F(FakeInstancesTest, ImageMustExistAndBeAvailable) {
   RunInstanceRequest r = LaunchRequest();
   r.image_id = "ami-0123456789abcdef0";

@@ -1,0 +1,111 @@
+// ControllerLoop: runs a Controller's Tick() on its own thread and serialises operator actions
+// with it (the Controller is not thread-safe: one mutex guards every call into it).
+//
+// After an action the loop wakes at once, so the controller acts on it without waiting for its
+// next scheduled tick. Tick() returns when it next needs to run; the loop sleeps until then on
+// the real clock, divided by `time_scale` when the controller runs on a faster simulated clock.
+//
+// Manual mode (no thread): tests on a FakeClock call TickOnce() themselves.
+//
+// Thread safety: every public method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "common/time.h"
+#include "controller/controller.h"
+
+namespace spotkeeper::api {
+
+struct ControllerLoopOptions {
+  bool run_thread = true;
+  // The controller's clock runs this many times faster than real time (the sim provider).
+  double time_scale = 1.0;
+  // The longest the loop sleeps between ticks, whatever Tick() said.
+  std::chrono::milliseconds max_sleep{30'000};
+  // /readyz reports the loop stalled when no tick has finished for this long (real time).
+  std::chrono::milliseconds stall_limit{120'000};
+};
+
+// What the loop saw at its last tick, for /readyz and /metrics (copied under the lock).
+struct LoopSnapshot {
+  ControllerStats stats;
+  int64_t ticks = 0;
+  bool ticked = false;  // at least one tick finished
+  bool in_tick = false;
+  std::chrono::steady_clock::time_point last_tick_end;
+  std::chrono::steady_clock::time_point tick_started;
+  int64_t tick_errors = 0;  // ticks that threw (a bug: logged, the loop carries on)
+};
+
+class ControllerLoop {
+ public:
+  // `controller` and `clock` must outlive the loop.
+  ControllerLoop(Controller* controller, const Clock* clock, ControllerLoopOptions options);
+  ~ControllerLoop();  // Stop()
+
+  ControllerLoop(const ControllerLoop&) = delete;
+  ControllerLoop& operator=(const ControllerLoop&) = delete;
+
+  // Called after every tick and every action, outside the lock (e.g. to wake event streams).
+  // Set before Start().
+  void SetOnChange(std::function<void()> f) { on_change_ = std::move(f); }
+
+  void Start();  // no-op in manual mode
+  // Stops the thread: a tick in progress finishes (its steps reach the journal) first.
+  void Stop();
+
+  // Runs `f(controller)` under the lock, then wakes the loop. Returns what f returns.
+  template <typename F>
+  auto Act(F&& f) -> decltype(f(std::declval<Controller&>())) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto result = f(*controller_);
+    controller_->MarkDirty();
+    wake_ = true;
+    ControllerStats stats = controller_->stats();
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> snap_lock(snap_mu_);
+      snapshot_.stats = stats;
+    }
+    cv_.notify_all();
+    if (on_change_) on_change_();
+    return result;
+  }
+
+  // One tick under the lock (manual mode; also safe next to the thread). Returns Tick()'s answer.
+  Time TickOnce();
+
+  LoopSnapshot snapshot() const;
+  // Ready when a tick has finished and the loop is not stuck: the last tick ended (or the
+  // current one began) less than stall_limit ago. Otherwise false with the reason in *why.
+  bool Ready(std::string* why) const;
+
+ private:
+  void Run();
+  // The real-time point at which to tick again for a controller time `next`.
+  std::chrono::steady_clock::time_point RealDeadline(Time next) const;
+
+  Controller* controller_;
+  const Clock* clock_;
+  ControllerLoopOptions options_;
+  std::function<void()> on_change_;
+
+  std::mutex mu_;  // guards the controller, wake_ and stopping_
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stopping_ = false;
+  // Separate, so /readyz and /metrics never wait behind a tick.
+  mutable std::mutex snap_mu_;
+  LoopSnapshot snapshot_;
+  std::thread thread_;
+};
+
+}  // namespace spotkeeper::api

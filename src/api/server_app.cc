@@ -1,0 +1,171 @@
+#include "api/server_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/forwarding_provider.h"
+#include "common/random.h"
+#include "provider/ec2/register_ec2_provider.h"
+#include "provider/provider_registry.h"
+
+namespace spotkeeper::api {
+namespace {
+
+// The ec2 provider's config: providerConfig from the file, with the dedicated settings on top.
+// The SQS long poll is cut to 1 s (unless configured) so operator actions, which wait for the
+// controller's lock, never wait behind a 20 s poll.
+nlohmann::json Ec2Config(const ServerSettings& s) {
+  nlohmann::json c = s.provider_config.is_object() ? s.provider_config : nlohmann::json::object();
+  if (!s.region.empty()) c["region"] = s.region;
+  if (!s.endpoint_url.empty()) c["endpointUrl"] = s.endpoint_url;
+  if (!s.events_queue_url.empty()) c["eventsQueueUrl"] = s.events_queue_url;
+  if (!s.profile.empty()) c["profile"] = s.profile;
+  if (!c.contains("eventsWaitSeconds")) c["eventsWaitSeconds"] = 1;
+  return c;
+}
+
+std::string HostForUrl(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "[::1]";
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& settings,
+                                                     ServerAppDeps deps) {
+  std::unique_ptr<ServerApp> app(new ServerApp());
+  app->settings_ = settings;
+  SK_ASSIGN_OR_RETURN(app->data_dir_, DataDir::Open(settings.data_dir));
+  SK_ASSIGN_OR_RETURN(app->token_, app->data_dir_->LoadOrCreateToken());
+
+  const bool sim = deps.cloud == nullptr && settings.provider == "sim";
+  if (deps.clock != nullptr) {
+    app->clock_ = deps.clock;
+  } else if (sim && settings.sim_speed != 1) {
+    app->scaled_clock_ = std::make_unique<ScaledClock>(settings.sim_speed);
+    app->clock_ = app->scaled_clock_.get();
+  } else {
+    app->clock_ = SystemClock::Default();
+  }
+  uint64_t seed = deps.seed != 0 ? deps.seed : Random::FromEntropy().Next();
+
+  // The sim cloud lives in memory, so its store does too: a file store would outlive the cloud
+  // (and could mix simulated groups into a real data directory's store).
+  std::string store_path = sim ? ":memory:" : app->data_dir_->StorePath();
+  SK_ASSIGN_OR_RETURN(app->store_, SqliteStore::Open(store_path, app->clock_));
+
+  CloudProvider* base = deps.cloud;
+  std::string provider_name = deps.cloud != nullptr ? deps.cloud->Name() : settings.provider;
+  if (sim) {
+    SK_ASSIGN_OR_RETURN(SimWorld world, CreateSimWorld(app->clock_, 1, app->data_dir_->path()));
+    app->sim_ = std::make_unique<SimWorld>(std::move(world));
+    base = app->sim_->cloud.get();
+    app->banner_ = SimBanner(*app->sim_, settings.sim_speed);
+    for (const char* k : {"region", "endpointUrl", "eventsQueueUrl", "profile"}) {
+      auto it = settings.sources.find(k);
+      if (it != settings.sources.end() && it->second != "default") {
+        spdlog::warn("{} (from {}) does not apply to the sim provider; ignored", k, it->second);
+      }
+    }
+  } else if (base == nullptr) {
+    ProviderRegistry registry;
+    SK_RETURN_IF_ERROR(RegisterEc2Provider(registry));
+    ProviderOptions po;
+    po.config = Ec2Config(settings);
+    po.clock = app->clock_;
+    po.seed = seed;
+    auto created = registry.Create("ec2", po);
+    if (!created.ok()) return created.status().Annotate("ec2 provider");
+    app->owned_cloud_ = std::move(created).value();
+    base = app->owned_cloud_.get();
+  }
+  app->rate_limited_ = std::make_unique<RateLimitedProvider>(
+      std::make_unique<ForwardingProvider>(base), app->clock_);
+  app->counting_ = std::make_unique<CountingProvider>(app->rate_limited_.get());
+
+  ControllerDeps cd;
+  cd.store = app->store_.get();
+  cd.cloud = app->counting_.get();
+  cd.clock = app->clock_;
+  cd.seed = seed;
+  ControllerOptions co = deps.controller;
+  Metrics* metrics = &app->metrics_;
+  co.on_recovery = [metrics](const std::string& kind, const std::string& reason, Duration total,
+                             Duration downtime) {
+    metrics->ObserveRecovery(kind, reason, total, downtime);
+    spdlog::info("recovery ({}, {}) done in {} with {} without an instance", kind, reason,
+                 FormatDuration(total), FormatDuration(downtime));
+  };
+  app->controller_ = std::make_unique<Controller>(cd, co);
+
+  app->hub_ = std::make_unique<EventHub>(deps.max_streams);
+  ControllerLoopOptions lo;
+  lo.run_thread = !deps.manual_ticks;
+  lo.time_scale = app->scaled_clock_ ? settings.sim_speed : 1.0;
+  app->loop_ = std::make_unique<ControllerLoop>(app->controller_.get(), app->clock_, lo);
+  EventHub* hub = app->hub_.get();
+  app->loop_->SetOnChange([hub] { hub->Notify(); });
+
+  ApiServices services;
+  services.loop = app->loop_.get();
+  services.store = app->store_.get();
+  services.cloud = app->counting_.get();
+  services.counting = app->counting_.get();
+  services.clock = app->clock_;
+  services.metrics = &app->metrics_;
+  services.events = app->hub_.get();
+  services.provider_name = provider_name;
+  if (app->sim_) services.info = app->sim_->info;
+  ApiServerOptions ao;
+  ao.host = settings.host;
+  ao.port = settings.port;
+  ao.token = app->token_;
+  ao.threads = deps.max_streams + 8;
+  ao.streams = deps.streams;
+  app->api_ = std::make_unique<ApiServer>(ao, services);
+  return app;
+}
+
+ServerApp::~ServerApp() { Stop(); }
+
+std::string ServerApp::url() const {
+  return "http://" + HostForUrl(settings_.host) + ":" + std::to_string(api_->port());
+}
+
+Status ServerApp::Start() {
+  if (settings_.provider == "ec2" && owned_cloud_) {
+    // A first call tells people at once whether credentials and endpoint work; the server
+    // starts either way (the controller retries).
+    auto zones = counting_->DescribeAvailabilityZones();
+    if (zones.ok()) {
+      spdlog::info("ec2: reachable, {} availability zones", zones->size());
+    } else {
+      spdlog::warn("ec2: DescribeAvailabilityZones failed: {} (check credentials, region and "
+                   "endpoint; the controller keeps retrying)",
+                   zones.status().ToString());
+    }
+  }
+  loop_->Start();
+  Status s = api_->Start();
+  if (!s.ok()) {
+    loop_->Stop();
+    return s;
+  }
+  Status w = data_dir_->WriteAddress(url());
+  if (!w.ok()) spdlog::warn("{}", w.ToString());
+  spdlog::info("spotkeeper server listening on {} (provider {}, data dir {})", url(),
+               settings_.provider, data_dir_->path());
+  return OkStatus();
+}
+
+void ServerApp::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (api_) api_->Stop();
+  if (loop_) loop_->Stop();
+  loop_.reset();
+  controller_.reset();
+  store_.reset();  // closes the database
+}
+
+}  // namespace spotkeeper::api

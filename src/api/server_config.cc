@@ -1,0 +1,287 @@
+#include "api/server_config.h"
+
+#include <arpa/inet.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include "api/data_dir.h"
+#include "spec/closest_match.h"
+
+namespace spotkeeper::api {
+namespace {
+
+// A YAML scalar as JSON: plain true/false, integers and floats become JSON values.
+nlohmann::json ScalarJson(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted
+  if (s == "true" || s == "True") return true;
+  if (s == "false" || s == "False") return false;
+  if (s == "null" || s == "~" || s.empty()) return nullptr;
+  char* end = nullptr;
+  long long i = std::strtoll(s.c_str(), &end, 10);
+  if (end != s.c_str() && *end == '\0') return i;
+  double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() && *end == '\0') return d;
+  return s;
+}
+
+nlohmann::json YamlToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : n) j[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& v : n) j.push_back(YamlToJson(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      return ScalarJson(n);
+    default:
+      return nullptr;
+  }
+}
+
+const std::vector<std::string>& FileKeys() {
+  static const std::vector<std::string> k = {
+      "listen",  "allowRemote", "dataDir",   "provider",  "region",   "endpointUrl",
+      "eventsQueueUrl", "profile", "logFormat", "logLevel", "simSpeed", "providerConfig"};
+  return k;
+}
+
+const std::map<std::string, std::string>& EnvNames() {
+  static const std::map<std::string, std::string> m = {
+      {"listen", "SPOTKEEPER_LISTEN"},
+      {"allowRemote", "SPOTKEEPER_ALLOW_REMOTE"},
+      {"dataDir", "SPOTKEEPER_DATA_DIR"},
+      {"provider", "SPOTKEEPER_PROVIDER"},
+      {"region", "SPOTKEEPER_REGION"},
+      {"endpointUrl", "SPOTKEEPER_ENDPOINT_URL"},
+      {"eventsQueueUrl", "SPOTKEEPER_EVENTS_QUEUE_URL"},
+      {"profile", "SPOTKEEPER_PROFILE"},
+      {"logFormat", "SPOTKEEPER_LOG_FORMAT"},
+      {"logLevel", "SPOTKEEPER_LOG_LEVEL"},
+      {"simSpeed", "SPOTKEEPER_SIM_SPEED"},
+  };
+  return m;
+}
+
+Result<nlohmann::json> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("cannot read the config file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(buf.str());
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument("config file " + path + ": " + e.what());
+  }
+  if (root.IsNull()) return nlohmann::json::object();
+  if (!root.IsMap()) return InvalidArgument("config file " + path + ": must be a mapping of settings");
+  nlohmann::json j;
+  try {
+    j = YamlToJson(root);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument("config file " + path + ": " + e.what());
+  }
+  for (const auto& [k, v] : j.items()) {
+    const auto& keys = FileKeys();
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      auto near = ClosestMatch(k, keys);
+      return InvalidArgument("config file " + path + ": unknown setting '" + k + "'" +
+                             (near ? "; did you mean '" + *near + "'?" : ""));
+    }
+  }
+  return j;
+}
+
+// One setting's raw value and where it came from.
+struct Raw {
+  std::optional<nlohmann::json> value;
+  std::string source = "default";
+};
+
+bool ParseBoolText(const std::string& s, bool* out) {
+  if (s == "true" || s == "1" || s == "yes" || s == "on") {
+    *out = true;
+    return true;
+  }
+  if (s == "false" || s == "0" || s == "no" || s == "off" || s.empty()) {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+EnvLookup ProcessEnvLookup() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr a4;
+  if (inet_pton(AF_INET, host.c_str(), &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+  return false;
+}
+
+Status ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return InvalidArgument("listen address '" + listen + "' needs host:port, e.g. 127.0.0.1:7780");
+  }
+  std::string h = listen.substr(0, colon);
+  std::string p = listen.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  char* end = nullptr;
+  long v = std::strtol(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || v < 0 || v > 65535) {
+    return InvalidArgument("listen address '" + listen + "': port must be 0..65535");
+  }
+  *host = h;
+  *port = static_cast<int>(v);
+  return OkStatus();
+}
+
+Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const EnvLookup& env) {
+  ServerSettings out;
+  std::string config = flags.config.value_or(env("SPOTKEEPER_CONFIG").value_or(""));
+  nlohmann::json file = nlohmann::json::object();
+  if (!config.empty()) {
+    config = ExpandHome(config);
+    SK_ASSIGN_OR_RETURN(file, LoadConfigFile(config));
+    out.config_file = config;
+  }
+
+  auto pick = [&](const std::string& key, const std::optional<nlohmann::json>& flag) {
+    Raw r;
+    if (flag) {
+      r.value = flag;
+      r.source = "flag";
+    } else if (auto e = env(EnvNames().at(key))) {
+      r.value = *e;
+      r.source = "env " + EnvNames().at(key);
+    } else if (file.contains(key) && !file[key].is_null()) {
+      r.value = file[key];
+      r.source = "file " + config;
+    }
+    out.sources[key] = r.source;
+    return r;
+  };
+  auto opt = [](const std::optional<std::string>& s) -> std::optional<nlohmann::json> {
+    if (!s) return std::nullopt;
+    return nlohmann::json(*s);
+  };
+  auto str = [&](const std::string& key, const std::optional<std::string>& flag,
+                 std::string* dst) -> Status {
+    Raw r = pick(key, opt(flag));
+    if (!r.value) return OkStatus();
+    if (r.value->is_string()) {
+      *dst = r.value->get<std::string>();
+    } else if (r.value->is_number()) {
+      *dst = r.value->dump();
+    } else {
+      return InvalidArgument(key + " (from " + r.source + ") must be a string");
+    }
+    return OkStatus();
+  };
+  SK_RETURN_IF_ERROR(str("listen", flags.listen, &out.listen));
+  SK_RETURN_IF_ERROR(str("dataDir", flags.data_dir, &out.data_dir));
+  SK_RETURN_IF_ERROR(str("provider", flags.provider, &out.provider));
+  SK_RETURN_IF_ERROR(str("region", flags.region, &out.region));
+  SK_RETURN_IF_ERROR(str("endpointUrl", flags.endpoint_url, &out.endpoint_url));
+  SK_RETURN_IF_ERROR(str("eventsQueueUrl", flags.events_queue_url, &out.events_queue_url));
+  SK_RETURN_IF_ERROR(str("profile", flags.profile, &out.profile));
+  SK_RETURN_IF_ERROR(str("logFormat", flags.log_format, &out.log_format));
+  SK_RETURN_IF_ERROR(str("logLevel", flags.log_level, &out.log_level));
+
+  {
+    Raw r = pick("allowRemote", flags.allow_remote ? std::optional<nlohmann::json>(
+                                                         *flags.allow_remote)
+                                                   : std::nullopt);
+    if (r.value) {
+      if (r.value->is_boolean()) {
+        out.allow_remote = r.value->get<bool>();
+      } else if (!r.value->is_string() ||
+                 !ParseBoolText(r.value->get<std::string>(), &out.allow_remote)) {
+        return InvalidArgument("allowRemote (from " + r.source + ") must be true or false");
+      }
+    }
+  }
+  {
+    Raw r = pick("simSpeed", flags.sim_speed
+                                 ? std::optional<nlohmann::json>(*flags.sim_speed)
+                                 : std::nullopt);
+    if (r.value) {
+      if (r.value->is_number()) {
+        out.sim_speed = r.value->get<double>();
+      } else {
+        std::string s = r.value->is_string() ? r.value->get<std::string>() : "";
+        char* end = nullptr;
+        out.sim_speed = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0') {
+          return InvalidArgument("simSpeed (from " + r.source + ") must be a number");
+        }
+      }
+      if (!(out.sim_speed > 0 && out.sim_speed <= 10000)) {
+        return InvalidArgument("simSpeed (from " + r.source + ") must be in (0, 10000]");
+      }
+    }
+  }
+  if (file.contains("providerConfig")) {
+    if (!file["providerConfig"].is_object()) {
+      return InvalidArgument("providerConfig (from file " + config + ") must be a mapping");
+    }
+    out.provider_config = file["providerConfig"];
+    out.sources["providerConfig"] = "file " + config;
+  }
+
+  if (out.data_dir.empty()) out.data_dir = DefaultDataDir();
+  out.data_dir = ExpandHome(out.data_dir);
+  if (out.provider != "sim" && out.provider != "ec2") {
+    return InvalidArgument("provider (from " + out.sources["provider"] + ") '" + out.provider +
+                           "' is not one of: sim (an in-memory cloud, nothing real is "
+                           "launched), ec2");
+  }
+  if (out.log_format != "text" && out.log_format != "json") {
+    return InvalidArgument("logFormat (from " + out.sources["logFormat"] + ") '" +
+                           out.log_format + "' is not text or json");
+  }
+  auto lvl = spdlog::level::from_str(out.log_level);
+  if (lvl == spdlog::level::off && out.log_level != "off") {
+    return InvalidArgument("logLevel (from " + out.sources["logLevel"] + ") '" + out.log_level +
+                           "' is not one of trace, debug, info, warn, error, critical, off");
+  }
+  if (out.provider != "sim" && out.sources["simSpeed"] != "default") {
+    return InvalidArgument("simSpeed (from " + out.sources["simSpeed"] +
+                           ") only applies to --provider sim");
+  }
+  Status s = ParseListen(out.listen, &out.host, &out.port);
+  if (!s.ok()) return InvalidArgument(s.message() + " (from " + out.sources["listen"] + ")");
+  if (!IsLoopbackHost(out.host) && !out.allow_remote) {
+    return InvalidArgument(
+        "refusing to listen on " + out.listen + " (from " + out.sources["listen"] +
+        "): it is not a loopback address. The API speaks plain HTTP with one bearer token that "
+        "controls every instance, so anyone who can reach the port and sniff or guess the "
+        "token owns them. Put it behind a TLS proxy or a firewall and pass --allow-remote "
+        "(or allowRemote: true) to do it anyway");
+  }
+  return out;
+}
+
+}  // namespace spotkeeper::api

@@ -1,0 +1,63 @@
+#include "cloud/api/access_keys.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/random.h"
+
+namespace spotkeeper::cloud {
+namespace {
+
+std::string RandomChars(Random& r, int n, const std::string& alphabet) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(alphabet[r.Uniform(alphabet.size())]);
+  return s;
+}
+
+}  // namespace
+
+std::string AccessKeyPath(const std::string& data_dir) { return data_dir + "/credentials.json"; }
+
+Result<AccessKey> LoadAccessKey(const std::string& data_dir) {
+  std::ifstream in(AccessKeyPath(data_dir));
+  if (!in) return NotFound("no access key in " + data_dir + " (has the cloud been started?)");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(buf.str(), nullptr, false);
+  if (!j.is_object() || !j.contains("accessKeyId") || !j.contains("secretAccessKey") ||
+      !j["accessKeyId"].is_string() || !j["secretAccessKey"].is_string()) {
+    return FailedPrecondition(AccessKeyPath(data_dir) + " is not a credentials file");
+  }
+  return AccessKey{j["accessKeyId"].get<std::string>(), j["secretAccessKey"].get<std::string>()};
+}
+
+Result<AccessKey> LoadOrCreateAccessKey(const std::string& data_dir) {
+  auto existing = LoadAccessKey(data_dir);
+  if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
+  Random r = Random::FromEntropy();
+  AccessKey key{"AKIA" + RandomChars(r, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+                RandomChars(r, 40,
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")};
+  std::string body = nlohmann::json{{"accessKeyId", key.access_key_id},
+                                    {"secretAccessKey", key.secret_access_key}}
+                         .dump(2) +
+                     "\n";
+  std::string tmp = AccessKeyPath(data_dir) + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot write " + tmp);
+  bool ok = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), AccessKeyPath(data_dir).c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Unavailable("cannot write " + AccessKeyPath(data_dir));
+  }
+  return key;
+}
+
+}  // namespace spotkeeper::cloud

@@ -1,0 +1,146 @@
+#include "cloud/api/cloud_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "awsproto/sigv4_verifier.h"
+
+namespace spotkeeper::cloud {
+
+CloudServer::CloudServer(Ec2Handler* ec2, SqsHandler* sqs, AccessKey key,
+                         CloudServerOptions options)
+    : ec2_(ec2),
+      sqs_(sqs),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      random_(Random::FromEntropy()) {}
+
+CloudServer::~CloudServer() { Stop(); }
+
+std::string CloudServer::endpoint() const {
+  return "http://" + options_.host + ":" + std::to_string(port_);
+}
+
+std::string CloudServer::NewRequestId() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string h = random_.Hex(32);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+void CloudServer::Record(const std::string& action, double ms, bool error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ActionStats& s = stats_[action];
+  ++s.calls;
+  if (error) ++s.errors;
+  s.total_ms += ms;
+  s.max_ms = std::max(s.max_ms, ms);
+}
+
+std::map<std::string, ActionStats> CloudServer::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Status CloudServer::Start() {
+  server_ = std::make_unique<httplib::Server>();
+  int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server_->set_payload_max_length(4 << 20);
+  server_->set_read_timeout(std::chrono::seconds(30));
+  server_->set_write_timeout(std::chrono::seconds(30));
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(&req, &res); };
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+  } else {
+    port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    return Unavailable("cloud: cannot listen on " + options_.host + ":" +
+                       std::to_string(options_.port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Bounded wait until the accept loop runs (so Stop cannot miss it): at most 5 s.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return OkStatus();
+}
+
+void CloudServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CloudServer::Serve(const void* request, void* response) {
+  const auto& req = *static_cast<const httplib::Request*>(request);
+  auto& res = *static_cast<httplib::Response*>(response);
+  auto start = std::chrono::steady_clock::now();
+  std::string request_id = NewRequestId();
+
+  aws::HttpRequest signed_req;
+  signed_req.method = req.method;
+  std::string host = req.get_header_value("Host");
+  if (host.empty()) host = options_.host + ":" + std::to_string(port_);
+  signed_req.url = "http://" + host + req.target;
+  for (const auto& [k, v] : req.headers) {
+    // httplib adds these for the server's own use; they were not sent.
+    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+    signed_req.headers.emplace_back(k, v);
+  }
+  signed_req.body = req.body;
+
+  std::string target = req.get_header_value("X-Amz-Target");
+  bool sqs_json = target.rfind("AmazonSQS.", 0) == 0;
+  std::string query = req.target.find('?') == std::string::npos
+                          ? ""
+                          : req.target.substr(req.target.find('?') + 1);
+  std::string content_type = req.get_header_value("Content-Type");
+  bool form = req.method == "POST" && !sqs_json &&
+              content_type.find("application/x-www-form-urlencoded") != std::string::npos;
+  auto params = aws::QueryDecoder::Parse(query, form ? std::string_view(req.body) : "");
+  std::string action = sqs_json ? target.substr(10) : (params.ok() ? params->GetOr("Action", "") : "");
+  bool sqs_query = !sqs_json && SqsHandler::IsQueryAction(action);
+
+  auto error_reply = [&](const Status& s) {
+    if (sqs_json) return SqsHandler::JsonError(s, request_id);
+    if (sqs_query) return SqsHandler::QueryError(s, request_id);
+    return Ec2Handler::ErrorReply(s, request_id);
+  };
+
+  ApiReply reply;
+  aws::VerifyOptions vo;
+  vo.max_skew = options_.max_skew;
+  auto verified = aws::VerifySigv4(
+      signed_req,
+      [this](const std::string& id) -> std::optional<std::string> {
+        if (id == key_.access_key_id) return key_.secret_access_key;
+        return std::nullopt;
+      },
+      options_.clock->Now(), vo);
+  if (!verified.ok()) {
+    reply = error_reply(verified.status());
+  } else if (!params.ok()) {
+    reply = error_reply(params.status());
+  } else if (sqs_json) {
+    reply = sqs_->HandleJson(action, req.body, request_id);
+  } else if (sqs_query) {
+    reply = sqs_->HandleQuery(*params, req.path, request_id);
+  } else {
+    reply = ec2_->Handle(*params, request_id);
+  }
+  res.status = reply.status;
+  for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (!aws::FindHeader(reply.headers, "x-amzn-RequestId")) {
+    res.set_header("x-amzn-RequestId", request_id);
+  }
+  res.set_content(reply.body, reply.content_type);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+  Record(action.empty() ? "(none)" : action, ms, reply.status >= 400);
+  spdlog::debug("cloud: {} {} -> {} in {:.1f} ms", action, request_id, reply.status, ms);
+}
+
+}  // namespace spotkeeper::cloud

@@ -1,0 +1,232 @@
+// Engine: the local cloud's EC2 semantics and state. API calls validate, record their intent in
+// CloudDb and return at once with EC2's transitional state (pending, attaching, creating,
+// shutting-down, ...); worker threads then drive the HostDriver and move each resource on,
+// committing every step (and its EventBridge event) in one transaction.
+//
+// Restart: Start() loads the state, tells the driver what should exist (HostDriver::Recover with
+// only what the driver is known to have made) and re-queues every unfinished transition. Each
+// transition is level-triggered (derived from the recorded state, not from a log of calls) and
+// every driver call is idempotent, so a cloud killed at any point neither leaks nor doubles.
+//
+// Work is keyed by resource id and serialised per key; driver calls for one instance (launch,
+// stop, attach, detach) all run under the instance's key.
+//
+// Thread safety: every public method is thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cloud/engine/cloud_db.h"
+#include "cloud/engine/engine_types.h"
+#include "cloud/engine/event_publisher.h"
+#include "cloud/engine/instance_catalog.h"
+#include "cloud/engine/records.h"
+#include "cloud/host/host_driver.h"
+#include "common/random.h"
+#include "common/time.h"
+
+namespace spotkeeper::cloud {
+
+// The id of the base image every cloud has (made with HostDriver::EnsureBaseImage at first
+// start): a small root filesystem with the host's /usr bound read-only.
+inline constexpr const char* kBaseImageId = "ami-00000000000000001";
+inline constexpr const char* kBaseImageName = "spotkeeper-base";
+
+struct EngineOptions {
+  std::string region = "local-1";
+  std::vector<std::string> availability_zones = {"local-1a", "local-1b"};
+  std::string account_id = "000000000000";
+  std::string default_vpc_cidr = "10.0.0.0/16";  // default subnets 10.0.1.0/24, 10.0.2.0/24, ...
+  // 0: no worker threads; tests drive the work with RunQueuedWork().
+  int worker_threads = 4;
+  Duration stop_grace = std::chrono::seconds(30);
+  // How long a terminated instance stays visible (EC2: about an hour).
+  Duration terminated_retention = std::chrono::hours(1);
+  // Period of the watch (instances whose init exited) and of retrying unfinished work;
+  // zero: no watch thread (tests call CheckInstancesOnce()).
+  Duration watch_interval = std::chrono::seconds(2);
+  int max_instances = 64;  // non-terminated instances: InstanceLimitExceeded beyond
+  int driver_attempts = 3;  // tries of a failing driver call before the transition fails
+  const Clock* clock = SystemClock::Default();
+  uint64_t seed = 0;  // ids, MACs; 0: from entropy
+};
+
+class Engine {
+ public:
+  // `db`, `driver` and `events` must outlive the engine. `events` may be null (no events).
+  static Result<std::unique_ptr<Engine>> Create(CloudDb* db, HostDriver* driver,
+                                                EventPublisher* events, EngineOptions options);
+  ~Engine();  // Shutdown()
+
+  // Loads the state, bootstraps a new cloud (base image, default VPC and subnets), recovers the
+  // host, re-queues unfinished work and starts the workers.
+  Status Start();
+  // Stops accepting work, waits for the workers (in-flight driver calls finish) and the watch.
+  void Shutdown();
+
+  const EngineOptions& options() const { return options_; }
+
+  // --- instances
+  Result<Reservation> RunInstances(const RunInstancesRequest& req);
+  Result<std::vector<StateChange>> TerminateInstances(const std::vector<std::string>& ids);
+  Result<std::vector<StateChange>> StopInstances(const std::vector<std::string>& ids, bool force);
+  Result<std::vector<StateChange>> StartInstances(const std::vector<std::string>& ids);
+  Result<Page<InstanceView>> DescribeInstances(const DescribeRequest& req);
+  // Running instances only unless `include_all`.
+  Result<Page<InstanceView>> DescribeInstanceStatus(const DescribeRequest& req, bool include_all);
+  Result<ConsoleOutput> GetConsoleOutput(const std::string& instance_id);
+
+  // --- volumes
+  Result<VolumeRecord> CreateVolume(const CreateVolumeRequest& req);
+  Result<VolumeAttachmentResult> AttachVolume(const std::string& volume_id,
+                                              const std::string& instance_id,
+                                              const std::string& device);
+  Result<VolumeAttachmentResult> DetachVolume(const std::string& volume_id,
+                                              const std::string& instance_id,
+                                              const std::string& device, bool force);
+  Status DeleteVolume(const std::string& volume_id);
+  Result<Page<VolumeRecord>> DescribeVolumes(const DescribeRequest& req);
+
+  // --- network interfaces, VPCs, subnets, zones
+  Result<EniRecord> CreateNetworkInterface(const CreateNetworkInterfaceRequest& req);
+  Status DeleteNetworkInterface(const std::string& eni_id);
+  Result<Page<EniRecord>> DescribeNetworkInterfaces(const DescribeRequest& req);
+  Status ModifyNetworkInterfaceAttribute(const ModifyNetworkInterfaceRequest& req);
+  Result<VpcRecord> CreateVpc(const std::string& cidr, const std::vector<TagSpec>& tag_specs);
+  Result<SubnetRecord> CreateSubnet(const std::string& vpc_id, const std::string& cidr,
+                                    const std::string& az, const std::vector<TagSpec>& tag_specs);
+  Result<std::vector<VpcRecord>> DescribeVpcs(const DescribeRequest& req);
+  Result<std::vector<SubnetView>> DescribeSubnets(const DescribeRequest& req);
+  Result<std::vector<AzInfo>> DescribeAvailabilityZones(const DescribeRequest& req);
+  Result<Page<InstanceTypeInfo>> DescribeInstanceTypes(const DescribeRequest& req);
+
+  // --- images and tags
+  // `owners`: "self", "amazon" or account ids; empty: all.
+  Result<Page<ImageRecord>> DescribeImages(const DescribeRequest& req,
+                                           const std::vector<std::string>& owners);
+  Status CreateTags(const std::vector<std::string>& resource_ids, const TagMap& tags);
+  // A key with a value deletes the tag only when it has that value.
+  Status DeleteTags(const std::vector<std::string>& resource_ids,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& keys);
+  Result<Page<TagDescription>> DescribeTags(const DescribeRequest& req);
+
+  // --- for the IMDS and the CLI
+  // The instance whose primary address in `vpc_id` is `ip` (not terminated).
+  std::optional<InstanceView> FindInstanceByIp(const std::string& vpc_id, const std::string& ip);
+  std::optional<InstanceView> FindInstance(const std::string& instance_id);
+  std::vector<VpcRecord> AvailableVpcs();
+  // Called (outside the engine's lock) when a VPC becomes available, and at Start() for each
+  // available VPC. Set before Start().
+  void SetVpcAvailableListener(std::function<void(const VpcRecord&)> fn);
+  // What should exist on the host now (for Recover).
+  HostInventory Inventory();
+  // Every instance, for `cloud destroy`: marks everything terminated/deleted in the state without
+  // driver calls (the caller then runs HostDriver::DestroyAll).
+  Status ForgetEverything();
+
+  // --- driving the work by hand (worker_threads == 0) and waiting (tests, benchmarks)
+  // Runs queued work in the calling thread until the queue is empty. Returns the keys run.
+  int RunQueuedWork();
+  // Waits until no work is queued or running, at most `deadline`. False on timeout.
+  bool WaitIdle(Duration deadline);
+  // One pass of the watch: instances whose init exited are stopped (or terminated, per
+  // InstanceInitiatedShutdownBehavior), old terminated instances are forgotten, unfinished work
+  // is re-queued.
+  void CheckInstancesOnce();
+
+ private:
+  Engine(CloudDb* db, HostDriver* driver, EventPublisher* events, EngineOptions options);
+
+  // --- state helpers; REQUIRES mu_ held (and a CloudDb transaction open for writes)
+  Status Save(const VpcRecord& r);
+  Status Save(const SubnetRecord& r);
+  Status Save(const InstanceRecord& r);
+  Status Save(const VolumeRecord& r);
+  Status Save(const EniRecord& r);
+  Status Save(const ImageRecord& r);
+  Status Save(const TokenRecord& r);
+  Status Erase(const std::string& id);
+  Status LoadState();
+  Status Bootstrap();
+  std::string NewId(const std::string& prefix);
+  std::string NewMac();
+  Result<std::string> AllocateIp(const SubnetRecord& subnet, const std::string& requested);
+  const SubnetRecord* DefaultSubnet(const std::string& az) const;
+  InstanceView ViewLocked(const InstanceRecord& r) const;
+  Status SetState(InstanceRecord& r, const std::string& state);
+  Result<InstanceRecord*> FindInstanceLocked(const std::string& id);
+  Result<VolumeRecord*> FindVolumeLocked(const std::string& id);
+  Result<EniRecord*> FindEniLocked(const std::string& id);
+  Status CheckToken(const std::string& action, const std::string& token,
+                    const std::string& digest, std::vector<std::string>* existing);
+  Result<Reservation> RunInstancesLocked(const RunInstancesRequest& req,
+                                         const std::string& digest);
+  NicConfig NicFor(const EniRecord& eni) const;
+  VpcNetwork VpcFor(const VpcRecord& vpc) const;
+  Result<InstanceConfig> ConfigFor(const InstanceRecord& r) const;
+  std::string ResourceType(const std::string& id) const;
+  TagMap* TagsOf(const std::string& id);
+  Status ApplyTagSpecs(const std::vector<TagSpec>& specs, const std::string& resource_type,
+                       TagMap* tags) const;
+
+  // --- work queue
+  void Enqueue(const std::string& key);
+  void EnqueueUnfinishedLocked();
+  bool RunOne(bool block);
+  void WorkerLoop();
+  void WatchLoop();
+  void Reconcile(const std::string& key);
+  // One step of a resource's transition: decide under the lock, call the driver outside it,
+  // record the outcome under the lock. False when the resource has nothing more to do.
+  bool StepInstance(const std::string& id);
+  bool StepVolume(const std::string& id);
+  bool StepEni(const std::string& id);
+  bool StepVpc(const std::string& id);
+  // Records a driver failure for `key`; true when it should be retried now.
+  bool NoteFailure(const std::string& key, const Status& s);
+  Status FinishTermination(InstanceRecord& r);
+  void NotifyVpcAvailable(const VpcRecord& vpc);
+
+  CloudDb* db_;
+  HostDriver* driver_;
+  EventPublisher* events_;
+  EngineOptions options_;
+  const InstanceCatalog& catalog_;
+
+  mutable std::mutex mu_;  // the state below; lock order: mu_ -> CloudDb -> SqsService
+  Random random_;
+  std::map<std::string, VpcRecord> vpcs_;
+  std::map<std::string, SubnetRecord> subnets_;
+  std::map<std::string, InstanceRecord> instances_;
+  std::map<std::string, VolumeRecord> volumes_;
+  std::map<std::string, EniRecord> enis_;
+  std::map<std::string, ImageRecord> images_;
+  std::map<std::string, TokenRecord> tokens_;
+  std::map<std::string, int> failures_;
+  std::function<void(const VpcRecord&)> vpc_listener_;
+
+  std::mutex qmu_;  // the queue below
+  std::condition_variable qcv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> queued_;
+  std::set<std::string> running_;
+  std::set<std::string> dirty_;  // queued again while running
+  bool stopping_ = false;
+  bool started_ = false;
+  std::vector<std::thread> workers_;
+  std::thread watch_;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+};
+
+}  // namespace spotkeeper::cloud

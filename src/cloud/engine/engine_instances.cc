@@ -1,0 +1,743 @@
+// Engine: RunInstances and the instance actions.
+#include <algorithm>
+#include <regex>
+
+#include "cloud/engine/cidr.h"
+#include "cloud/engine/describe_filter.h"
+#include "cloud/engine/ec2_error.h"
+#include "cloud/engine/engine.h"
+
+namespace spotkeeper::cloud {
+namespace {
+
+const std::set<std::string> kVolumeTypes = {"gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"};
+
+bool ValidDevice(const std::string& d) {
+  static const std::regex kDevice("^/dev/(sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}$");
+  return std::regex_match(d, kDevice);
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+std::string Digest(const RunInstancesRequest& r) {
+  if (!r.digest.empty()) return r.digest;
+  nlohmann::json j = {{"image", r.image_id}, {"type", r.instance_type}, {"min", r.min_count},
+                      {"max", r.max_count}, {"az", r.availability_zone}, {"subnet", r.subnet_id},
+                      {"ip", r.private_ip}, {"sg", r.security_group_ids},
+                      {"user_data", r.user_data}, {"market", r.market_type},
+                      {"shutdown", r.shutdown_behavior}, {"key", r.key_name}};
+  for (const auto& n : r.network_interfaces) {
+    j["nics"].push_back({n.network_interface_id, n.device_index, n.subnet_id, n.private_ip,
+                         n.description, n.groups, n.delete_on_termination.value_or(false)});
+  }
+  for (const auto& b : r.block_devices) {
+    j["bdm"].push_back({b.device_name, b.volume_size.value_or(0),
+                        b.delete_on_termination.value_or(true), b.volume_type, b.snapshot_id,
+                        b.no_device});
+  }
+  for (const auto& t : r.tag_specs) j["tags"].push_back({t.resource_type, t.tags});
+  return j.dump();
+}
+
+Status ValidateTags(const TagMap& tags) {
+  if (tags.size() > 50) {
+    return Ec2Error("TagLimitExceeded", "The maximum number of tags per resource is 50.");
+  }
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > 128) {
+      return Ec2Error("InvalidParameterValue", "Tag key must be between 1 and 128 characters.");
+    }
+    if (v.size() > 256) {
+      return Ec2Error("InvalidParameterValue", "Tag value exceeds the maximum length of 256 "
+                                               "characters.");
+    }
+    if (k.rfind("aws:", 0) == 0) {
+      return Ec2Error("InvalidParameterValue",
+                      "Tag keys starting with 'aws:' are reserved for internal use");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Engine::ApplyTagSpecs(const std::vector<TagSpec>& specs, const std::string& resource_type,
+                             TagMap* tags) const {
+  for (const TagSpec& spec : specs) {
+    if (spec.resource_type != resource_type) continue;
+    for (const auto& [k, v] : spec.tags) (*tags)[k] = v;
+  }
+  return ValidateTags(*tags);
+}
+
+Result<InstanceRecord*> Engine::FindInstanceLocked(const std::string& id) {
+  SK_RETURN_IF_ERROR(CheckIdShape(id, "i-", "InvalidInstanceID.Malformed"));
+  auto it = instances_.find(id);
+  if (it == instances_.end()) {
+    return Ec2Error("InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist");
+  }
+  return &it->second;
+}
+
+Status Engine::CheckToken(const std::string& action, const std::string& token,
+                          const std::string& digest, std::vector<std::string>* existing) {
+  if (token.empty()) return OkStatus();
+  if (token.size() > 64) {
+    return Ec2Error("InvalidParameterValue",
+                    "Value for parameter clientToken is too long: at most 64 ASCII characters.");
+  }
+  auto it = tokens_.find(action + ":" + token);
+  if (it == tokens_.end()) return OkStatus();
+  if (it->second.digest != digest) {
+    return Ec2Error("IdempotentParameterMismatch",
+                    "The client token you have provided is associated with a resource that is "
+                    "already deleted, or with different request parameters. Please use a "
+                    "different client token.");
+  }
+  *existing = it->second.resource_ids;
+  return OkStatus();
+}
+
+const SubnetRecord* Engine::DefaultSubnet(const std::string& az) const {
+  for (const auto& [id, s] : subnets_) {
+    if (s.az == az && s.default_for_az) return &s;
+  }
+  return nullptr;
+}
+
+Result<std::string> Engine::AllocateIp(const SubnetRecord& subnet, const std::string& requested) {
+  Cidr c = Cidr::Parse(subnet.cidr).value();
+  std::set<std::string> used;
+  for (const auto& [id, e] : enis_) {
+    if (e.subnet_id == subnet.id) used.insert(e.private_ip);
+  }
+  if (!requested.empty()) {
+    auto addr = ParseIpv4(requested);
+    // EC2 reserves the first four addresses and the last one of every subnet.
+    if (!addr.ok() || !c.Contains(*addr) || *addr < c.network + 4 ||
+        *addr >= c.network + c.Size() - 1) {
+      return Ec2Error("InvalidParameterValue", "Address " + requested +
+                                                   " does not fall within the subnet's address "
+                                                   "range");
+    }
+    if (used.count(requested) > 0) {
+      return Ec2Error("InvalidIPAddress.InUse", "Address " + requested + " is in use.");
+    }
+    return requested;
+  }
+  for (uint32_t n = 4; n + 1 < c.Size(); ++n) {
+    std::string ip = c.Host(n);
+    if (used.count(ip) == 0) return ip;
+  }
+  return Ec2Error("InsufficientFreeAddressesInSubnet",
+                  "There are not enough free addresses in subnet '" + subnet.id +
+                      "' to satisfy the requested number of instances.");
+}
+
+Result<Reservation> Engine::RunInstances(const RunInstancesRequest& req) {
+  std::string digest = Digest(req);
+  std::lock_guard<std::mutex> lock(mu_);
+  return RunInstancesLocked(req, digest);
+}
+
+Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
+                                               const std::string& digest) {
+  // --- counts, image, type
+  if (req.min_count < 1) {
+    return Ec2Error("InvalidParameterValue",
+                    "Value (" + std::to_string(req.min_count) +
+                        ") for parameter minCount is invalid. Expected a value greater than or "
+                        "equal to 1.");
+  }
+  if (req.max_count < req.min_count) {
+    return Ec2Error("InvalidParameterValue",
+                    "Value (" + std::to_string(req.max_count) +
+                        ") for parameter maxCount is invalid. Expected a value greater than or "
+                        "equal to minCount.");
+  }
+  if (req.image_id.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter ImageId");
+  }
+  if (req.image_id.rfind("ami-", 0) != 0) {
+    return Ec2Error("InvalidAMIID.Malformed",
+                    "Invalid id: \"" + req.image_id + "\" (expecting \"ami-...\")");
+  }
+  auto image = images_.find(req.image_id);
+  if (image == images_.end()) {
+    return Ec2Error("InvalidAMIID.NotFound",
+                    "The image id '[" + req.image_id + "]' does not exist");
+  }
+  if (image->second.state != "available") {
+    return Ec2Error("InvalidAMIID.Unavailable",
+                    "The image '" + req.image_id + "' is not available (" + image->second.state +
+                        ")");
+  }
+  std::string type_name = req.instance_type.empty() ? "t3.micro" : req.instance_type;
+  auto type = catalog_.Find(type_name);
+  if (!type) {
+    return Ec2Error("InvalidParameterValue", "Invalid value '" + type_name + "' for InstanceType.");
+  }
+  std::vector<std::string> existing;
+  SK_RETURN_IF_ERROR(CheckToken("RunInstances", req.client_token, digest, &existing));
+  if (!existing.empty()) {
+    Reservation res;
+    for (const std::string& id : existing) {
+      auto it = instances_.find(id);
+      if (it == instances_.end()) continue;
+      res.reservation_id = it->second.reservation_id;
+      res.instances.push_back(ViewLocked(it->second));
+    }
+    return res;
+  }
+  if (!req.market_type.empty() && req.market_type != "spot") {
+    return Ec2Error("InvalidParameterValue",
+                    "Value (" + req.market_type + ") for parameter MarketType is invalid.");
+  }
+  std::string behavior = req.shutdown_behavior;
+  if (!behavior.empty() && behavior != "stop" && behavior != "terminate") {
+    return Ec2Error("InvalidParameterValue",
+                    "Value (" + behavior +
+                        ") for parameter instanceInitiatedShutdownBehavior is invalid.");
+  }
+  if (behavior.empty()) behavior = req.market_type == "spot" ? "terminate" : "stop";
+  if (req.user_data.size() > 16384) {
+    return Ec2Error("InvalidParameterValue", "User data is limited to 16384 bytes");
+  }
+  for (const TagSpec& spec : req.tag_specs) {
+    static const std::set<std::string> kTypes = {"instance", "volume", "network-interface",
+                                                 "spot-instances-request"};
+    if (kTypes.count(spec.resource_type) == 0) {
+      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
+                                                   "' is not a valid taggable resource type for "
+                                                   "this operation.");
+    }
+  }
+
+  // --- placement: an existing interface, a new one described at NetworkInterface.1, a subnet,
+  // an availability zone, or the first zone's default subnet.
+  const NetworkInterfaceRequest* nic_req = nullptr;
+  const EniRecord* existing_eni = nullptr;
+  for (const NetworkInterfaceRequest& n : req.network_interfaces) {
+    if (n.device_index != 0) {
+      return Ec2Error("UnsupportedOperation",
+                      "The spotkeeper local cloud supports one network interface per instance "
+                      "(DeviceIndex 0).");
+    }
+    if (nic_req != nullptr) {
+      return Ec2Error("InvalidParameterValue",
+                      "Each network interface requires a unique device index.");
+    }
+    nic_req = &n;
+  }
+  const SubnetRecord* subnet = nullptr;
+  std::string private_ip = req.private_ip;
+  std::vector<std::string> groups = req.security_group_ids;
+  if (nic_req != nullptr) {
+    if (!req.subnet_id.empty() || !req.private_ip.empty() || !req.security_group_ids.empty()) {
+      return Ec2Error("InvalidParameterCombination",
+                      "Network interfaces and an instance-level subnet ID, private IP address or "
+                      "security groups may not be specified on the same request");
+    }
+    if (!nic_req->network_interface_id.empty()) {
+      if (req.max_count > 1) {
+        return Ec2Error("InvalidParameterCombination",
+                        "An existing network interface cannot be attached to more than one "
+                        "instance; use MaxCount 1");
+      }
+      SK_ASSIGN_OR_RETURN(EniRecord * eni, FindEniLocked(nic_req->network_interface_id));
+      if (eni->attachment || (eni->status != "available" && eni->status != "pending")) {
+        return Ec2Error("InvalidNetworkInterface.InUse",
+                        "Interface: [" + eni->id + "] in use.");
+      }
+      if (nic_req->delete_on_termination.value_or(false)) {
+        return Ec2Error("InvalidParameterCombination",
+                        "DeleteOnTermination can only be set for a network interface that the "
+                        "launch creates");
+      }
+      existing_eni = eni;
+      subnet = &subnets_.at(eni->subnet_id);
+    } else {
+      if (nic_req->subnet_id.empty()) {
+        return Ec2Error("MissingParameter",
+                        "The request must contain the parameter NetworkInterface.1.SubnetId or "
+                        "NetworkInterface.1.NetworkInterfaceId");
+      }
+      auto s = subnets_.find(nic_req->subnet_id);
+      if (s == subnets_.end()) {
+        return Ec2Error("InvalidSubnetID.NotFound",
+                        "The subnet ID '" + nic_req->subnet_id + "' does not exist");
+      }
+      subnet = &s->second;
+      private_ip = nic_req->private_ip;
+      groups = nic_req->groups;
+    }
+  } else if (!req.subnet_id.empty()) {
+    auto s = subnets_.find(req.subnet_id);
+    if (s == subnets_.end()) {
+      return Ec2Error("InvalidSubnetID.NotFound",
+                      "The subnet ID '" + req.subnet_id + "' does not exist");
+    }
+    subnet = &s->second;
+  } else {
+    std::string az =
+        req.availability_zone.empty() ? options_.availability_zones.front() : req.availability_zone;
+    subnet = DefaultSubnet(az);
+    if (subnet == nullptr) {
+      return Ec2Error("InvalidParameterValue", "Invalid availability zone: [" + az + "]");
+    }
+  }
+  if (!req.availability_zone.empty() && req.availability_zone != subnet->az) {
+    return Ec2Error("InvalidParameterValue",
+                    "Value (" + req.availability_zone +
+                        ") for parameter availabilityZone is invalid. Subnet '" + subnet->id +
+                        "' is in availability zone " + subnet->az);
+  }
+  if (!private_ip.empty() && req.max_count > 1) {
+    return Ec2Error("InvalidParameterCombination",
+                    "Cannot specify a private IP address when launching more than one instance");
+  }
+  if (groups.empty()) groups.push_back(vpcs_.at(subnet->vpc_id).default_security_group);
+
+  // --- block devices
+  const ImageRecord& img = image->second;
+  int root_size = img.root_size_gib;
+  bool root_dot = true;
+  std::string root_type = "gp3";
+  struct DataVolume {
+    std::string device;
+    int size;
+    bool dot;
+    std::string type;
+    int iops;
+    int throughput;
+  };
+  std::vector<DataVolume> data;
+  std::set<std::string> devices;
+  for (const BlockDeviceRequest& b : req.block_devices) {
+    if (b.device_name.empty()) {
+      return Ec2Error("MissingParameter",
+                      "The request must contain the parameter BlockDeviceMapping.N.DeviceName");
+    }
+    if (!ValidDevice(b.device_name)) {
+      return Ec2Error("InvalidBlockDeviceMapping",
+                      "Invalid device name " + b.device_name);
+    }
+    if (!devices.insert(b.device_name).second) {
+      return Ec2Error("InvalidBlockDeviceMapping", "The device '" + b.device_name +
+                                                       "' is used in more than one "
+                                                       "block-device mapping");
+    }
+    if (b.no_device || !b.virtual_name.empty()) {
+      if (b.device_name == img.root_device_name) {
+        return Ec2Error("InvalidBlockDeviceMapping",
+                        "The root device " + b.device_name + " cannot be removed");
+      }
+      continue;  // no instance store here: ephemeral mappings have nothing to map
+    }
+    if (!b.snapshot_id.empty()) {
+      return Ec2Error("InvalidSnapshot.NotFound",
+                      "The snapshot '" + b.snapshot_id +
+                          "' does not exist (the spotkeeper local cloud has no snapshots yet)");
+    }
+    if (!b.volume_type.empty() && kVolumeTypes.count(b.volume_type) == 0) {
+      return Ec2Error("InvalidParameterValue",
+                      "Value (" + b.volume_type + ") for parameter volumeType is invalid.");
+    }
+    if (b.device_name == img.root_device_name) {
+      if (b.volume_size) {
+        if (*b.volume_size < img.root_size_gib) {
+          return Ec2Error("InvalidBlockDeviceMapping",
+                          "Volume of size " + std::to_string(*b.volume_size) +
+                              "GB is smaller than the image's root volume, expect size >= " +
+                              std::to_string(img.root_size_gib) + "GB");
+        }
+        root_size = *b.volume_size;
+      }
+      root_dot = b.delete_on_termination.value_or(true);
+      if (!b.volume_type.empty()) root_type = b.volume_type;
+      continue;
+    }
+    if (!b.volume_size) {
+      return Ec2Error("MissingParameter", "The request must contain the parameter size/snapshot "
+                                          "for " + b.device_name);
+    }
+    if (*b.volume_size < 1 || *b.volume_size > 16384) {
+      return Ec2Error("InvalidParameterValue",
+                      "Volume of " + std::to_string(*b.volume_size) +
+                          "GiB is out of range; it must be between 1 and 16384 GiB.");
+    }
+    data.push_back({b.device_name, *b.volume_size, b.delete_on_termination.value_or(true),
+                    b.volume_type.empty() ? "gp3" : b.volume_type, b.iops, b.throughput});
+  }
+  TagMap instance_tags, volume_tags, eni_tags;
+  SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "instance", &instance_tags));
+  SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "volume", &volume_tags));
+  SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "network-interface", &eni_tags));
+
+  // --- capacity
+  int64_t live = std::count_if(instances_.begin(), instances_.end(),
+                               [](const auto& kv) { return kv.second.state != "terminated"; });
+  int64_t room = options_.max_instances - live;
+  if (room < req.min_count) {
+    return Ec2Error("InstanceLimitExceeded",
+                    "You have requested more instances (" + std::to_string(req.min_count) +
+                        ") than your current instance limit of " +
+                        std::to_string(options_.max_instances) +
+                        " allows for the specified instance type.");
+  }
+  int64_t count = std::min(req.max_count, room);
+  if (existing_eni == nullptr) {
+    // Addresses are checked before anything is recorded, so a launch is all or nothing.
+    if (!private_ip.empty()) SK_RETURN_IF_ERROR(AllocateIp(*subnet, private_ip).status());
+    Cidr c = Cidr::Parse(subnet->cidr).value();
+    int64_t used = std::count_if(enis_.begin(), enis_.end(), [&](const auto& kv) {
+      return kv.second.subnet_id == subnet->id;
+    });
+    int64_t free = static_cast<int64_t>(c.Size()) - 5 - used;
+    if (free < req.min_count) {
+      return Ec2Error("InsufficientFreeAddressesInSubnet",
+                      "There are not enough free addresses in subnet '" + subnet->id +
+                          "' to satisfy the requested number of instances.");
+    }
+    count = std::min(count, free);
+  }
+
+  // --- record the intent: instances pending, volumes and interfaces attaching
+  CloudDb::Transaction tx(db_);
+  Reservation res;
+  res.reservation_id = NewId("r");
+  int64_t now = ToMillis(options_.clock->Now());
+  TokenRecord token;
+  token.id = "RunInstances:" + req.client_token;
+  token.digest = digest;
+  for (int64_t i = 0; i < count; ++i) {
+    InstanceRecord r;
+    r.id = NewId("i");
+    r.reservation_id = res.reservation_id;
+    r.image_id = img.id;
+    r.instance_type = type->name;
+    r.vcpus = type->vcpus;
+    r.memory_mib = type->memory_mib;
+    r.az = subnet->az;
+    r.subnet_id = subnet->id;
+    r.vpc_id = subnet->vpc_id;
+    r.root_device_name = img.root_device_name;
+    r.launch_ms = now;
+    r.lifecycle = req.market_type;
+    r.client_token = req.client_token;
+    r.user_data = req.user_data;
+    r.launch_index = static_cast<int>(i);
+    r.key_name = req.key_name;
+    r.groups = groups;
+    r.shutdown_behavior = behavior;
+    r.tags = instance_tags;
+
+    EniRecord eni;
+    if (existing_eni != nullptr) {
+      eni = *existing_eni;
+    } else {
+      SK_ASSIGN_OR_RETURN(std::string ip, AllocateIp(*subnet, private_ip));
+      eni.id = NewId("eni");
+      eni.subnet_id = subnet->id;
+      eni.vpc_id = subnet->vpc_id;
+      eni.az = subnet->az;
+      eni.private_ip = ip;
+      eni.mac = NewMac();
+      eni.description = nic_req != nullptr ? nic_req->description : "";
+      eni.groups = groups;
+      eni.tags = eni_tags;
+    }
+    eni.attachment = EniAttachmentRecord{NewId("eni-attach"), r.id, 0, "attaching", now,
+                                         existing_eni == nullptr};
+    eni.status = "in-use";
+    SK_RETURN_IF_ERROR(Save(eni));
+    r.primary_eni_id = eni.id;
+    r.private_ip = eni.private_ip;
+
+    VolumeRecord root;
+    root.id = NewId("vol");
+    root.az = subnet->az;
+    root.size_gib = root_size;
+    root.volume_type = root_type;
+    root.state = "in-use";
+    root.create_ms = now;
+    root.attachment = AttachmentRecord{r.id, img.root_device_name, "attaching", now, root_dot};
+    root.tags = volume_tags;
+    SK_RETURN_IF_ERROR(Save(root));
+    r.root_volume_id = root.id;
+    for (const DataVolume& d : data) {
+      VolumeRecord v;
+      v.id = NewId("vol");
+      v.az = subnet->az;
+      v.size_gib = d.size;
+      v.volume_type = d.type;
+      v.iops = d.iops;
+      v.throughput = d.throughput;
+      v.state = "in-use";
+      v.create_ms = now;
+      v.attachment = AttachmentRecord{r.id, d.device, "attaching", now, d.dot};
+      v.tags = volume_tags;
+      SK_RETURN_IF_ERROR(Save(v));
+    }
+    r.state = "";
+    SK_RETURN_IF_ERROR(SetState(r, "pending"));
+    SK_RETURN_IF_ERROR(Save(r));
+    token.resource_ids.push_back(r.id);
+    res.instances.push_back(ViewLocked(r));
+  }
+  if (!req.client_token.empty()) SK_RETURN_IF_ERROR(Save(token));
+  SK_RETURN_IF_ERROR(tx.Commit());
+  for (const InstanceView& v : res.instances) Enqueue(v.instance.id);
+  return res;
+}
+
+Result<std::vector<StateChange>> Engine::TerminateInstances(const std::vector<std::string>& ids) {
+  if (ids.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> missing;
+  for (const std::string& id : ids) {
+    auto r = FindInstanceLocked(id);
+    if (!r.ok() && r.status().cloud_code() == "InvalidInstanceID.Malformed") return r.status();
+    if (!r.ok()) missing.push_back(id);
+  }
+  if (!missing.empty()) {
+    return Ec2Error("InvalidInstanceID.NotFound",
+                    missing.size() == 1
+                        ? "The instance ID '" + missing[0] + "' does not exist"
+                        : "The instance IDs '" + JoinIds(missing) + "' do not exist");
+  }
+  CloudDb::Transaction tx(db_);
+  std::vector<StateChange> out;
+  for (const std::string& id : ids) {
+    InstanceRecord r = instances_.at(id);
+    StateChange c{id, r.state, r.state};
+    if (r.state != "terminated" && r.state != "shutting-down") {
+      r.state_reason_code = "Client.UserInitiatedShutdown";
+      r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
+      r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
+      SK_RETURN_IF_ERROR(SetState(r, "shutting-down"));
+      SK_RETURN_IF_ERROR(Save(r));
+      c.current_state = r.state;
+    }
+    out.push_back(c);
+  }
+  SK_RETURN_IF_ERROR(tx.Commit());
+  for (const StateChange& c : out) Enqueue(c.instance_id);
+  return out;
+}
+
+Result<std::vector<StateChange>> Engine::StopInstances(const std::vector<std::string>& ids,
+                                                       bool /*force*/) {
+  if (ids.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& id : ids) {
+    SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(id));
+    if (r->lifecycle == "spot") {
+      return Ec2Error("UnsupportedOperation",
+                      "You can't stop the Spot Instance '" + id +
+                          "' because it is associated with a one-time Spot Instance request. You "
+                          "can only stop Spot Instances associated with a persistent request.");
+    }
+    if (r->state == "pending" || r->state == "shutting-down" || r->state == "terminated") {
+      return Ec2Error("IncorrectInstanceState", "The instance '" + id +
+                                                    "' is not in a state from which it can be "
+                                                    "stopped.");
+    }
+  }
+  CloudDb::Transaction tx(db_);
+  std::vector<StateChange> out;
+  for (const std::string& id : ids) {
+    InstanceRecord r = instances_.at(id);
+    StateChange c{id, r.state, r.state};
+    if (r.state == "running") {
+      r.state_reason_code = "Client.UserInitiatedShutdown";
+      r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
+      r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
+      SK_RETURN_IF_ERROR(SetState(r, "stopping"));
+      SK_RETURN_IF_ERROR(Save(r));
+      c.current_state = r.state;
+    }
+    out.push_back(c);
+  }
+  SK_RETURN_IF_ERROR(tx.Commit());
+  for (const StateChange& c : out) Enqueue(c.instance_id);
+  return out;
+}
+
+Result<std::vector<StateChange>> Engine::StartInstances(const std::vector<std::string>& ids) {
+  if (ids.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& id : ids) {
+    SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(id));
+    if (r->state == "stopping" || r->state == "shutting-down" || r->state == "terminated") {
+      return Ec2Error("IncorrectInstanceState", "The instance '" + id +
+                                                    "' is not in a state from which it can be "
+                                                    "started.");
+    }
+  }
+  CloudDb::Transaction tx(db_);
+  std::vector<StateChange> out;
+  for (const std::string& id : ids) {
+    InstanceRecord r = instances_.at(id);
+    StateChange c{id, r.state, r.state};
+    if (r.state == "stopped") {
+      r.launch_ms = ToMillis(options_.clock->Now());
+      SK_RETURN_IF_ERROR(SetState(r, "pending"));
+      SK_RETURN_IF_ERROR(Save(r));
+      c.current_state = r.state;
+    }
+    out.push_back(c);
+  }
+  SK_RETURN_IF_ERROR(tx.Commit());
+  for (const StateChange& c : out) Enqueue(c.instance_id);
+  return out;
+}
+
+namespace {
+
+const std::set<std::string> kInstanceFilters = {
+    "instance-id", "instance-state-name", "instance-state-code", "instance-type", "subnet-id",
+    "vpc-id", "availability-zone", "private-ip-address", "network-interface.network-interface-id",
+    "network-interface.addresses.private-ip-address", "image-id", "instance-lifecycle",
+    "reservation-id", "client-token", "block-device-mapping.volume-id",
+    "block-device-mapping.device-name", "private-dns-name", "root-device-name", "key-name",
+    "instance-status.status", "system-status.status"};
+
+std::string StatusOf(const std::string& state) {
+  if (state == "running") return "ok";
+  if (state == "pending") return "initializing";
+  return "not-applicable";
+}
+
+std::vector<std::string> InstanceField(const InstanceView& v, const std::string& name,
+                                       const std::string& region) {
+  const InstanceRecord& r = v.instance;
+  if (name == "instance-id") return {r.id};
+  if (name == "instance-state-name") return {r.state};
+  if (name == "instance-state-code") return {std::to_string(InstanceStateCode(r.state))};
+  if (name == "instance-type") return {r.instance_type};
+  if (name == "subnet-id") return {r.subnet_id};
+  if (name == "vpc-id") return {r.vpc_id};
+  if (name == "availability-zone") return {r.az};
+  if (name == "private-ip-address" || name == "network-interface.addresses.private-ip-address") {
+    return {r.private_ip};
+  }
+  if (name == "network-interface.network-interface-id") {
+    return v.eni ? std::vector<std::string>{v.eni->id} : std::vector<std::string>{};
+  }
+  if (name == "image-id") return {r.image_id};
+  if (name == "instance-lifecycle") return {r.lifecycle.empty() ? "on-demand" : r.lifecycle};
+  if (name == "reservation-id") return {r.reservation_id};
+  if (name == "client-token") return {r.client_token};
+  if (name == "block-device-mapping.volume-id" || name == "block-device-mapping.device-name") {
+    std::vector<std::string> out;
+    for (const VolumeRecord& vol : v.volumes) {
+      out.push_back(name == "block-device-mapping.volume-id" ? vol.id : vol.attachment->device);
+    }
+    return out;
+  }
+  if (name == "private-dns-name") {
+    std::string h = "ip-" + r.private_ip;
+    std::replace(h.begin(), h.end(), '.', '-');
+    return {h + "." + region + ".compute.internal"};
+  }
+  if (name == "root-device-name") return {r.root_device_name};
+  if (name == "key-name") return {r.key_name};
+  if (name == "instance-status.status" || name == "system-status.status") {
+    return {StatusOf(r.state)};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Page<InstanceView>> Engine::DescribeInstances(const DescribeRequest& req) {
+  if (!req.ids.empty() && req.max_results) {
+    return Ec2Error("InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults");
+  }
+  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kInstanceFilters));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> missing;
+  for (const std::string& id : req.ids) {
+    auto r = FindInstanceLocked(id);
+    if (!r.ok() && r.status().cloud_code() == "InvalidInstanceID.Malformed") return r.status();
+    if (!r.ok()) missing.push_back(id);
+  }
+  if (!missing.empty()) {
+    return Ec2Error("InvalidInstanceID.NotFound",
+                    missing.size() == 1
+                        ? "The instance ID '" + missing[0] + "' does not exist"
+                        : "The instance IDs '" + JoinIds(missing) + "' do not exist");
+  }
+  std::set<std::string> wanted(req.ids.begin(), req.ids.end());
+  std::vector<InstanceView> matched;
+  std::vector<std::string> ids;
+  for (const auto& [id, r] : instances_) {
+    if (!wanted.empty() && wanted.count(id) == 0) continue;
+    InstanceView v = ViewLocked(r);
+    if (!MatchesFilters(req.filters, r.tags, [&](const std::string& n) {
+          return InstanceField(v, n, options_.region);
+        })) {
+      continue;
+    }
+    ids.push_back(id);
+    matched.push_back(std::move(v));
+  }
+  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
+  Page<InstanceView> page;
+  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
+  page.next_token = b.next_token;
+  return page;
+}
+
+Result<Page<InstanceView>> Engine::DescribeInstanceStatus(const DescribeRequest& req,
+                                                          bool include_all) {
+  DescribeRequest all = req;
+  all.max_results.reset();
+  all.next_token.clear();
+  if (!req.ids.empty() && req.max_results) {
+    return Ec2Error("InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults");
+  }
+  SK_ASSIGN_OR_RETURN(Page<InstanceView> everything, DescribeInstances(all));
+  std::vector<InstanceView> kept;
+  std::vector<std::string> ids;
+  for (InstanceView& v : everything.items) {
+    if (!include_all && v.instance.state != "running") continue;
+    ids.push_back(v.instance.id);
+    kept.push_back(std::move(v));
+  }
+  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
+  Page<InstanceView> page;
+  page.items.assign(kept.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                    kept.begin() + static_cast<std::ptrdiff_t>(b.end));
+  page.next_token = b.next_token;
+  return page;
+}
+
+Result<ConsoleOutput> Engine::GetConsoleOutput(const std::string& instance_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SK_RETURN_IF_ERROR(FindInstanceLocked(instance_id).status());
+  }
+  ConsoleOutput out;
+  out.instance_id = instance_id;
+  out.timestamp = options_.clock->Now();
+  auto text = driver_->ConsoleOutput(instance_id);
+  if (text.ok()) out.output = *text;
+  return out;
+}
+
+}  // namespace spotkeeper::cloud

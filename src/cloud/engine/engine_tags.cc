@@ -1,0 +1,217 @@
+// Engine: images and tags.
+#include "cloud/engine/describe_filter.h"
+#include "cloud/engine/ec2_error.h"
+#include "cloud/engine/engine.h"
+
+namespace spotkeeper::cloud {
+namespace {
+
+struct Kind {
+  const char* prefix;
+  const char* type;       // DescribeTags resource-type
+  const char* not_found;  // EC2's NotFound code
+  const char* noun;
+};
+
+constexpr Kind kKinds[] = {
+    {"i-", "instance", "InvalidInstanceID.NotFound", "instance ID"},
+    {"vol-", "volume", "InvalidVolume.NotFound", "volume"},
+    {"eni-", "network-interface", "InvalidNetworkInterfaceID.NotFound", "networkInterface ID"},
+    {"ami-", "image", "InvalidAMIID.NotFound", "image id"},
+    {"vpc-", "vpc", "InvalidVpcID.NotFound", "vpc ID"},
+    {"subnet-", "subnet", "InvalidSubnetID.NotFound", "subnet ID"},
+};
+
+const Kind* KindOf(const std::string& id) {
+  for (const Kind& k : kKinds) {
+    if (id.rfind(k.prefix, 0) == 0) return &k;
+  }
+  return nullptr;
+}
+
+const std::set<std::string> kImageFilters = {
+    "image-id", "name", "state", "owner-id", "root-device-name", "root-device-type",
+    "architecture", "image-type", "is-public", "virtualization-type", "description"};
+
+}  // namespace
+
+std::string Engine::ResourceType(const std::string& id) const {
+  const Kind* k = KindOf(id);
+  return k == nullptr ? "" : k->type;
+}
+
+TagMap* Engine::TagsOf(const std::string& id) {
+  if (auto it = instances_.find(id); it != instances_.end()) return &it->second.tags;
+  if (auto it = volumes_.find(id); it != volumes_.end()) return &it->second.tags;
+  if (auto it = enis_.find(id); it != enis_.end() && it->second.status != "deleting") {
+    return &it->second.tags;
+  }
+  if (auto it = images_.find(id); it != images_.end()) return &it->second.tags;
+  if (auto it = vpcs_.find(id); it != vpcs_.end()) return &it->second.tags;
+  if (auto it = subnets_.find(id); it != subnets_.end()) return &it->second.tags;
+  return nullptr;
+}
+
+Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
+                                                 const std::vector<std::string>& owners) {
+  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kImageFilters));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& id : req.ids) {
+    if (id.rfind("ami-", 0) != 0) {
+      return Ec2Error("InvalidAMIID.Malformed", "Invalid id: \"" + id + "\" (expecting \"ami-...\")");
+    }
+    if (images_.count(id) == 0) {
+      return Ec2Error("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+    }
+  }
+  bool ours = owners.empty();
+  for (const std::string& o : owners) ours = ours || o == "self" || o == options_.account_id;
+  std::set<std::string> wanted(req.ids.begin(), req.ids.end());
+  std::vector<ImageRecord> matched;
+  std::vector<std::string> ids;
+  for (const auto& [id, img] : images_) {
+    if (!ours || (!wanted.empty() && wanted.count(id) == 0)) continue;
+    if (!MatchesFilters(req.filters, img.tags, [&](const std::string& n) -> std::vector<std::string> {
+          if (n == "image-id") return {img.id};
+          if (n == "name") return {img.name};
+          if (n == "state") return {img.state};
+          if (n == "owner-id") return {options_.account_id};
+          if (n == "root-device-name") return {img.root_device_name};
+          if (n == "root-device-type") return {"ebs"};
+          if (n == "architecture") return {"x86_64"};
+          if (n == "image-type") return {"machine"};
+          if (n == "is-public") return {"false"};
+          if (n == "virtualization-type") return {"hvm"};
+          if (n == "description") return {img.description};
+          return {};
+        })) {
+      continue;
+    }
+    ids.push_back(id);
+    matched.push_back(img);
+  }
+  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
+  Page<ImageRecord> page;
+  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
+  page.next_token = b.next_token;
+  return page;
+}
+
+namespace {
+
+Status CheckTaggable(const std::string& id, bool exists) {
+  const Kind* k = KindOf(id);
+  if (k == nullptr) return Ec2Error("InvalidID", "The ID '" + id + "' is not valid");
+  if (!exists) {
+    return Ec2Error(k->not_found, std::string("The ") + k->noun + " '" + id + "' does not exist");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Engine::CreateTags(const std::vector<std::string>& resource_ids, const TagMap& tags) {
+  if (resource_ids.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter resourceIdSet");
+  }
+  if (tags.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter tagSet");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& id : resource_ids) {
+    TagMap* current = TagsOf(id);
+    SK_RETURN_IF_ERROR(CheckTaggable(id, current != nullptr));
+    TagMap merged = *current;
+    for (const auto& [k, v] : tags) merged[k] = v;
+    SK_RETURN_IF_ERROR(ApplyTagSpecs({}, "", &merged));  // validates
+  }
+  CloudDb::Transaction tx(db_);
+  for (const std::string& id : resource_ids) {
+    TagMap* current = TagsOf(id);
+    for (const auto& [k, v] : tags) (*current)[k] = v;
+  }
+  for (const std::string& id : resource_ids) {
+    if (auto it = instances_.find(id); it != instances_.end()) SK_RETURN_IF_ERROR(Save(InstanceRecord(it->second)));
+    if (auto it = volumes_.find(id); it != volumes_.end()) SK_RETURN_IF_ERROR(Save(VolumeRecord(it->second)));
+    if (auto it = enis_.find(id); it != enis_.end()) SK_RETURN_IF_ERROR(Save(EniRecord(it->second)));
+    if (auto it = images_.find(id); it != images_.end()) SK_RETURN_IF_ERROR(Save(ImageRecord(it->second)));
+    if (auto it = vpcs_.find(id); it != vpcs_.end()) SK_RETURN_IF_ERROR(Save(VpcRecord(it->second)));
+    if (auto it = subnets_.find(id); it != subnets_.end()) SK_RETURN_IF_ERROR(Save(SubnetRecord(it->second)));
+  }
+  return tx.Commit();
+}
+
+Status Engine::DeleteTags(
+    const std::vector<std::string>& resource_ids,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& keys) {
+  if (resource_ids.empty()) {
+    return Ec2Error("MissingParameter", "The request must contain the parameter resourceIdSet");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& id : resource_ids) {
+    SK_RETURN_IF_ERROR(CheckTaggable(id, TagsOf(id) != nullptr));
+  }
+  CloudDb::Transaction tx(db_);
+  for (const std::string& id : resource_ids) {
+    TagMap* current = TagsOf(id);
+    if (keys.empty()) {
+      current->clear();
+    }
+    for (const auto& [k, v] : keys) {
+      auto it = current->find(k);
+      if (it != current->end() && (!v || *v == it->second)) current->erase(it);
+    }
+    if (auto it = instances_.find(id); it != instances_.end()) SK_RETURN_IF_ERROR(Save(InstanceRecord(it->second)));
+    if (auto it = volumes_.find(id); it != volumes_.end()) SK_RETURN_IF_ERROR(Save(VolumeRecord(it->second)));
+    if (auto it = enis_.find(id); it != enis_.end()) SK_RETURN_IF_ERROR(Save(EniRecord(it->second)));
+    if (auto it = images_.find(id); it != images_.end()) SK_RETURN_IF_ERROR(Save(ImageRecord(it->second)));
+    if (auto it = vpcs_.find(id); it != vpcs_.end()) SK_RETURN_IF_ERROR(Save(VpcRecord(it->second)));
+    if (auto it = subnets_.find(id); it != subnets_.end()) SK_RETURN_IF_ERROR(Save(SubnetRecord(it->second)));
+  }
+  return tx.Commit();
+}
+
+Result<Page<TagDescription>> Engine::DescribeTags(const DescribeRequest& req) {
+  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, {"key", "value", "resource-id", "resource-type"}));
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TagDescription> all;
+  auto add = [&](const std::string& id, const TagMap& tags) {
+    for (const auto& [k, v] : tags) all.push_back(TagDescription{id, ResourceType(id), k, v});
+  };
+  for (const auto& [id, r] : instances_) add(id, r.tags);
+  for (const auto& [id, r] : volumes_) add(id, r.tags);
+  for (const auto& [id, r] : enis_) {
+    if (r.status != "deleting") add(id, r.tags);
+  }
+  for (const auto& [id, r] : images_) add(id, r.tags);
+  for (const auto& [id, r] : vpcs_) add(id, r.tags);
+  for (const auto& [id, r] : subnets_) add(id, r.tags);
+  std::vector<TagDescription> matched;
+  std::vector<std::string> keys;
+  std::sort(all.begin(), all.end(), [](const TagDescription& a, const TagDescription& b) {
+    return a.resource_id + '\x01' + a.key < b.resource_id + '\x01' + b.key;
+  });
+  for (const TagDescription& t : all) {
+    // "key"/"value" filter the tag itself; the tag filters do not apply to a tag listing.
+    if (!MatchesFilters(req.filters, {}, [&](const std::string& n) -> std::vector<std::string> {
+          if (n == "key") return {t.key};
+          if (n == "value") return {t.value};
+          if (n == "resource-id") return {t.resource_id};
+          if (n == "resource-type") return {t.resource_type};
+          return {};
+        })) {
+      continue;
+    }
+    keys.push_back(t.resource_id + '\x01' + t.key);
+    matched.push_back(t);
+  }
+  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(keys, req, 5, 1000));
+  Page<TagDescription> page;
+  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
+  page.next_token = b.next_token;
+  return page;
+}
+
+}  // namespace spotkeeper::cloud

@@ -1,0 +1,169 @@
+// Requests and results of the engine's EC2 actions (typed forms of the Query parameters; the
+// api layer decodes and renders them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cloud/engine/records.h"
+#include "common/time.h"
+
+namespace spotkeeper::cloud {
+
+// One Filter.N: a name ("tag:Name", "instance-state-name", ...) and values that may hold the
+// wildcards * and ?. A resource matches a filter when any value matches; all filters must match.
+struct Ec2Filter {
+  std::string name;
+  std::vector<std::string> values;
+};
+
+struct DescribeRequest {
+  std::vector<std::string> ids;
+  std::vector<Ec2Filter> filters;
+  std::optional<int64_t> max_results;
+  std::string next_token;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_token;  // "" on the last page
+};
+
+struct TagSpec {
+  std::string resource_type;  // instance | volume | network-interface | ...
+  TagMap tags;
+};
+
+struct BlockDeviceRequest {
+  std::string device_name;
+  std::optional<int> volume_size;
+  std::optional<bool> delete_on_termination;
+  std::string volume_type;
+  std::string snapshot_id;
+  int iops = 0;
+  int throughput = 0;
+  bool no_device = false;
+  std::string virtual_name;
+};
+
+struct NetworkInterfaceRequest {
+  std::string network_interface_id;
+  int device_index = 0;
+  std::string subnet_id;
+  std::string private_ip;
+  std::string description;
+  std::vector<std::string> groups;
+  std::optional<bool> delete_on_termination;
+};
+
+struct RunInstancesRequest {
+  std::string image_id;
+  std::string instance_type;
+  int64_t min_count = 0;
+  int64_t max_count = 0;
+  std::string availability_zone;  // Placement.AvailabilityZone
+  std::string subnet_id;
+  std::string private_ip;
+  std::vector<std::string> security_group_ids;
+  std::vector<NetworkInterfaceRequest> network_interfaces;
+  std::vector<BlockDeviceRequest> block_devices;
+  std::string user_data;  // decoded
+  std::vector<TagSpec> tag_specs;
+  std::string market_type;  // "" | "spot"
+  std::string shutdown_behavior;  // "" | stop | terminate
+  std::string key_name;
+  std::string client_token;
+  // Canonical form of every parameter (except ClientToken) for IdempotentParameterMismatch;
+  // empty: the engine derives one from the fields above.
+  std::string digest;
+};
+
+struct CreateVolumeRequest {
+  std::string availability_zone;
+  std::optional<int> size;
+  std::string snapshot_id;
+  std::string volume_type;
+  int iops = 0;
+  int throughput = 0;
+  bool encrypted = false;
+  std::vector<TagSpec> tag_specs;
+  std::string client_token;
+  std::string digest;
+};
+
+struct CreateNetworkInterfaceRequest {
+  std::string subnet_id;
+  std::string private_ip;
+  std::string description;
+  std::vector<std::string> groups;
+  std::vector<TagSpec> tag_specs;
+  std::string client_token;
+  std::string digest;
+};
+
+struct ModifyNetworkInterfaceRequest {
+  std::string network_interface_id;
+  std::string attachment_id;
+  std::optional<bool> delete_on_termination;
+  std::optional<std::string> description;
+  std::vector<std::string> groups;  // replaces when non-empty
+  std::optional<bool> source_dest_check;
+};
+
+// An instance with what describing it needs.
+struct InstanceView {
+  InstanceRecord instance;
+  std::vector<VolumeRecord> volumes;  // attached ones, root first
+  std::optional<EniRecord> eni;       // primary interface
+};
+
+struct Reservation {
+  std::string reservation_id;
+  std::vector<InstanceView> instances;
+};
+
+struct StateChange {
+  std::string instance_id;
+  std::string previous_state;
+  std::string current_state;
+};
+
+struct ConsoleOutput {
+  std::string instance_id;
+  std::string output;  // raw (the api base64-encodes it)
+  Time timestamp;
+};
+
+struct VolumeAttachmentResult {
+  std::string volume_id;
+  std::string instance_id;
+  std::string device;
+  std::string status;
+  int64_t attach_ms = 0;
+  bool delete_on_termination = false;
+};
+
+struct TagDescription {
+  std::string resource_id;
+  std::string resource_type;
+  std::string key;
+  std::string value;
+};
+
+struct SubnetView {
+  SubnetRecord subnet;
+  int64_t available_ips = 0;
+};
+
+struct AzInfo {
+  std::string name;
+  std::string zone_id;
+  std::string region;
+};
+
+// EC2's instance state codes (the low byte of instanceState/code).
+int InstanceStateCode(const std::string& state);
+
+}  // namespace spotkeeper::cloud

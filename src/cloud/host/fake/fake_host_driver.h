@@ -1,0 +1,107 @@
+// FakeHostDriver: a HostDriver that keeps the "host" in memory, for tests and for
+// `spotkeeper cloud serve --host-driver fake` without root. It never touches the host: no
+// namespaces, files, processes or sockets outside loopback (RunInVpc runs `fn` on a plain
+// thread in the host namespace, so callers must only use loopback there).
+//
+// It records every call (Calls()), keeps what exists (volumes, NICs and where they are,
+// instances and their mounts), follows the HostDriver contract (idempotent calls, Recover
+// removes what the inventory does not mention and adopts what it does) and can inject failures:
+//   FailNext("StartInstance", status)          the next call fails before doing anything
+//   FailNext("StartInstance", status, true)    the next call does its work, then fails (a crash
+//                                              after the host changed but before the caller
+//                                              heard about it)
+// Thread-safe.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cloud/host/host_driver.h"
+
+namespace spotkeeper::cloud {
+
+class FakeHostDriver final : public HostDriver {
+ public:
+  struct FakeInstance {
+    InstanceConfig config;
+    RuntimeState state = RuntimeState::kRunning;
+    std::map<std::string, VolumeMount> mounts;  // by device
+    std::string console;
+    int starts = 0;  // how many times StartInstance created it
+  };
+  struct FakeNic {
+    NicConfig config;
+    std::string location;  // "parked" or the instance id it is in
+  };
+
+  FakeHostDriver() = default;
+
+  // --- HostDriver
+  Status EnsureVpc(const VpcNetwork& vpc) override;
+  Status DeleteVpc(const std::string& vpc_id) override;
+  Result<std::string> EnsureBaseImage(const std::string& image_id) override;
+  Status CreateVolume(const std::string& volume_id, int size_gib) override;
+  Status CloneVolume(const std::string& volume_id, const std::string& source_file,
+                     int size_gib) override;
+  Status DeleteVolume(const std::string& volume_id) override;
+  std::string VolumeFile(const std::string& volume_id) const override;
+  Status CreateNic(const NicConfig& nic) override;
+  Status DeleteNic(const NicConfig& nic) override;
+  Status StartInstance(const InstanceConfig& config) override;
+  Status StopInstance(const std::string& instance_id, Duration grace) override;
+  Result<RuntimeState> GetInstanceState(const std::string& instance_id) override;
+  Status AttachVolume(const std::string& instance_id, const VolumeMount& m) override;
+  Status DetachVolume(const std::string& instance_id, const VolumeMount& m) override;
+  Result<std::string> ConsoleOutput(const std::string& instance_id) override;
+  Result<int> Exec(const std::string& instance_id, const std::vector<std::string>& argv,
+                   bool tty) override;
+  Result<std::unique_ptr<VpcThread>> RunInVpc(const std::string& vpc_id,
+                                              std::function<void()> fn) override;
+  Status Recover(const HostInventory& expected) override;
+  Status DestroyAll() override;
+
+  // --- test controls
+  // The next call of `method` fails with `status`; with `after_effect` it first does its work.
+  void FailNext(const std::string& method, Status status, bool after_effect = false);
+  // Every call of `method` fails with `status` until cleared (ok status clears).
+  void FailAlways(const std::string& method, Status status);
+  // The instance's init exits by itself (a shutdown from inside): state becomes kStopped.
+  void ExitInstance(const std::string& instance_id);
+  void AppendConsole(const std::string& instance_id, const std::string& text);
+
+  // --- inspection
+  std::vector<std::string> Calls() const;          // "StartInstance i-1", in order
+  int CallCount(const std::string& method) const;  // calls of `method`, failed ones included
+  std::set<std::string> Vpcs() const;
+  std::set<std::string> Volumes() const;
+  std::map<std::string, FakeNic> Nics() const;
+  std::map<std::string, FakeInstance> Instances() const;
+  bool Empty() const;  // nothing exists (after DestroyAll)
+
+ private:
+  struct Failure {
+    Status status;
+    bool after_effect = false;
+  };
+  // Records the call; returns the injected failure for it (ok when none) and whether the effect
+  // should still happen.
+  Status Enter(const std::string& method, const std::string& arg, bool* do_effect);
+  void RemoveInstanceLocked(const std::string& instance_id);
+
+  mutable std::mutex mu_;
+  std::vector<std::string> calls_;
+  std::map<std::string, int> call_counts_;
+  std::map<std::string, std::deque<Failure>> fail_next_;
+  std::map<std::string, Status> fail_always_;
+  std::set<std::string> vpcs_;
+  std::set<std::string> images_;
+  std::map<std::string, int> volumes_;  // id -> size
+  std::map<std::string, FakeNic> nics_;
+  std::map<std::string, FakeInstance> instances_;
+};
+
+}  // namespace spotkeeper::cloud

@@ -1,0 +1,62 @@
+// PoolLayout: where LinuxHostDriver keeps its files inside the cloud's data directory. The
+// driver owns exactly these subdirectories (DestroyAll removes them and nothing else):
+//
+//   volumes/<volume id>.img            sparse ext4 image files (".tmp" while being made)
+//   images/<image id>/rootfs           base root filesystems (overlay lower layers)
+//   instances/<instance id>/
+//       bundle/config.json             runc spec
+//       bundle/rootfs/                 overlay mount point (the container's /)
+//       rootvol/                       the root volume's mount: upper/ and work/ of the overlay
+//       mnt/                           shared-propagation bind mount, the instance's /mnt;
+//       mnt/<device>/                  attached volumes (exist only while mounted)
+//       user-data                      the instance's user data (read by spotkeeper-init)
+//       console.log                    the init's stdout and stderr, appended across boots
+//       runc.err, runc.log             runc's own messages for the last start
+//   run/                               runc --root (container state)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace spotkeeper::cloud::linuxhost {
+
+class PoolLayout {
+ public:
+  // `data_dir` must be absolute and canonical (no symlinks): mount points and loop backing
+  // files are compared with it as strings.
+  explicit PoolLayout(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+
+  const std::string& data_dir() const { return data_dir_; }
+  std::string VolumesDir() const { return data_dir_ + "/volumes"; }
+  std::string ImagesDir() const { return data_dir_ + "/images"; }
+  std::string InstancesDir() const { return data_dir_ + "/instances"; }
+  std::string RuncRoot() const { return data_dir_ + "/run"; }
+
+  std::string VolumeFile(const std::string& volume_id) const;
+  std::string ImageRootfs(const std::string& image_id) const;
+  std::string InstanceDir(const std::string& instance_id) const;
+  std::string BundleDir(const std::string& instance_id) const;
+  std::string RootfsDir(const std::string& instance_id) const;
+  std::string RootVolumeMount(const std::string& instance_id) const;
+  std::string MntDir(const std::string& instance_id) const;
+  // instances/<id>/mnt/<basename of device>: "/dev/sdf" → ".../mnt/sdf".
+  Result<std::string> VolumeMountPoint(const std::string& instance_id,
+                                       const std::string& device) const;
+  std::string UserDataFile(const std::string& instance_id) const;
+  std::string ConsoleLog(const std::string& instance_id) const;
+  std::string RuncErrFile(const std::string& instance_id) const;
+  std::string RuncLogFile(const std::string& instance_id) const;
+
+  // The subdirectories the driver owns.
+  std::vector<std::string> OwnedDirs() const;
+  Status EnsureDirs() const;
+  // True for data_dir itself and paths below it.
+  bool Contains(const std::string& path) const;
+
+ private:
+  std::string data_dir_;
+};
+
+}  // namespace spotkeeper::cloud::linuxhost

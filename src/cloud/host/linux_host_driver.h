@@ -1,0 +1,134 @@
+// LinuxHostDriver: the HostDriver that makes instances real on this Linux host (root only).
+//
+//   VPC        network namespace <prefix>-v-<vpc> with a bridge holding the gateway address(es)
+//              and 169.254.169.254/32; nothing of a VPC in the host namespace
+//   ENI        veth pair made inside the VPC namespace; bridge end on the bridge, instance end
+//              parked beside it, or eth0 of an instance namespace while the instance runs
+//   volume     sparse ext4 file in <data dir>/volumes, on an autoclear loop device while mounted
+//   instance   runc container (runc --root <data dir>/run) in namespace <prefix>-i-<instance>:
+//              root = overlay(image rootfs, upper+work on the root volume), host /usr read-only,
+//              /mnt = shared bind of instances/<id>/mnt (attach = mount there), PID 1 =
+//              spotkeeper-init with the console log as its stdout, cgroup limits from the type
+//
+// See linux/host_names.h for every name and linux/pool_layout.h for every path. All external
+// programs run through linux/command_runner.h (argv, no shell, timeout, stderr in errors).
+//
+// The driver keeps no state in memory: everything is derived from ids and read back from the
+// host, so a second driver on the same data dir (another process, or after a restart) sees
+// the same instances. Thread-safety as HostDriver requires.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "cloud/host/host_driver.h"
+#include "cloud/host/linux/host_names.h"
+#include "cloud/host/linux/host_tools.h"
+#include "cloud/host/linux/network_plumbing.h"
+#include "cloud/host/linux/pool_layout.h"
+#include "cloud/host/linux/runc_client.h"
+#include "cloud/host/linux/volume_files.h"
+
+namespace spotkeeper::cloud {
+
+struct LinuxHostDriverOptions {
+  // The cloud's data directory (made if missing). The driver owns its subdirectories volumes/,
+  // images/, instances/ and run/, nothing else in it.
+  std::string data_dir;
+  // Names every host object; 2-6 characters [a-z][a-z0-9]*. Empty: "sk" + 4 characters derived
+  // from the canonical data_dir, so every process opening the same data dir agrees.
+  std::string prefix;
+  // spotkeeper-init. Empty: $SPOTKEEPER_INIT, else "spotkeeper-init" beside the running
+  // executable, else the one this build made.
+  std::string init_path;
+  // Make this process the child subreaper, so that an instance's init, orphaned when
+  // `runc run -d` exits, is reaped by the driver (GetInstanceState/StopInstance) instead of
+  // staying a zombie under a PID 1 that does not reap.
+  bool reap_instances = true;
+};
+
+class LinuxHostDriver final : public HostDriver {
+ public:
+  // Checks root, the host tools (naming the Debian package of a missing one), /dev/loop-control
+  // and the init binary; makes the pool directories; probes reflink support.
+  static Result<std::unique_ptr<LinuxHostDriver>> Create(LinuxHostDriverOptions options);
+
+  // --- HostDriver
+  Status EnsureVpc(const VpcNetwork& vpc) override;
+  Status DeleteVpc(const std::string& vpc_id) override;
+  Result<std::string> EnsureBaseImage(const std::string& image_id) override;
+  Status CreateVolume(const std::string& volume_id, int size_gib) override;
+  Status CloneVolume(const std::string& volume_id, const std::string& source_file,
+                     int size_gib) override;
+  Status DeleteVolume(const std::string& volume_id) override;
+  std::string VolumeFile(const std::string& volume_id) const override;
+  Status CreateNic(const NicConfig& nic) override;
+  Status DeleteNic(const NicConfig& nic) override;
+  Status StartInstance(const InstanceConfig& config) override;
+  Status StopInstance(const std::string& instance_id, Duration grace) override;
+  Result<RuntimeState> GetInstanceState(const std::string& instance_id) override;
+  Status AttachVolume(const std::string& instance_id, const VolumeMount& m) override;
+  Status DetachVolume(const std::string& instance_id, const VolumeMount& m) override;
+  Result<std::string> ConsoleOutput(const std::string& instance_id) override;
+  Result<int> Exec(const std::string& instance_id, const std::vector<std::string>& argv,
+                   bool tty) override;
+  Result<std::unique_ptr<VpcThread>> RunInVpc(const std::string& vpc_id,
+                                              std::function<void()> fn) override;
+  Status Recover(const HostInventory& expected) override;
+  Status DestroyAll() override;
+
+  // --- Beyond HostDriver
+  const std::string& prefix() const { return names_.prefix(); }
+  const linuxhost::HostNames& names() const { return names_; }
+  const linuxhost::PoolLayout& layout() const { return layout_; }
+  linuxhost::NetworkPlumbing& network() { return network_; }
+  // How CloneVolume copies in this pool: kReflink when its filesystem shares extents.
+  linuxhost::CloneMethod clone_method() const { return clone_method_; }
+  const std::string& init_path() const { return init_path_; }
+  // The instance's init PID as seen from the host (0 when not running).
+  Result<int> InstancePid(const std::string& instance_id);
+
+ private:
+  LinuxHostDriver(LinuxHostDriverOptions options, linuxhost::HostTools tools,
+                  std::string init_path);
+
+  // StopInstance without the checks: stop the container (grace, then SIGKILL), delete it,
+  // unmount the volumes, park the NIC, delete the namespace, unmount overlay and root volume.
+  // Everything is optional: tears down whatever is there.
+  Status TeardownInstance(const std::string& instance_id, Duration grace);
+  Status StopContainer(const std::string& instance_id, Duration grace);
+  Status PrepareRootfs(const InstanceConfig& config);
+  Status MountVolumeAt(const std::string& volume_id, const std::string& mount_point);
+  // Unmounts, removes the mount point and waits for the volume's loop device to go.
+  Status UnmountVolumeAt(const std::string& mount_point);
+  // The pool's volume files on loop devices mounted at or below `dir`.
+  Result<std::vector<std::string>> VolumeFilesMountedUnder(const std::string& dir);
+  // Waits for the loop devices of `files` to be released (see WaitForLoopRelease).
+  Status WaitForRelease(const std::vector<std::string>& files);
+  // The mount point where the volume's file is mounted now, "" when it is not.
+  Result<std::string> WhereMounted(const std::string& volume_id);
+  // Reaps the instance's init if it has exited and is this process's child (subreaper).
+  void ReapInit(const std::string& instance_id);
+  void RememberInit(const std::string& instance_id, int pid);
+  Status RecoverInstances(const HostInventory& expected);
+  Status RecoverNetwork(const HostInventory& expected);
+  Status RecoverVolumes(const HostInventory& expected);
+
+  LinuxHostDriverOptions options_;
+  linuxhost::HostTools tools_;
+  linuxhost::HostNames names_;
+  linuxhost::PoolLayout layout_;
+  linuxhost::NetworkPlumbing network_;
+  linuxhost::RuncClient runc_;
+  std::string init_path_;
+  linuxhost::CloneMethod clone_method_ = linuxhost::CloneMethod::kSparseCopy;
+  std::mutex image_mu_;    // EnsureBaseImage
+  std::mutex network_mu_;  // VPC and NIC creation and deletion
+  std::mutex volume_mu_;   // the check-then-mount of a volume (one mount at a time)
+  std::mutex pids_mu_;
+  std::map<std::string, int> init_pids_;  // instance id → host PID of its init, to reap it
+};
+
+}  // namespace spotkeeper::cloud

@@ -1,0 +1,203 @@
+// LinuxHostDriver as root: the instance's init, user data, console log, SIGTERM and SIGKILL,
+// cgroup limits, exec.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "host/host_test_fixture.h"
+
+namespace spotkeeper::cloud::testing {
+namespace {
+
+using InstanceTest = HostDriverTest;
+
+std::string ReadTrimmed(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+TEST_F(InstanceTest, UserDataRunsAndItsOutputIsInTheConsoleLog) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  EXPECT_EQ(*driver_->ConsoleOutput("i-a"), "");  // never started: no output yet
+  const std::string user_data =
+      "#!/bin/sh\n"
+      "echo \"user-data ran as $(id -u) on $(hostname)\"\n"
+      "cat /var/lib/spotkeeper/user-data | head -1\n"
+      "exit 0\n";
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n, user_data)));
+  ASSERT_TRUE(WaitForConsole("i-a", "user data exited with code 0")) << ConsoleOf("i-a");
+  std::string console = ConsoleOf("i-a");
+  EXPECT_NE(console.find("spotkeeper-init: starting instance i-a (pid 1)"), std::string::npos)
+      << console;
+  EXPECT_NE(console.find("user-data ran as 0 on host-i-a"), std::string::npos) << console;
+  EXPECT_NE(console.find("#!/bin/sh"), std::string::npos) << console;
+
+  // The workload ended, so did the instance; the console log stays after the stop.
+  auto state = driver_->GetInstanceState("i-a");
+  ASSERT_OK(state);
+  EXPECT_EQ(*state, RuntimeState::kStopped);
+  ASSERT_OK(driver_->StopInstance("i-a", std::chrono::seconds(1)));
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kMissing);
+  EXPECT_NE(ConsoleOf("i-a").find("user-data ran"), std::string::npos);
+}
+
+TEST_F(InstanceTest, SigtermReachesTheWorkloadWithinTheGracePeriod) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  const std::string user_data =
+      "#!/bin/sh\n"
+      "trap 'echo workload-got-sigterm; exit 0' TERM\n"
+      "echo workload-ready\n"
+      "while :; do sleep 1; done\n";
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n, user_data)));
+  ASSERT_TRUE(WaitForConsole("i-a", "workload-ready")) << ConsoleOf("i-a");
+
+  const auto grace = std::chrono::seconds(20);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_OK(driver_->StopInstance("i-a", grace));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, grace / 2) << "the workload did not exit on SIGTERM";
+  std::string console = ConsoleOf("i-a");
+  EXPECT_NE(console.find("workload-got-sigterm"), std::string::npos) << console;
+  EXPECT_NE(console.find("user data exited with code 0"), std::string::npos) << console;
+}
+
+TEST_F(InstanceTest, AWorkloadIgnoringSigtermIsKilledAfterTheGracePeriod) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  const std::string user_data =
+      "#!/bin/sh\n"
+      "trap '' TERM\n"
+      "echo stubborn-ready\n"
+      "while :; do sleep 1; done\n";
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n, user_data)));
+  ASSERT_TRUE(WaitForConsole("i-a", "stubborn-ready")) << ConsoleOf("i-a");
+  const auto grace = std::chrono::milliseconds(300);
+  auto start = std::chrono::steady_clock::now();
+  Status s = driver_->StopInstance("i-a", grace);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, grace);
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kMissing);
+  // The ENI was parked, not destroyed: a new instance can use it.
+  ASSERT_OK(driver_->StartInstance(Instance("i-b", n)));
+}
+
+TEST_F(InstanceTest, CgroupLimitsComeFromTheInstanceType) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  InstanceConfig config = Instance("i-a", n);
+  config.memory_mib = 384;
+  config.vcpus = 2;
+  ASSERT_OK(driver_->StartInstance(config));
+  const std::string cgroup = driver_->names().CgroupPath("i-a");
+  EXPECT_EQ(ReadTrimmed("/sys/fs/cgroup/memory" + cgroup + "/memory.limit_in_bytes"),
+            std::to_string(384LL * 1024 * 1024));
+  EXPECT_EQ(ReadTrimmed("/sys/fs/cgroup/cpu" + cgroup + "/cpu.cfs_quota_us"), "200000");
+  EXPECT_EQ(ReadTrimmed("/sys/fs/cgroup/cpu" + cgroup + "/cpu.cfs_period_us"), "100000");
+  // The init is in that cgroup.
+  auto pid = driver_->InstancePid("i-a");
+  ASSERT_OK(pid);
+  ASSERT_GT(*pid, 0);
+  EXPECT_NE(ReadTrimmed("/sys/fs/cgroup/memory" + cgroup + "/cgroup.procs")
+                .find(std::to_string(*pid)),
+            std::string::npos);
+}
+
+TEST_F(InstanceTest, CallsAreIdempotent) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  InstanceConfig config = Instance("i-a", n);
+  ASSERT_OK(driver_->StartInstance(config));
+  auto pid = driver_->InstancePid("i-a");
+  ASSERT_OK(driver_->StartInstance(config));  // running: nothing happens
+  EXPECT_EQ(*driver_->InstancePid("i-a"), *pid);
+  ASSERT_OK(driver_->StopInstance("i-a", std::chrono::seconds(2)));
+  ASSERT_OK(driver_->StopInstance("i-a", std::chrono::seconds(2)));
+  ASSERT_OK(driver_->StopInstance("i-never", std::chrono::seconds(2)));
+  EXPECT_EQ(*driver_->GetInstanceState("i-never"), RuntimeState::kMissing);
+  ASSERT_OK(driver_->CreateVolume("vol-root-i-a", 1));  // exists: no-op
+  EXPECT_EQ(driver_->StopInstance("../x", std::chrono::seconds(1)).code(),
+            Code::kInvalidArgument);
+}
+
+TEST_F(InstanceTest, ExecReturnsTheExitCodeAndNeedsARunningInstance) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n)));
+  EXPECT_EQ(Sh("i-a", "exit 7"), 7);
+  auto r = driver_->Exec("i-a", {"/bin/true"}, false);
+  ASSERT_OK(r);
+  EXPECT_EQ(*r, 0);
+  EXPECT_EQ(driver_->Exec("i-nope", {"/bin/true"}, false).status().code(),
+            Code::kFailedPrecondition);
+}
+
+TEST_F(InstanceTest, AFailedStartLeavesNothingBehind) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  InstanceConfig config = Instance("i-a", n);
+  config.volumes = {{"vol-does-not-exist", "/dev/sdf"}};
+  EXPECT_FALSE(driver_->StartInstance(config).ok());
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kMissing);
+  EXPECT_FALSE(driver_->network().NamespaceExists(driver_->names().InstanceNamespace("i-a")));
+  // The root volume and the ENI are free again.
+  config.volumes.clear();
+  Status s = driver_->StartInstance(config);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(InstanceTest, DifferentInstancesStartAndStopConcurrently) {
+  MakeVpc();
+  constexpr int kInstances = 4;
+  std::vector<InstanceConfig> configs;
+  for (int i = 0; i < kInstances; ++i) {
+    NicConfig n = Nic(10 + i);
+    ASSERT_OK(driver_->CreateNic(n));
+    configs.push_back(Instance("i-" + std::to_string(i), n));
+    configs.back().volumes = {{"vol-data-" + std::to_string(i), "/dev/sdf"}};
+    CreateVolume("vol-data-" + std::to_string(i));
+  }
+  std::vector<Status> results(kInstances);
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kInstances; ++i) {
+      threads.emplace_back([&, i] { results[i] = driver_->StartInstance(configs[i]); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  for (const auto& s : results) ASSERT_TRUE(s.ok()) << s.ToString();
+  for (int i = 0; i < kInstances; ++i) {
+    const std::string peer = Nic(10 + (i + 1) % kInstances).ip;
+    EXPECT_EQ(Sh(configs[i].instance_id, "mountpoint -q /mnt/sdf && ping -c 1 -W 2 " + peer +
+                                             " >/dev/null"),
+              0);
+  }
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kInstances; ++i) {
+      threads.emplace_back([&, i] {
+        results[i] = driver_->StopInstance(configs[i].instance_id, std::chrono::seconds(5));
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  for (const auto& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+}  // namespace
+}  // namespace spotkeeper::cloud::testing
