@@ -21,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -219,8 +220,46 @@ void Burst(int n) {
   auto run_until = [&](const std::function<bool()>& done, Duration limit) {
     Time end = clock.Now() + limit;
     int same = 0;
+    int64_t ticks = 0;
+    const bool trace = std::getenv("SK_BENCH_TRACE") != nullptr;
     while (clock.Now() < end && !done()) {
       Time next = controller.Tick();
+      if (trace && ++ticks % 20 == 0) {
+        std::map<std::string, int> states;
+        auto now_ssis = store->ListSsis("");
+        if (now_ssis.ok()) {
+          for (const auto& s : *now_ssis) states[SsiStateName(s.state)]++;
+        }
+        std::string line;
+        for (const auto& [k, v] : states) line += " " + k + "=" + std::to_string(v);
+        auto wfs = store->ListRunningWorkflows();
+        std::map<std::string, int> steps;
+        if (wfs.ok()) {
+          for (const auto& w : *wfs) steps[w.step_name + (w.error.empty() ? "" : "!")]++;
+        }
+        for (const auto& [k, v] : steps) line += " " + k + ":" + std::to_string(v);
+        line += " | local-throttles " + std::to_string(provider.local_throttles());
+        for (const auto& [a, c] : cloud->stats().calls) line += " " + a + "=" + std::to_string(c);
+        if (wfs.ok() && !wfs->empty()) {
+          auto d = nlohmann::json::parse(wfs->front().data_json);
+          std::string vol, inst;
+          if (d.contains("plan") && d["plan"].contains("/dev/sdf")) {
+            vol = d["plan"]["/dev/sdf"].value("volume", "");
+          }
+          if (d.contains("launch")) inst = d["launch"].value("instance", "");
+          line += " | " + wfs->front().kind + " " + wfs->front().error + " inst " + inst;
+          for (const auto& v : cloud->AllVolumes()) {
+            if (v.id != vol) continue;
+            line += " vol " + v.id + " " + v.state;
+            for (const auto& a : v.attachments) line += " att " + a.instance_id + " " + a.state;
+          }
+          for (const auto& i : cloud->AllInstances()) {
+            if (i.id == inst) line += std::string(" inst ") + InstanceStateName(i.state);
+          }
+        }
+        std::printf("  [trace] %s tick %lld next %s%s\n", FormatTime(clock.Now()).c_str(),
+                    static_cast<long long>(ticks), FormatTime(next).c_str(), line.c_str());
+      }
       Time wake = std::min(next, cloud->NextTransitionTime());
       if (wake <= clock.Now()) {
         if (++same > 100) wake = clock.Now() + Duration{10}, same = 0;
@@ -286,6 +325,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--ssis") == 0) ssis = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--burst") == 0) burst = std::atoi(argv[i + 1]);
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   spdlog::set_level(spdlog::level::err);
   spotkeeper::ScalePass(ssis);
   spotkeeper::Burst(burst);

@@ -211,5 +211,26 @@ TEST_F(ApiEventsTest, StreamsEndWhenTheServerStops) {
   EXPECT_TRUE(reader.WaitFor([](const auto& s) { return s.ended; }));
 }
 
+TEST(ApiEventStreamLimitTest, StreamsBeyondTheLimitAre429) {
+  FakeWorld world;
+  TempDir dir;
+  TestServer server(&world, dir.path(), 7, /*max_streams=*/1);
+  {
+    StreamReader first(server.port(), server.token(), "/api/v1/events/stream");
+    ASSERT_TRUE(first.WaitFor([](const auto& s) { return s.opened; }));
+    Reply second = server.Get("/api/v1/events/stream");
+    EXPECT_EQ(second.status, 429) << second.Dump();
+    EXPECT_EQ(second.json["code"], "ResourceExhausted");
+    // The long poll still works meanwhile.
+    EXPECT_EQ(server.Get("/api/v1/events?wait=0").status, 200);
+  }
+  // The closed stream's slot is free again once the server notices the client left (at its
+  // next keep-alive write).
+  ASSERT_TRUE(server.app().events().WaitForStreamsAtMost(
+      0, std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  StreamReader third(server.port(), server.token(), "/api/v1/events/stream");
+  EXPECT_TRUE(third.WaitFor([](const auto& s) { return s.opened; }));
+}
+
 }  // namespace
 }  // namespace spotkeeper::api::testing

@@ -101,7 +101,7 @@ Status ApiServer::Start() {
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
-  http_->set_keep_alive_timeout(30);
+  http_->set_keep_alive_timeout(5);  // an idle keep-alive connection holds a worker thread
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
     Dispatch(req, res);
   };

@@ -50,7 +50,8 @@ GroupSpec FakeWorld::Spec(const std::string& name, int target) const {
   return s;
 }
 
-TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed)
+TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed,
+                       int max_streams)
     : world_(world) {
   ServerSettings settings;
   settings.data_dir = dir;
@@ -66,6 +67,7 @@ TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed)
   deps.controller.orphan_grace = Duration{600'000};
   deps.controller.orphan_interval = Duration{120'000};
   deps.streams.keepalive = std::chrono::milliseconds(200);
+  deps.max_streams = max_streams;
   auto app = ServerApp::Create(settings, deps);
   if (!app.ok()) {
     ADD_FAILURE() << "ServerApp::Create: " << app.status().ToString();

@@ -55,7 +55,7 @@ struct Reply {
 class TestServer {
  public:
   // A server on `world` with its data in `dir`, on 127.0.0.1 port 0, ticked by hand.
-  TestServer(FakeWorld* world, const std::string& dir, uint64_t seed = 7);
+  TestServer(FakeWorld* world, const std::string& dir, uint64_t seed = 7, int max_streams = 16);
   ~TestServer();
 
   ServerApp& app() { return *app_; }

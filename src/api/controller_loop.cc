@@ -18,7 +18,7 @@ ControllerLoop::~ControllerLoop() { Stop(); }
 void ControllerLoop::Start() {
   if (!options_.run_thread || thread_.joinable()) return;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::timed_mutex> lock(mu_);
     stopping_ = false;
   }
   thread_ = std::thread([this] { Run(); });
@@ -26,7 +26,7 @@ void ControllerLoop::Start() {
 
 void ControllerLoop::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::timed_mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -43,7 +43,7 @@ Time ControllerLoop::TickOnce() {
   }
   bool failed = false;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock(mu_);
     wake_ = false;
     try {
       next = controller_->Tick();
@@ -82,7 +82,7 @@ void ControllerLoop::Run() {
   int immediate = 0;
   while (true) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<std::timed_mutex> lock(mu_);
       if (stopping_) return;
     }
     Time next = TickOnce();
@@ -97,7 +97,7 @@ void ControllerLoop::Run() {
     } else {
       immediate = 0;
     }
-    std::unique_lock<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock(mu_);
     cv_.wait_until(lock, deadline, [this] { return stopping_ || wake_; });
   }
 }
@@ -110,6 +110,21 @@ LoopSnapshot ControllerLoop::snapshot() const {
 }  // namespace spotkeeper::api
 
 namespace spotkeeper::api {
+
+Status ControllerLoop::BusyStatus() const {
+  LoopSnapshot s = snapshot();
+  std::string held;
+  if (s.in_tick) {
+    held = " (a controller tick has been running for " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::steady_clock::now() - s.tick_started)
+                              .count()) +
+           " s, probably waiting for slow cloud calls)";
+  }
+  return Status(Code::kUnavailable, "the controller is busy" + held + "; nothing was changed, "
+                                    "try again")
+      .WithRetryAfter(std::chrono::seconds(5));
+}
 
 bool ControllerLoop::Ready(std::string* why) const {
   LoopSnapshot s = snapshot();

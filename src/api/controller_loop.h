@@ -32,6 +32,9 @@ struct ControllerLoopOptions {
   std::chrono::milliseconds max_sleep{30'000};
   // /readyz reports the loop stalled when no tick has finished for this long (real time).
   std::chrono::milliseconds stall_limit{120'000};
+  // How long an action waits for the controller while a tick runs (a tick can be slow when the
+  // cloud is: retries with backoff). Past it the action fails with Unavailable.
+  std::chrono::milliseconds act_timeout{15'000};
 };
 
 // What the loop saw at its last tick, for /readyz and /metrics (copied under the lock).
@@ -62,10 +65,15 @@ class ControllerLoop {
   // Stops the thread: a tick in progress finishes (its steps reach the journal) first.
   void Stop();
 
-  // Runs `f(controller)` under the lock, then wakes the loop. Returns what f returns.
+  // Runs `f(controller)` under the lock, then wakes the loop. Returns what f returns (a Status
+  // or Result), or Unavailable when the lock did not come within act_timeout.
   template <typename F>
   auto Act(F&& f) -> decltype(f(std::declval<Controller&>())) {
-    std::unique_lock<std::mutex> lock(mu_);
+    using R = decltype(f(std::declval<Controller&>()));
+    std::unique_lock<std::timed_mutex> lock(mu_, std::defer_lock);
+    if (!lock.try_lock_for(options_.act_timeout)) {
+      return R(BusyStatus());
+    }
     auto result = f(*controller_);
     controller_->MarkDirty();
     wake_ = true;
@@ -90,6 +98,7 @@ class ControllerLoop {
 
  private:
   void Run();
+  Status BusyStatus() const;
   // The real-time point at which to tick again for a controller time `next`.
   std::chrono::steady_clock::time_point RealDeadline(Time next) const;
 
@@ -98,8 +107,8 @@ class ControllerLoop {
   ControllerLoopOptions options_;
   std::function<void()> on_change_;
 
-  std::mutex mu_;  // guards the controller, wake_ and stopping_
-  std::condition_variable cv_;
+  std::timed_mutex mu_;  // guards the controller, wake_ and stopping_
+  std::condition_variable_any cv_;
   bool wake_ = false;
   bool stopping_ = false;
   // Separate, so /readyz and /metrics never wait behind a tick.

@@ -42,8 +42,16 @@ bool EventHub::TryOpenStream() {
 }
 
 void EventHub::CloseStream() {
-  std::lock_guard<std::mutex> lock(mu_);
-  --streams_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --streams_;
+  }
+  cv_.notify_all();
+}
+
+bool EventHub::WaitForStreamsAtMost(int n, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_until(lock, deadline, [&] { return streams_ <= n; });
 }
 
 int EventHub::streams() const {

@@ -32,6 +32,8 @@ class EventHub {
   bool TryOpenStream();
   void CloseStream();
   int streams() const;
+  // Waits until at most `n` streams are open; false when the deadline passed first.
+  bool WaitForStreamsAtMost(int n, std::chrono::steady_clock::time_point deadline);
   int max_streams() const { return max_streams_; }
 
  private:

@@ -134,16 +134,19 @@ std::string ServerApp::url() const {
 
 Status ServerApp::Start() {
   if (settings_.provider == "ec2" && owned_cloud_) {
-    // A first call tells people at once whether credentials and endpoint work; the server
-    // starts either way (the controller retries).
-    auto zones = counting_->DescribeAvailabilityZones();
-    if (zones.ok()) {
-      spdlog::info("ec2: reachable, {} availability zones", zones->size());
-    } else {
-      spdlog::warn("ec2: DescribeAvailabilityZones failed: {} (check credentials, region and "
-                   "endpoint; the controller keeps retrying)",
-                   zones.status().ToString());
-    }
+    // A first call tells people at once whether credentials and endpoint work. On its own
+    // thread: an unreachable endpoint (retries, timeouts) must not delay serving.
+    CountingProvider* cloud = counting_.get();
+    probe_ = std::thread([cloud] {
+      auto zones = cloud->DescribeAvailabilityZones();
+      if (zones.ok()) {
+        spdlog::info("ec2: reachable, {} availability zones", zones->size());
+      } else {
+        spdlog::warn("ec2: DescribeAvailabilityZones failed: {} (check credentials, region "
+                     "and endpoint; the controller keeps retrying)",
+                     zones.status().ToString());
+      }
+    });
   }
   loop_->Start();
   Status s = api_->Start();
@@ -163,6 +166,7 @@ void ServerApp::Stop() {
   stopped_ = true;
   if (api_) api_->Stop();
   if (loop_) loop_->Stop();
+  if (probe_.joinable()) probe_.join();
   loop_.reset();
   controller_.reset();
   store_.reset();  // closes the database

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "api/api_server.h"
 #include "api/controller_loop.h"
@@ -63,6 +64,7 @@ class ServerApp {
   Store& store() { return *store_; }
   ApiServer& api() { return *api_; }
   const Clock& clock() const { return *clock_; }
+  EventHub& events() { return *hub_; }
   // The sim provider's cloud (null for other providers).
   FakeCloud* sim_cloud() { return sim_ ? sim_->cloud.get() : nullptr; }
 
@@ -87,6 +89,7 @@ class ServerApp {
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<ControllerLoop> loop_;
   std::unique_ptr<ApiServer> api_;
+  std::thread probe_;  // the ec2 reachability check at start
 };
 
 }  // namespace spotkeeper::api

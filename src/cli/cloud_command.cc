@@ -117,18 +117,18 @@ Result<Snapshot> ReadState(const std::string& data_dir) {
   SK_ASSIGN_OR_RETURN(auto db, CloudDb::Open(cloud::CloudDbPath(data_dir), /*read_only=*/true));
   Snapshot s;
   Status parse;
-  SK_RETURN_IF_ERROR(db->LoadResources([&](const std::string& kind, const std::string& id,
-                                           const std::string& data) {
-    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
-    if (j.is_discarded()) return;
-    try {
-      if (kind == "instance") s.instances[id] = j.get<cloud::InstanceRecord>();
-      if (kind == "volume") s.volumes[id] = j.get<cloud::VolumeRecord>();
-      if (kind == "eni") s.enis[id] = j.get<cloud::EniRecord>();
-    } catch (const nlohmann::json::exception& e) {
-      parse = Internal(id + ": " + e.what());
-    }
-  }));
+  SK_RETURN_IF_ERROR(db->LoadResources(
+      [&](const std::string& kind, const std::string& id, const std::string& data) {
+        nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+        if (j.is_discarded()) return;
+        try {
+          if (kind == "instance") s.instances[id] = j.get<cloud::InstanceRecord>();
+          if (kind == "volume") s.volumes[id] = j.get<cloud::VolumeRecord>();
+          if (kind == "eni") s.enis[id] = j.get<cloud::EniRecord>();
+        } catch (const nlohmann::json::exception& e) {
+          parse = Internal(id + ": " + e.what());
+        }
+      }));
   SK_RETURN_IF_ERROR(parse);
   return s;
 }
@@ -136,9 +136,9 @@ Result<Snapshot> ReadState(const std::string& data_dir) {
 int Ps(const std::string& data_dir, bool all) {
   auto state = ReadState(data_dir);
   if (!state.ok()) return Fail(state.status().ToString());
-  std::cout << std::left << std::setw(22) << "INSTANCE" << std::setw(14) << "STATE"
-            << std::setw(11) << "TYPE" << std::setw(10) << "AZ" << std::setw(16) << "IP"
-            << std::setw(23) << "ENI" << "VOLUMES\n";
+  std::cout << std::left << std::setw(22) << "INSTANCE" << std::setw(14) << "STATE" << std::setw(11)
+            << "TYPE" << std::setw(10) << "AZ" << std::setw(16) << "IP" << std::setw(23) << "ENI"
+            << "VOLUMES\n";
   for (const auto& [id, r] : state->instances) {
     if (!all && r.state == "terminated") continue;
     std::string vols;
@@ -149,16 +149,15 @@ int Ps(const std::string& data_dir, bool all) {
                 (v.attachment->status == "attached" ? "" : "(" + v.attachment->status + ")");
       }
     }
-    std::cout << std::setw(22) << id << std::setw(14) << r.state << std::setw(11)
-              << r.instance_type << std::setw(10) << r.az << std::setw(16) << r.private_ip
-              << std::setw(23) << r.primary_eni_id << vols << "\n";
+    std::cout << std::setw(22) << id << std::setw(14) << r.state << std::setw(11) << r.instance_type
+              << std::setw(10) << r.az << std::setw(16) << r.private_ip << std::setw(23)
+              << r.primary_eni_id << vols << "\n";
   }
   int free_volumes = 0;
   for (const auto& [vid, v] : state->volumes) {
     if (!v.attachment) {
       if (free_volumes++ == 0) std::cout << "\nVOLUMES NOT ATTACHED\n";
-      std::cout << "  " << vid << "  " << v.state << "  " << v.az << "  " << v.size_gib
-                << " GiB\n";
+      std::cout << "  " << vid << "  " << v.state << "  " << v.az << "  " << v.size_gib << " GiB\n";
     }
   }
   return 0;
@@ -349,41 +348,47 @@ int Destroy(const std::string& data_dir, const std::string& driver_kind) {
 
 void AddCloudCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "cloud", "The local cloud: an EC2-compatible cloud on this Linux host (EC2 Query API, SQS, "
-               "IMDS; instances are runc containers).");
+      "cloud",
+      "The local cloud: an EC2-compatible cloud on this Linux host (EC2 Query API, SQS, "
+      "IMDS; instances are runc containers).");
   cmd->require_subcommand(1);
   auto data_dir = std::make_shared<std::string>(DefaultDataDir());
 
-  auto* serve = cmd->add_subcommand("serve", "Run the cloud's EC2/SQS endpoint in the foreground "
-                                             "(Ctrl-C stops it; instances keep running).");
+  auto* serve = cmd->add_subcommand("serve",
+                                    "Run the cloud's EC2/SQS endpoint in the foreground "
+                                    "(Ctrl-C stops it; instances keep running).");
   auto listen = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
   auto driver = std::make_shared<std::string>("linux");
   serve->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   serve->add_option("--listen", *listen, "HOST:PORT of the EC2/SQS endpoint (127.0.0.1:7781)");
   serve->add_option("--config", *config, "Cloud configuration file (YAML or JSON)");
-  serve->add_option("--host-driver", *driver,
-                    "linux: real instances (root, runc, namespaces, loop devices); fake: nothing "
-                    "runs, state only - for tests without root")
+  serve
+      ->add_option("--host-driver", *driver,
+                   "linux: real instances (root, runc, namespaces, loop devices); fake: nothing "
+                   "runs, state only - for tests without root")
       ->check(CLI::IsMember({"linux", "fake"}))
       ->capture_default_str();
   serve->callback([=] { *exit_code = Serve(*data_dir, *listen, *config, *driver); });
 
-  auto* creds = cmd->add_subcommand(
-      "credentials", "Print the cloud's access key as an AWS shared-credentials profile, with "
-                     "the endpoint, region and events queue URL.");
+  auto* creds =
+      cmd->add_subcommand("credentials",
+                          "Print the cloud's access key as an AWS shared-credentials profile, with "
+                          "the endpoint, region and events queue URL.");
   creds->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   creds->callback([=] { *exit_code = Credentials(*data_dir); });
 
-  auto* ps = cmd->add_subcommand("ps", "List instances: state, type, zone, IP, interface and "
-                                       "volumes (from the cloud's state).");
+  auto* ps = cmd->add_subcommand("ps",
+                                 "List instances: state, type, zone, IP, interface and "
+                                 "volumes (from the cloud's state).");
   auto all = std::make_shared<bool>(false);
   ps->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   ps->add_flag("-a,--all", *all, "Include terminated instances");
   ps->callback([=] { *exit_code = Ps(*data_dir, *all); });
 
-  auto* exec = cmd->add_subcommand("exec", "Run a command inside an instance: "
-                                           "spotkeeper cloud exec i-... -- sh");
+  auto* exec = cmd->add_subcommand("exec",
+                                   "Run a command inside an instance: "
+                                   "spotkeeper cloud exec i-... -- sh");
   auto instance = std::make_shared<std::string>();
   auto argv = std::make_shared<std::vector<std::string>>();
   exec->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
@@ -391,19 +396,23 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
   exec->add_option("CMD", *argv, "Command and arguments (after --)");
   exec->callback([=] { *exit_code = Exec(*data_dir, *instance, *argv); });
 
-  auto* fwd = cmd->add_subcommand("forward", "Forward a loopback port to a port of an instance "
-                                             "inside its VPC (Ctrl-C stops).");
+  auto* fwd = cmd->add_subcommand("forward",
+                                  "Forward a loopback port to a port of an instance "
+                                  "inside its VPC (Ctrl-C stops).");
   auto port = std::make_shared<int>(0);
   auto local = std::make_shared<std::string>();
   fwd->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   fwd->add_option("INSTANCE", *instance, "Instance id")->required();
-  fwd->add_option("PORT", *port, "Port inside the instance")->required()->check(CLI::Range(1, 65535));
+  fwd->add_option("PORT", *port, "Port inside the instance")
+      ->required()
+      ->check(CLI::Range(1, 65535));
   fwd->add_option("--local", *local, "Loopback HOST:PORT to listen on (default 127.0.0.1:any)");
   fwd->callback([=] { *exit_code = Forward(*data_dir, *instance, *port, *local); });
 
-  auto* destroy = cmd->add_subcommand("destroy", "Stop every instance and remove everything the "
-                                                 "cloud made (namespaces, volumes, containers, "
-                                                 "state); keeps the access key.");
+  auto* destroy = cmd->add_subcommand("destroy",
+                                      "Stop every instance and remove everything the "
+                                      "cloud made (namespaces, volumes, containers, "
+                                      "state); keeps the access key.");
   auto destroy_driver = std::make_shared<std::string>();
   destroy->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   destroy->add_option("--host-driver", *destroy_driver,

@@ -42,6 +42,9 @@ void CloudView::Fetch(std::map<std::string, std::optional<T>>& cache,
     if (r.ok()) {
       for (auto& x : *r) cache[x.id] = std::move(x);
       for (const auto& id : f.ids) cache.emplace(id, std::nullopt);  // (not returned: gone)
+    } else if (r.status().retry_after()) {
+      throttled_ = std::max(throttled_.value_or(Duration{0}), *r.status().retry_after());
+      return;  // the rest would be held back too
     }
     // NotFound (one id of the batch is unknown to EC2) or any other error: leave the batch
     // uncached; each lookup then asks for its own id.
@@ -103,6 +106,20 @@ void CloudView::Invalidate(const std::string& id) {
   snapshots_.erase(id);
   images_.erase(id);
   enis_.erase(id);
+}
+
+bool CloudView::Fetched(const WatchList& watch) const {
+  for (const auto& [kind, ids] : watch) {
+    for (const auto& id : ids) {
+      bool known = kind == "instance"   ? instances_.count(id) > 0
+                   : kind == "volume"   ? volumes_.count(id) > 0
+                   : kind == "snapshot" ? snapshots_.count(id) > 0
+                   : kind == "image"    ? images_.count(id) > 0
+                                        : enis_.count(id) > 0;
+      if (!known) return false;
+    }
+  }
+  return true;
 }
 
 WatchList CloudView::TakeLookups() {

@@ -35,6 +35,10 @@ class CloudView {
   // The ids looked up since the last call.
   WatchList TakeLookups();
   int64_t describe_calls() const { return describe_calls_; }
+  // Set when a prefetch was held back by the client-side rate limit: how long to wait, and
+  // whether `watch` has ids the prefetch could not fetch.
+  std::optional<Duration> throttled() const { return throttled_; }
+  bool Fetched(const WatchList& watch) const;
 
  private:
   template <typename T>
@@ -51,6 +55,7 @@ class CloudView {
   std::map<std::string, std::optional<NetworkInterface>> enis_;
   WatchList lookups_;
   int64_t describe_calls_ = 0;
+  std::optional<Duration> throttled_;
 };
 
 }  // namespace spotkeeper

@@ -368,13 +368,26 @@ StepResult RunInstance(StepContext& ctx) {
   req.client_token = ctx.Token("run:" + type + ":" + MarketName(market) + ":" + az + ":" +
                                std::to_string(round));
 
-  auto found = FindInstanceByToken(ctx.cloud(), req.client_token);
-  if (!found.ok()) return FromError(found.status(), "DescribeFailed");
+  // EC2 (and the fake and local clouds) honour the ClientToken: a repeated call returns the
+  // instance the first one made. A lookup by token tag first covers clouds that do not (moto)
+  // when an earlier attempt of this step may have reached the cloud. After a crash mid-call
+  // the token alone protects us; on a cloud without token support the orphan collector
+  // removes the duplicate.
+  std::optional<Instance> found;
+  if (ctx.workflow().attempt > 0 || Contains(d["tried"], req.client_token)) {
+    auto lookup = FindInstanceByToken(ctx.cloud(), req.client_token);
+    if (!lookup.ok()) return FromError(lookup.status(), "DescribeFailed");
+    found = *lookup;
+  }
   Instance inst;
-  if (found->has_value()) {
-    inst = **found;
+  if (found.has_value()) {
+    inst = *found;
   } else {
     auto run = ctx.cloud().RunInstance(req);
+    if (!run.ok() && !run.status().retry_after() && run.status().IsRetryable() &&
+        !Contains(d["tried"], req.client_token)) {
+      d["tried"].push_back(req.client_token);  // it may have reached the cloud
+    }
     if (!run.ok()) {
       const std::string& code = run.status().cloud_code();
       if (code == "InsufficientInstanceCapacity" || code == "SpotMaxPriceTooLow" ||

@@ -118,26 +118,33 @@ Time EffectiveNextRun(const WorkflowRecord& wf, const std::map<std::string, Time
 Result<Time> WorkflowEngine::RunDue() {
   SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> running, store_->ListRunningWorkflows());
   Time now = clock_->Now();
-  std::vector<WorkflowRecord> due;
+  std::vector<std::pair<WorkflowRecord, WatchList>> due;
   WatchList watch;
   std::set<std::string> live;
   for (auto& wf : running) {
     live.insert(wf.id);
     if (EffectiveNextRun(wf, wake_) > now) continue;
     nlohmann::json data = nlohmann::json::parse(wf.data_json, nullptr, false);
+    WatchList mine;
     if (data.is_object() && data.contains("_watch") && data["_watch"].is_object()) {
       for (auto& [kind, ids] : data["_watch"].items()) {
-        for (const auto& id : ids) watch[kind].insert(id.get<std::string>());
+        for (const auto& id : ids) mine[kind].insert(id.get<std::string>());
       }
     }
-    due.push_back(std::move(wf));
+    for (const auto& [kind, ids] : mine) watch[kind].insert(ids.begin(), ids.end());
+    due.push_back({std::move(wf), std::move(mine)});
   }
   for (auto it = wake_.begin(); it != wake_.end();) {
     it = live.count(it->first) ? std::next(it) : wake_.erase(it);
   }
   CloudView view(cloud_);
   view.Prefetch(watch);
-  for (auto& wf : due) {
+  for (auto& [wf, mine] : due) {
+    if (view.throttled() && !view.Fetched(mine)) {
+      // What it waits on could not be fetched (rate limit): look again when it can be.
+      wake_[wf.id] = now + *view.throttled();
+      continue;
+    }
     Status s = Run(wf, &view);
     if (!s.ok()) spdlog::warn("workflow {}: {}", wf.id, s.ToString());
   }
@@ -241,10 +248,12 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
         break;
       case StepResult::Kind::kRetry: {
         if (res.status.retry_after().has_value()) {
-          // Held back by the client-side rate limit: not a failure, just not yet.
+          // Held back by the client-side rate limit: not a failure, just not yet. The limiter
+          // gives each waiter its own slot (at the bucket's refill rate), so come back then.
           ++stats_.client_throttled;
-          wf.next_run_at = now + *res.status.retry_after();
-          break;
+          wf.next_run_at = now + std::max(Duration{1}, *res.status.retry_after());
+          wake_[wf.id] = wf.next_run_at;
+          return OkStatus();  // nothing else changed: nothing to write
         }
         ++stats_.step_retries;
         ++wf.attempt;

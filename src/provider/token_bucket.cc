@@ -51,7 +51,14 @@ Duration Ec2RateLimiter::Acquire(const std::string& action, Time now) {
              .first;
   }
   if (it->second.TryTake(now)) return Duration{0};
-  return std::max(Duration{1}, it->second.TimeUntilAvailable(now));
+  const Duration interval{static_cast<int64_t>(std::ceil(1000.0 / spec.refill_per_second))};
+  Time slot = now + std::max(Duration{1}, it->second.TimeUntilAvailable(now));
+  auto [r, fresh] = reserved_until_.emplace(spec.name, slot);
+  if (!fresh) {
+    slot = std::max(slot, r->second + interval);
+    r->second = slot;
+  }
+  return slot - now;
 }
 
 }  // namespace spotkeeper

@@ -51,13 +51,17 @@ BucketSpec Ec2BucketFor(const std::string& action);
 // A set of buckets keyed by bucket name, created on first use.
 class Ec2RateLimiter {
  public:
-  // Takes a token for `action`; if none, returns how long to wait (and takes nothing).
+  // Takes a token for `action`; if none, returns how long to wait (and takes nothing). Callers
+  // that are told to wait queue up: each gets a later slot, one refill interval after the
+  // previous one, so that waiters come back at the rate the bucket refills instead of all at
+  // the moment the next token appears.
   Duration Acquire(const std::string& action, Time now);
   // Lets every bucket start full at `now` (used when the clock jumps in tests).
   void Reset() { buckets_.clear(); }
 
  private:
   std::map<std::string, TokenBucket> buckets_;
+  std::map<std::string, Time> reserved_until_;  // the last slot handed to a waiter
 };
 
 }  // namespace spotkeeper

@@ -37,5 +37,17 @@ TEST(Ec2RateLimiterTest, SeparateBucketsPerClass) {
   EXPECT_EQ(l.Acquire("DescribeInstances", clock.Now()), Duration{0});
 }
 
+TEST(Ec2RateLimiterTest, WaitersQueueAtTheRefillRate) {
+  FakeClock clock;
+  Ec2RateLimiter l;
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(l.Acquire("RunInstances", clock.Now()), Duration{0});
+  // Three callers told to wait come back 500 ms apart, not all at once.
+  EXPECT_EQ(l.Acquire("RunInstances", clock.Now()), Duration{500});
+  EXPECT_EQ(l.Acquire("RunInstances", clock.Now()), Duration{1000});
+  EXPECT_EQ(l.Acquire("RunInstances", clock.Now()), Duration{1500});
+  clock.Advance(Duration{500});
+  EXPECT_EQ(l.Acquire("RunInstances", clock.Now()), Duration{0});
+}
+
 }  // namespace
 }  // namespace spotkeeper

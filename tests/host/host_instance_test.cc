@@ -40,6 +40,7 @@ TEST_F(InstanceTest, UserDataRunsAndItsOutputIsInTheConsoleLog) {
   EXPECT_NE(console.find("#!/bin/sh"), std::string::npos) << console;
 
   // The workload ended, so did the instance; the console log stays after the stop.
+  ASSERT_TRUE(WaitForInitExit("i-a"));
   auto state = driver_->GetInstanceState("i-a");
   ASSERT_OK(state);
   EXPECT_EQ(*state, RuntimeState::kStopped);
@@ -110,9 +111,9 @@ TEST_F(InstanceTest, CgroupLimitsComeFromTheInstanceType) {
   auto pid = driver_->InstancePid("i-a");
   ASSERT_OK(pid);
   ASSERT_GT(*pid, 0);
-  EXPECT_NE(ReadTrimmed("/sys/fs/cgroup/memory" + cgroup + "/cgroup.procs")
-                .find(std::to_string(*pid)),
-            std::string::npos);
+  EXPECT_NE(
+      ReadTrimmed("/sys/fs/cgroup/memory" + cgroup + "/cgroup.procs").find(std::to_string(*pid)),
+      std::string::npos);
 }
 
 TEST_F(InstanceTest, CallsAreIdempotent) {
@@ -129,8 +130,7 @@ TEST_F(InstanceTest, CallsAreIdempotent) {
   ASSERT_OK(driver_->StopInstance("i-never", std::chrono::seconds(2)));
   EXPECT_EQ(*driver_->GetInstanceState("i-never"), RuntimeState::kMissing);
   ASSERT_OK(driver_->CreateVolume("vol-root-i-a", 1));  // exists: no-op
-  EXPECT_EQ(driver_->StopInstance("../x", std::chrono::seconds(1)).code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(driver_->StopInstance("../x", std::chrono::seconds(1)).code(), Code::kInvalidArgument);
 }
 
 TEST_F(InstanceTest, ExecReturnsTheExitCodeAndNeedsARunningInstance) {
@@ -183,8 +183,8 @@ TEST_F(InstanceTest, DifferentInstancesStartAndStopConcurrently) {
   for (const auto& s : results) ASSERT_TRUE(s.ok()) << s.ToString();
   for (int i = 0; i < kInstances; ++i) {
     const std::string peer = Nic(10 + (i + 1) % kInstances).ip;
-    EXPECT_EQ(Sh(configs[i].instance_id, "mountpoint -q /mnt/sdf && ping -c 1 -W 2 " + peer +
-                                             " >/dev/null"),
+    EXPECT_EQ(Sh(configs[i].instance_id,
+                 "mountpoint -q /mnt/sdf && ping -c 1 -W 2 " + peer + " >/dev/null"),
               0);
   }
   {

@@ -52,8 +52,7 @@ TEST_F(RecoverTest, AdoptsARunningInstanceAndRemovesHalfMadeOnes) {
   ASSERT_NE(driver_, nullptr);
   HostInventory inventory;
   inventory.vpcs = {{VpcId(), "10.7.0.0/16", "10.7.0.1"}};
-  inventory.volumes = {"vol-root-i-a", "vol-root-i-b", "vol-root-i-c", "vol-data-1",
-                       "vol-data-2"};
+  inventory.volumes = {"vol-root-i-a", "vol-root-i-b", "vol-root-i-c", "vol-data-1", "vol-data-2"};
   inventory.nics = {a, b, c};
   inventory.running_instances = {"i-a"};
   // vol-data-1 attached (a crash before the mount), vol-data-2 not (a crash mid-detach).

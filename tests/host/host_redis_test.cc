@@ -45,14 +45,11 @@ TEST_F(RedisTest, AKeySurvivesTheMoveOfVolumeAndEniToAnotherInstance) {
   ASSERT_OK(driver_->StartInstance(second));
   ASSERT_EQ(Sh("i-client", WaitForRedis(server_nic.ip)), 0) << ConsoleOf("i-redis-2");
   auto serving = std::chrono::steady_clock::now() - stopped_at;
-  EXPECT_EQ(Sh("i-client",
-               "[ \"$(redis-cli -h " + server_nic.ip + " GET spot)\" = keeper ]"),
-            0);
+  EXPECT_EQ(Sh("i-client", "[ \"$(redis-cli -h " + server_nic.ip + " GET spot)\" = keeper ]"), 0);
   EXPECT_NE(ConsoleOf("i-redis-1").find("Redis is now ready to exit"), std::string::npos)
       << ConsoleOf("i-redis-1");
   std::cout << "redis: stop + start on the same ENI and volume, serving again after "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(serving).count()
-            << " ms\n";
+            << std::chrono::duration_cast<std::chrono::milliseconds>(serving).count() << " ms\n";
 }
 
 }  // namespace

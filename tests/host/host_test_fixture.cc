@@ -1,8 +1,11 @@
 #include "host/host_test_fixture.h"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -185,8 +188,19 @@ std::string HostDriverTest::ConsoleOf(const std::string& instance_id) {
 
 bool HostDriverTest::WaitForConsole(const std::string& instance_id, const std::string& text,
                                     Duration timeout) {
-  return linuxhost::WaitForFileToContain(driver_->layout().ConsoleLog(instance_id), text,
-                                         timeout);
+  return linuxhost::WaitForFileToContain(driver_->layout().ConsoleLog(instance_id), text, timeout);
+}
+
+bool HostDriverTest::WaitForInitExit(const std::string& instance_id, Duration timeout) {
+  auto pid = driver_->InstancePid(instance_id);
+  if (!pid.ok()) return false;
+  if (*pid == 0) return true;
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
+  if (fd < 0) return errno == ESRCH;
+  pollfd p = {fd, POLLIN, 0};
+  bool exited = poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+  close(fd);
+  return exited;
 }
 
 }  // namespace spotkeeper::cloud::testing

@@ -6,11 +6,11 @@
 // its files, a runc container or a cgroup. Tests are skipped (with a message) when not root.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "cloud/host/linux_host_driver.h"
 
@@ -23,14 +23,14 @@ const Status& StatusOf(const Result<T>& r) {
 }
 
 // Assert / expect that a Status or Result is OK, printing the error when it is not.
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    const auto& sk_ok_ = (expr);                                     \
+#define ASSERT_OK(expr)                                                                    \
+  do {                                                                                     \
+    const auto& sk_ok_ = (expr);                                                           \
     ASSERT_TRUE(sk_ok_.ok()) << ::spotkeeper::cloud::testing::StatusOf(sk_ok_).ToString(); \
   } while (0)
-#define EXPECT_OK(expr)                                              \
-  do {                                                               \
-    const auto& sk_ok_ = (expr);                                     \
+#define EXPECT_OK(expr)                                                                    \
+  do {                                                                                     \
+    const auto& sk_ok_ = (expr);                                                           \
     EXPECT_TRUE(sk_ok_.ok()) << ::spotkeeper::cloud::testing::StatusOf(sk_ok_).ToString(); \
   } while (0)
 
@@ -60,6 +60,9 @@ class HostDriverTest : public ::testing::Test {
   // Waits (inotify, bounded) until the instance's console log contains `text`.
   bool WaitForConsole(const std::string& instance_id, const std::string& text,
                       Duration timeout = std::chrono::seconds(20));
+
+  // Waits (pidfd, bounded) until the instance's init has exited by itself.
+  bool WaitForInitExit(const std::string& instance_id, Duration timeout = std::chrono::seconds(20));
 
   std::string prefix_;
   std::string data_dir_;

@@ -95,8 +95,8 @@ TEST_F(VolumeTest, TheOverlayUpperLivesOnTheRootVolume) {
   ASSERT_OK(driver_->StartInstance(config));
   ASSERT_EQ(Sh("i-a", "echo written-to-root > /etc/sk-marker && mkdir -p /srv/app"), 0);
   // On the host: in the upper directory on the root volume's filesystem.
-  EXPECT_TRUE(std::filesystem::exists(driver_->layout().RootVolumeMount("i-a") +
-                                      "/upper/etc/sk-marker"));
+  EXPECT_TRUE(
+      std::filesystem::exists(driver_->layout().RootVolumeMount("i-a") + "/upper/etc/sk-marker"));
   // Not in the image.
   EXPECT_FALSE(std::filesystem::exists(config.image_rootfs + "/etc/sk-marker"));
 

@@ -40,18 +40,18 @@ Result<AccessKey> LoadOrCreateAccessKey(const std::string& data_dir) {
   auto existing = LoadAccessKey(data_dir);
   if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
   Random r = Random::FromEntropy();
-  AccessKey key{"AKIA" + RandomChars(r, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
-                RandomChars(r, 40,
-                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")};
-  std::string body = nlohmann::json{{"accessKeyId", key.access_key_id},
-                                    {"secretAccessKey", key.secret_access_key}}
-                         .dump(2) +
-                     "\n";
+  AccessKey key{
+      "AKIA" + RandomChars(r, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+      RandomChars(r, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")};
+  std::string body =
+      nlohmann::json{{"accessKeyId", key.access_key_id}, {"secretAccessKey", key.secret_access_key}}
+          .dump(2) +
+      "\n";
   std::string tmp = AccessKeyPath(data_dir) + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("cannot write " + tmp);
-  bool ok = write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) &&
-            fsync(fd) == 0;
+  bool ok =
+      write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && fsync(fd) == 0;
   close(fd);
   if (!ok || rename(tmp.c_str(), AccessKeyPath(data_dir).c_str()) != 0) {
     unlink(tmp.c_str());

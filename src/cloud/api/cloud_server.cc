@@ -45,10 +45,16 @@ std::map<std::string, ActionStats> CloudServer::Stats() const {
 Status CloudServer::Start() {
   server_ = std::make_unique<httplib::Server>();
   int threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   server_->set_payload_max_length(4 << 20);
   server_->set_read_timeout(std::chrono::seconds(30));
   server_->set_write_timeout(std::chrono::seconds(30));
+  // Idle keep-alive connections hold a worker thread, and Stop() waits for them: keep it short.
+  server_->set_keep_alive_timeout(1);
+  // Replies go out in two writes (headers, body); without this, delayed ACKs add ~40 ms.
+  server_->set_tcp_nodelay(true);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(&req, &res); };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
@@ -87,21 +93,22 @@ void CloudServer::Serve(const void* request, void* response) {
   signed_req.url = "http://" + host + req.target;
   for (const auto& [k, v] : req.headers) {
     // httplib adds these for the server's own use; they were not sent.
-    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT")
+      continue;
     signed_req.headers.emplace_back(k, v);
   }
   signed_req.body = req.body;
 
   std::string target = req.get_header_value("X-Amz-Target");
   bool sqs_json = target.rfind("AmazonSQS.", 0) == 0;
-  std::string query = req.target.find('?') == std::string::npos
-                          ? ""
-                          : req.target.substr(req.target.find('?') + 1);
+  std::string query =
+      req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
   std::string content_type = req.get_header_value("Content-Type");
   bool form = req.method == "POST" && !sqs_json &&
               content_type.find("application/x-www-form-urlencoded") != std::string::npos;
   auto params = aws::QueryDecoder::Parse(query, form ? std::string_view(req.body) : "");
-  std::string action = sqs_json ? target.substr(10) : (params.ok() ? params->GetOr("Action", "") : "");
+  std::string action =
+      sqs_json ? target.substr(10) : (params.ok() ? params->GetOr("Action", "") : "");
   bool sqs_query = !sqs_json && SqsHandler::IsQueryAction(action);
 
   auto error_reply = [&](const Status& s) {
@@ -137,8 +144,8 @@ void CloudServer::Serve(const void* request, void* response) {
     res.set_header("x-amzn-RequestId", request_id);
   }
   res.set_content(reply.body, reply.content_type);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   Record(action.empty() ? "(none)" : action, ms, reply.status >= 400);
   spdlog::debug("cloud: {} {} -> {} in {:.1f} ms", action, request_id, reply.status, ms);
 }

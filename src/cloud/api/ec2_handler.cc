@@ -32,7 +32,8 @@ std::vector<TagSpec> TagSpecs(const QueryDecoder& p) {
   for (const QueryDecoder& s : p.SubList("TagSpecification")) {
     TagSpec spec;
     spec.resource_type = s.GetOr("ResourceType", "");
-    for (const QueryDecoder& t : s.SubList("Tag")) spec.tags[t.GetOr("Key", "")] = t.GetOr("Value", "");
+    for (const QueryDecoder& t : s.SubList("Tag"))
+      spec.tags[t.GetOr("Key", "")] = t.GetOr("Value", "");
     out.push_back(std::move(spec));
   }
   return out;
@@ -89,16 +90,16 @@ ApiReply Ec2Handler::Handle(const QueryDecoder& params, const std::string& reque
   }
   auto it = actions_.find(action);
   if (it == actions_.end()) {
-    return ErrorReply(Ec2Error("InvalidAction", "The action " + action +
-                                                    " is not valid for this web service."),
-                      request_id);
+    return ErrorReply(
+        Ec2Error("InvalidAction", "The action " + action + " is not valid for this web service."),
+        request_id);
   }
   auto dry = params.GetBool("DryRun");
   if (!dry.ok()) return ErrorReply(dry.status(), request_id);
   if (dry->value_or(false)) {
-    return ErrorReply(Ec2Error("DryRunOperation",
-                               "Request would have succeeded, but DryRun flag is set."),
-                      request_id);
+    return ErrorReply(
+        Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."),
+        request_id);
   }
   Ec2XmlWriter w(action, request_id);
   Status s = it->second(params, w.root());
@@ -112,14 +113,16 @@ void Ec2Handler::Register() {
   Engine* e = engine_;
   const RenderContext& ctx = ctx_;
 
-  actions_["RunInstances"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["RunInstances"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     RunInstancesRequest r;
     r.image_id = p.GetOr("ImageId", "");
     r.instance_type = p.GetOr("InstanceType", "");
     SK_ASSIGN_OR_RETURN(auto min, p.GetInt("MinCount"));
     SK_ASSIGN_OR_RETURN(auto max, p.GetInt("MaxCount"));
-    if (!min) return Ec2Error("MissingParameter", "The request must contain the parameter MinCount");
-    if (!max) return Ec2Error("MissingParameter", "The request must contain the parameter MaxCount");
+    if (!min)
+      return Ec2Error("MissingParameter", "The request must contain the parameter MinCount");
+    if (!max)
+      return Ec2Error("MissingParameter", "The request must contain the parameter MaxCount");
     r.min_count = *min;
     r.max_count = *max;
     r.availability_zone = p.GetOr("Placement.AvailabilityZone", "");
@@ -176,7 +179,8 @@ void Ec2Handler::Register() {
   };
 
   auto state_change = [](std::function<Result<std::vector<StateChange>>(
-                             const QueryDecoder&, const std::vector<std::string>&)> fn) {
+                             const QueryDecoder&, const std::vector<std::string>&)>
+                             fn) {
     return [fn](const QueryDecoder& p, pugi::xml_node root) -> Status {
       SK_ASSIGN_OR_RETURN(std::vector<StateChange> changes, fn(p, p.GetList("InstanceId")));
       RenderStateChanges(root, changes);
@@ -196,7 +200,7 @@ void Ec2Handler::Register() {
         return e->StartInstances(ids);
       });
 
-  actions_["DescribeInstances"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["DescribeInstances"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "InstanceId"));
     SK_ASSIGN_OR_RETURN(Page<InstanceView> page, e->DescribeInstances(req));
     RenderReservations(root, page.items, ctx);
@@ -242,9 +246,9 @@ void Ec2Handler::Register() {
     return OkStatus();
   };
   actions_["AttachVolume"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
-    SK_ASSIGN_OR_RETURN(VolumeAttachmentResult a,
-                        e->AttachVolume(p.GetOr("VolumeId", ""), p.GetOr("InstanceId", ""),
-                                        p.GetOr("Device", "")));
+    SK_ASSIGN_OR_RETURN(
+        VolumeAttachmentResult a,
+        e->AttachVolume(p.GetOr("VolumeId", ""), p.GetOr("InstanceId", ""), p.GetOr("Device", "")));
     RenderAttachment(root, a);
     return OkStatus();
   };
@@ -270,8 +274,8 @@ void Ec2Handler::Register() {
     return OkStatus();
   };
 
-  actions_["CreateNetworkInterface"] = [e, &ctx](const QueryDecoder& p,
-                                                 pugi::xml_node root) -> Status {
+  actions_["CreateNetworkInterface"] = [e, ctx](const QueryDecoder& p,
+                                                pugi::xml_node root) -> Status {
     CreateNetworkInterfaceRequest r;
     r.subnet_id = p.GetOr("SubnetId", "");
     r.private_ip = p.GetOr("PrivateIpAddress", "");
@@ -290,8 +294,8 @@ void Ec2Handler::Register() {
     Ec2XmlWriter::AddBool(root, "return", true);
     return OkStatus();
   };
-  actions_["DescribeNetworkInterfaces"] = [e, &ctx](const QueryDecoder& p,
-                                                    pugi::xml_node root) -> Status {
+  actions_["DescribeNetworkInterfaces"] = [e, ctx](const QueryDecoder& p,
+                                                   pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "NetworkInterfaceId"));
     SK_ASSIGN_OR_RETURN(Page<EniRecord> page, e->DescribeNetworkInterfaces(req));
     pugi::xml_node set = Set(root, "networkInterfaceSet");
@@ -313,7 +317,7 @@ void Ec2Handler::Register() {
     return OkStatus();
   };
 
-  actions_["DescribeImages"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["DescribeImages"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "ImageId"));
     SK_ASSIGN_OR_RETURN(Page<ImageRecord> page, e->DescribeImages(req, p.GetList("Owner")));
     pugi::xml_node set = Set(root, "imagesSet");
@@ -330,7 +334,8 @@ void Ec2Handler::Register() {
   };
   actions_["DeleteTags"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
     std::vector<std::pair<std::string, std::optional<std::string>>> keys;
-    for (const QueryDecoder& t : p.SubList("Tag")) keys.emplace_back(t.GetOr("Key", ""), t.Get("Value"));
+    for (const QueryDecoder& t : p.SubList("Tag"))
+      keys.emplace_back(t.GetOr("Key", ""), t.Get("Value"));
     SK_RETURN_IF_ERROR(e->DeleteTags(p.GetList("ResourceId"), keys));
     Ec2XmlWriter::AddBool(root, "return", true);
     return OkStatus();
@@ -365,26 +370,26 @@ void Ec2Handler::Register() {
     Ec2XmlWriter::AddText(item, "optInStatus", "opt-in-not-required");
     return OkStatus();
   };
-  actions_["DescribeVpcs"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["DescribeVpcs"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "VpcId"));
     SK_ASSIGN_OR_RETURN(std::vector<VpcRecord> vpcs, e->DescribeVpcs(req));
     pugi::xml_node set = Set(root, "vpcSet");
     for (const VpcRecord& v : vpcs) RenderVpc(Item(set), v, ctx);
     return OkStatus();
   };
-  actions_["DescribeSubnets"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["DescribeSubnets"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "SubnetId"));
     SK_ASSIGN_OR_RETURN(std::vector<SubnetView> subnets, e->DescribeSubnets(req));
     pugi::xml_node set = Set(root, "subnetSet");
     for (const SubnetView& s : subnets) RenderSubnet(Item(set), s, ctx);
     return OkStatus();
   };
-  actions_["CreateVpc"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["CreateVpc"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(VpcRecord v, e->CreateVpc(p.GetOr("CidrBlock", ""), TagSpecs(p)));
     RenderVpc(Set(root, "vpc"), v, ctx);
     return OkStatus();
   };
-  actions_["CreateSubnet"] = [e, &ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+  actions_["CreateSubnet"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(SubnetRecord s,
                         e->CreateSubnet(p.GetOr("VpcId", ""), p.GetOr("CidrBlock", ""),
                                         p.GetOr("AvailabilityZone", ""), TagSpecs(p)));

@@ -302,8 +302,7 @@ void RenderVpc(pugi::xml_node item, const VpcRecord& v, const RenderContext& ctx
 void RenderSubnet(pugi::xml_node item, const SubnetView& sv, const RenderContext& ctx) {
   const SubnetRecord& s = sv.subnet;
   Text(item, "subnetId", s.id);
-  Text(item, "subnetArn",
-       "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":subnet/" + s.id);
+  Text(item, "subnetArn", "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":subnet/" + s.id);
   Text(item, "state", "available");
   Text(item, "ownerId", ctx.account_id);
   Text(item, "vpcId", s.vpc_id);

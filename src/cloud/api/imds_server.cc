@@ -37,6 +37,8 @@ Status ImdsServer::StartVpc(const std::string& vpc_id) {
   raw->server.Get(".*", handle);
   raw->server.Put(".*", handle);
   raw->server.set_keep_alive_max_count(20);
+  raw->server.set_keep_alive_timeout(1);
+  raw->server.set_tcp_nodelay(true);
   std::string host = options_.bind_host;
   int port = options_.port;
   auto thread = driver_->RunInVpc(vpc_id, [raw, host, port] {

@@ -48,14 +48,14 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
   SK_ASSIGN_OR_RETURN(c->db_, CloudDb::Open(CloudDbPath(options.data_dir)));
   const Clock* clock = options.engine.clock;
   uint64_t seed = options.engine.seed != 0 ? options.engine.seed : Random::FromEntropy().Next();
-  c->sqs_ = std::make_unique<SqsService>(c->db_.get(), clock, seed + 1,
-                                         options.engine.account_id, "http://127.0.0.1");
-  c->events_ = std::make_unique<EventPublisher>(c->sqs_.get(), options.events_queue,
-                                                options.engine.region, options.engine.account_id,
-                                                seed + 2);
+  c->sqs_ = std::make_unique<SqsService>(c->db_.get(), clock, seed + 1, options.engine.account_id,
+                                         "http://127.0.0.1");
+  c->events_ =
+      std::make_unique<EventPublisher>(c->sqs_.get(), options.events_queue, options.engine.region,
+                                       options.engine.account_id, seed + 2);
   SK_RETURN_IF_ERROR(c->events_->EnsureQueue());
-  SK_ASSIGN_OR_RETURN(c->engine_, Engine::Create(c->db_.get(), driver, c->events_.get(),
-                                                 options.engine));
+  SK_ASSIGN_OR_RETURN(c->engine_,
+                      Engine::Create(c->db_.get(), driver, c->events_.get(), options.engine));
   c->ec2_ = std::make_unique<Ec2Handler>(
       c->engine_.get(), RenderContext{options.engine.region, options.engine.account_id});
   c->sqs_handler_ = std::make_unique<SqsHandler>(c->sqs_.get());
@@ -73,7 +73,7 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
                           {"region", options.engine.region},
                           {"eventsQueueUrl", c->sqs_->QueueUrl(options.events_queue)},
                           {"hostDriver", options.host_driver_kind}}
-                .dump(2)
+               .dump(2)
         << "\n";
   }
   if (options.imds) {

@@ -29,8 +29,7 @@ class LocalCloud {
  public:
   // Opens the data dir (made 0700 if missing), starts everything. `driver` must outlive the
   // cloud.
-  static Result<std::unique_ptr<LocalCloud>> Start(LocalCloudOptions options,
-                                                   HostDriver* driver);
+  static Result<std::unique_ptr<LocalCloud>> Start(LocalCloudOptions options, HostDriver* driver);
   ~LocalCloud();  // Stop()
   void Stop();
 
@@ -66,10 +65,10 @@ std::string CloudDbPath(const std::string& data_dir);
 std::string CloudLockPath(const std::string& data_dir);
 // What a running cloud wrote to <data dir>/cloud.json at start, for the other `cloud` verbs.
 struct ServedCloudInfo {
-  std::string endpoint;         // "http://127.0.0.1:7781"
+  std::string endpoint;  // "http://127.0.0.1:7781"
   std::string region;
   std::string events_queue_url;
-  std::string host_driver;      // linux | fake
+  std::string host_driver;  // linux | fake
 };
 // NotFound when no cloud ever started in `data_dir`.
 Result<ServedCloudInfo> ReadServedCloudInfo(const std::string& data_dir);

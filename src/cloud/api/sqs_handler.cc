@@ -8,10 +8,17 @@ namespace {
 
 constexpr const char* kSqsNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
 
-const std::set<std::string> kActions = {
-    "CreateQueue",  "GetQueueUrl",    "ListQueues",        "DeleteQueue",
-    "PurgeQueue",   "GetQueueAttributes", "SendMessage",   "ReceiveMessage",
-    "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility"};
+const std::set<std::string> kActions = {"CreateQueue",
+                                        "GetQueueUrl",
+                                        "ListQueues",
+                                        "DeleteQueue",
+                                        "PurgeQueue",
+                                        "GetQueueAttributes",
+                                        "SendMessage",
+                                        "ReceiveMessage",
+                                        "DeleteMessage",
+                                        "DeleteMessageBatch",
+                                        "ChangeMessageVisibility"};
 
 Status Bad(const std::string& code, std::string message) {
   return Status(Code::kInvalidArgument, std::move(message), code);
@@ -106,7 +113,8 @@ Result<nlohmann::json> SqsHandler::Call(const std::string& action, const nlohman
     return json{{"QueueUrl", url}};
   }
   if (action == "ListQueues") {
-    SK_ASSIGN_OR_RETURN(std::vector<std::string> urls, sqs_->ListQueues(Str(in, "QueueNamePrefix")));
+    SK_ASSIGN_OR_RETURN(std::vector<std::string> urls,
+                        sqs_->ListQueues(Str(in, "QueueNamePrefix")));
     json out = json::object();
     if (!urls.empty()) out["QueueUrls"] = urls;
     return out;
@@ -177,8 +185,9 @@ Result<nlohmann::json> SqsHandler::Call(const std::string& action, const nlohman
   }
   if (action == "DeleteMessageBatch") {
     if (!in.contains("Entries") || !in["Entries"].is_array() || in["Entries"].empty()) {
-      return Bad("EmptyBatchRequest", "There should be at least one DeleteMessageBatchRequestEntry "
-                                      "in the request.");
+      return Bad("EmptyBatchRequest",
+                 "There should be at least one DeleteMessageBatchRequestEntry "
+                 "in the request.");
     }
     if (in["Entries"].size() > 10) {
       return Bad("TooManyEntriesInBatchRequest",
@@ -189,7 +198,8 @@ Result<nlohmann::json> SqsHandler::Call(const std::string& action, const nlohman
     for (const json& entry : in["Entries"]) {
       std::string id = Str(entry, "Id");
       if (id.empty() || id.size() > 80 ||
-          id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+          id.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
               std::string::npos) {
         return Bad("InvalidBatchEntryId",
                    "A batch entry id can only contain alphanumeric characters, hyphens and "
@@ -221,8 +231,8 @@ ApiReply SqsHandler::JsonError(const Status& status, const std::string& request_
   ApiReply r;
   r.status = HttpFor(status);
   r.content_type = "application/x-amz-json-1.0";
-  r.body = nlohmann::json{{"__type", "com.amazonaws.sqs#" + code}, {"message", status.message()}}
-               .dump();
+  r.body =
+      nlohmann::json{{"__type", "com.amazonaws.sqs#" + code}, {"message", status.message()}}.dump();
   r.headers = {{"x-amzn-query-error", QueryCode(code) + ";Sender"},
                {"x-amzn-RequestId", request_id}};
   return r;
@@ -230,8 +240,8 @@ ApiReply SqsHandler::JsonError(const Status& status, const std::string& request_
 
 ApiReply SqsHandler::HandleJson(const std::string& action, const std::string& body,
                                 const std::string& request_id) {
-  nlohmann::json in = body.empty() ? nlohmann::json::object()
-                                   : nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json in =
+      body.empty() ? nlohmann::json::object() : nlohmann::json::parse(body, nullptr, false);
   if (in.is_discarded() || !in.is_object()) {
     return JsonError(Bad("SerializationException", "The request body is not a JSON object."),
                      request_id);
@@ -271,12 +281,12 @@ ApiReply SqsHandler::HandleQuery(const aws::QueryDecoder& p, const std::string& 
   using nlohmann::json;
   std::string action = p.GetOr("Action", "");
   json in = json::object();
-  for (const char* key : {"QueueName", "QueueUrl", "QueueNamePrefix", "MessageBody",
-                          "ReceiptHandle"}) {
+  for (const char* key :
+       {"QueueName", "QueueUrl", "QueueNamePrefix", "MessageBody", "ReceiptHandle"}) {
     if (auto v = p.Get(key)) in[key] = *v;
   }
-  for (const char* key : {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout",
-                          "WaitTimeSeconds"}) {
+  for (const char* key :
+       {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds"}) {
     if (auto v = p.Get(key)) in[key] = *v;
   }
   if (!in.contains("QueueUrl") && path.size() > 1) in["QueueUrl"] = path;
@@ -286,7 +296,8 @@ ApiReply SqsHandler::HandleQuery(const aws::QueryDecoder& p, const std::string& 
   std::vector<std::string> names = p.GetList("AttributeName");
   if (!names.empty()) in["AttributeNames"] = names;
   for (const aws::QueryDecoder& e : p.SubList("DeleteMessageBatchRequestEntry")) {
-    in["Entries"].push_back({{"Id", e.GetOr("Id", "")}, {"ReceiptHandle", e.GetOr("ReceiptHandle", "")}});
+    in["Entries"].push_back(
+        {{"Id", e.GetOr("Id", "")}, {"ReceiptHandle", e.GetOr("ReceiptHandle", "")}});
   }
   auto out = Call(action, in);
   if (!out.ok()) return QueryError(out.status(), request_id);
@@ -341,7 +352,7 @@ ApiReply SqsHandler::HandleQuery(const aws::QueryDecoder& p, const std::string& 
       text(e, "Message", f["Message"].get<std::string>());
     }
   }
-  if (result.first_child().empty()) root.remove_child(result);
+  // An empty result element stays (<ReceiveMessageResult/> with no message): clients expect it.
   text(root.append_child("ResponseMetadata"), "RequestId", request_id);
   std::ostringstream body;
   doc.save(body, "", pugi::format_raw);

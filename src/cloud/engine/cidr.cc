@@ -38,7 +38,9 @@ Result<Cidr> Cidr::Parse(const std::string& text) {
   return c;
 }
 
-std::string Cidr::ToString() const { return FormatIpv4(network) + "/" + std::to_string(prefix_len); }
+std::string Cidr::ToString() const {
+  return FormatIpv4(network) + "/" + std::to_string(prefix_len);
+}
 
 std::string Cidr::Host(uint32_t n) const { return FormatIpv4(network + n); }
 

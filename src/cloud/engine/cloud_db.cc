@@ -97,8 +97,8 @@ Status CloudDb::Migrate() {
     }
   }
   if (!found) {
-    SK_RETURN_IF_ERROR(Exec("INSERT INTO schema_version(version) VALUES (?)",
-                            {int64_t{kSchemaVersion}}));
+    SK_RETURN_IF_ERROR(
+        Exec("INSERT INTO schema_version(version) VALUES (?)", {int64_t{kSchemaVersion}}));
   } else if (version != kSchemaVersion) {
     SK_RETURN_IF_ERROR(Exec("UPDATE schema_version SET version = ?", {int64_t{kSchemaVersion}}));
   }
@@ -142,8 +142,8 @@ Status CloudDb::Query(const std::string& sql, const DbRow& binds,
         default: {
           const unsigned char* text = sqlite3_column_text(stmt.get(), i);
           int len = sqlite3_column_bytes(stmt.get(), i);
-          r.emplace_back(std::string(reinterpret_cast<const char*>(text),
-                                     static_cast<size_t>(len)));
+          r.emplace_back(
+              std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(len)));
         }
       }
     }
@@ -161,25 +161,27 @@ Result<std::string> CloudDb::GetMeta(const std::string& key) {
 }
 
 Status CloudDb::SetMeta(const std::string& key, const std::string& value) {
-  return Exec("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-              "value = excluded.value",
-              {key, value});
+  return Exec(
+      "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+      "value = excluded.value",
+      {key, value});
 }
 
 Status CloudDb::PutResource(const std::string& kind, const std::string& id,
                             const std::string& json) {
-  return Exec("INSERT INTO resources(id, kind, data, seq) VALUES (?, ?, ?, "
-              "(SELECT COALESCE(MAX(seq), 0) + 1 FROM resources)) ON CONFLICT(id) DO UPDATE SET "
-              "data = excluded.data",
-              {id, kind, json});
+  return Exec(
+      "INSERT INTO resources(id, kind, data, seq) VALUES (?, ?, ?, "
+      "(SELECT COALESCE(MAX(seq), 0) + 1 FROM resources)) ON CONFLICT(id) DO UPDATE SET "
+      "data = excluded.data",
+      {id, kind, json});
 }
 
 Status CloudDb::DeleteResource(const std::string& id) {
   return Exec("DELETE FROM resources WHERE id = ?", {id});
 }
 
-Status CloudDb::LoadResources(const std::function<void(const std::string&, const std::string&,
-                                                       const std::string&)>& fn) {
+Status CloudDb::LoadResources(
+    const std::function<void(const std::string&, const std::string&, const std::string&)>& fn) {
   return Query("SELECT kind, id, data FROM resources ORDER BY seq", {}, [&](const DbRow& r) {
     fn(std::get<std::string>(r[0]), std::get<std::string>(r[1]), std::get<std::string>(r[2]));
   });

@@ -68,8 +68,8 @@ Result<PageBounds> PaginateIds(const std::vector<std::string>& ids, const Descri
   if (!req.next_token.empty()) {
     auto after = aws::Base64Decode(req.next_token);
     if (!after.ok() || after->empty()) {
-      return Ec2Error("InvalidParameterValue", "Invalid value '" + req.next_token +
-                                                   "' for parameter NextToken.");
+      return Ec2Error("InvalidParameterValue",
+                      "Invalid value '" + req.next_token + "' for parameter NextToken.");
     }
     b.begin = static_cast<size_t>(std::upper_bound(ids.begin(), ids.end(), *after) - ids.begin());
   }

@@ -91,25 +91,25 @@ Status Engine::Erase(const std::string& id) {
 
 Status Engine::LoadState() {
   Status parse_error;
-  SK_RETURN_IF_ERROR(db_->LoadResources([&](const std::string& kind, const std::string& id,
-                                            const std::string& data) {
-    nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
-    if (j.is_discarded()) {
-      parse_error = Internal("cloud state: resource " + id + " is not JSON");
-      return;
-    }
-    try {
-      if (kind == "vpc") vpcs_[id] = j.get<VpcRecord>();
-      if (kind == "subnet") subnets_[id] = j.get<SubnetRecord>();
-      if (kind == "instance") instances_[id] = j.get<InstanceRecord>();
-      if (kind == "volume") volumes_[id] = j.get<VolumeRecord>();
-      if (kind == "eni") enis_[id] = j.get<EniRecord>();
-      if (kind == "image") images_[id] = j.get<ImageRecord>();
-      if (kind == "token") tokens_[id] = j.get<TokenRecord>();
-    } catch (const nlohmann::json::exception& e) {
-      parse_error = Internal("cloud state: resource " + id + ": " + e.what());
-    }
-  }));
+  SK_RETURN_IF_ERROR(db_->LoadResources(
+      [&](const std::string& kind, const std::string& id, const std::string& data) {
+        nlohmann::json j = nlohmann::json::parse(data, nullptr, false);
+        if (j.is_discarded()) {
+          parse_error = Internal("cloud state: resource " + id + " is not JSON");
+          return;
+        }
+        try {
+          if (kind == "vpc") vpcs_[id] = j.get<VpcRecord>();
+          if (kind == "subnet") subnets_[id] = j.get<SubnetRecord>();
+          if (kind == "instance") instances_[id] = j.get<InstanceRecord>();
+          if (kind == "volume") volumes_[id] = j.get<VolumeRecord>();
+          if (kind == "eni") enis_[id] = j.get<EniRecord>();
+          if (kind == "image") images_[id] = j.get<ImageRecord>();
+          if (kind == "token") tokens_[id] = j.get<TokenRecord>();
+        } catch (const nlohmann::json::exception& e) {
+          parse_error = Internal("cloud state: resource " + id + ": " + e.what());
+        }
+      }));
   return parse_error;
 }
 
@@ -128,8 +128,9 @@ Status Engine::Bootstrap() {
     ImageRecord img;
     img.id = kBaseImageId;
     img.name = kBaseImageName;
-    img.description = "spotkeeper local cloud base image: a small root filesystem; the host's "
-                      "/usr is bound read-only into every instance";
+    img.description =
+        "spotkeeper local cloud base image: a small root filesystem; the host's "
+        "/usr is bound read-only into every instance";
     img.creation_ms = ToMillis(options_.clock->Now());
     SK_RETURN_IF_ERROR(Save(img));
   }
@@ -201,9 +202,7 @@ void Engine::Shutdown() {
     stopping_ = true;
   }
   qcv_.notify_all();
-  {
-    std::lock_guard<std::mutex> lock(watch_mu_);
-  }
+  { std::lock_guard<std::mutex> lock(watch_mu_); }
   watch_cv_.notify_all();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
@@ -310,8 +309,7 @@ InstanceView Engine::ViewLocked(const InstanceRecord& r) const {
     }
   }
   auto eni = enis_.find(r.primary_eni_id);
-  if (eni != enis_.end() && eni->second.attachment &&
-      eni->second.attachment->instance_id == r.id) {
+  if (eni != enis_.end() && eni->second.attachment && eni->second.attachment->instance_id == r.id) {
     v.eni = eni->second;
   }
   return v;
@@ -322,20 +320,6 @@ Status Engine::SetState(InstanceRecord& r, const std::string& state) {
   r.state = state;
   if (events_ == nullptr) return OkStatus();
   return events_->InstanceStateChange(r.id, state, options_.clock->Now());
-}
-
-Status Engine::ForgetEverything() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CloudDb::Transaction tx(db_);
-  std::vector<std::string> ids;
-  for (const auto& [id, r] : instances_) ids.push_back(id);
-  for (const auto& [id, r] : volumes_) ids.push_back(id);
-  for (const auto& [id, r] : enis_) ids.push_back(id);
-  for (const auto& [id, r] : subnets_) ids.push_back(id);
-  for (const auto& [id, r] : vpcs_) ids.push_back(id);
-  for (const auto& [id, r] : tokens_) ids.push_back(id);
-  for (const std::string& id : ids) SK_RETURN_IF_ERROR(Erase(id));
-  return tx.Commit();
 }
 
 // --- work queue
@@ -362,8 +346,8 @@ void Engine::EnqueueUnfinishedLocked() {
   }
   for (const auto& [id, v] : volumes_) {
     if (v.state == "creating" || v.state == "deleting") Enqueue(id);
-    if (v.attachment && (v.attachment->status == "attaching" ||
-                         v.attachment->status == "detaching")) {
+    if (v.attachment &&
+        (v.attachment->status == "attaching" || v.attachment->status == "detaching")) {
       Enqueue(v.attachment->instance_id);
     }
   }

@@ -55,7 +55,7 @@ struct EngineOptions {
   // Period of the watch (instances whose init exited) and of retrying unfinished work;
   // zero: no watch thread (tests call CheckInstancesOnce()).
   Duration watch_interval = std::chrono::seconds(2);
-  int max_instances = 64;  // non-terminated instances: InstanceLimitExceeded beyond
+  int max_instances = 64;   // non-terminated instances: InstanceLimitExceeded beyond
   int driver_attempts = 3;  // tries of a failing driver call before the transition fails
   const Clock* clock = SystemClock::Default();
   uint64_t seed = 0;  // ids, MACs; 0: from entropy
@@ -130,9 +130,6 @@ class Engine {
   void SetVpcAvailableListener(std::function<void(const VpcRecord&)> fn);
   // What should exist on the host now (for Recover).
   HostInventory Inventory();
-  // Every instance, for `cloud destroy`: marks everything terminated/deleted in the state without
-  // driver calls (the caller then runs HostDriver::DestroyAll).
-  Status ForgetEverything();
 
   // --- driving the work by hand (worker_threads == 0) and waiting (tests, benchmarks)
   // Runs queued work in the calling thread until the queue is empty. Returns the keys run.
@@ -156,6 +153,8 @@ class Engine {
   Status Save(const ImageRecord& r);
   Status Save(const TokenRecord& r);
   Status Erase(const std::string& id);
+  // Persists the record with this id as it is in memory.
+  Status SaveById(const std::string& id);
   Status LoadState();
   Status Bootstrap();
   std::string NewId(const std::string& prefix);
@@ -167,10 +166,9 @@ class Engine {
   Result<InstanceRecord*> FindInstanceLocked(const std::string& id);
   Result<VolumeRecord*> FindVolumeLocked(const std::string& id);
   Result<EniRecord*> FindEniLocked(const std::string& id);
-  Status CheckToken(const std::string& action, const std::string& token,
-                    const std::string& digest, std::vector<std::string>* existing);
-  Result<Reservation> RunInstancesLocked(const RunInstancesRequest& req,
-                                         const std::string& digest);
+  Status CheckToken(const std::string& action, const std::string& token, const std::string& digest,
+                    std::vector<std::string>* existing);
+  Result<Reservation> RunInstancesLocked(const RunInstancesRequest& req, const std::string& digest);
   NicConfig NicFor(const EniRecord& eni) const;
   VpcNetwork VpcFor(const VpcRecord& vpc) const;
   Result<InstanceConfig> ConfigFor(const InstanceRecord& r) const;

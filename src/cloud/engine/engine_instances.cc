@@ -1,4 +1,4 @@
-// Engine: RunInstances and the instance actions.
+// Engine: RunInstances (validation, placement, block devices, the recorded intent).
 #include <algorithm>
 #include <regex>
 
@@ -17,19 +17,13 @@ bool ValidDevice(const std::string& d) {
   return std::regex_match(d, kDevice);
 }
 
-std::string JoinIds(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 std::string Digest(const RunInstancesRequest& r) {
   if (!r.digest.empty()) return r.digest;
-  nlohmann::json j = {{"image", r.image_id}, {"type", r.instance_type}, {"min", r.min_count},
-                      {"max", r.max_count}, {"az", r.availability_zone}, {"subnet", r.subnet_id},
-                      {"ip", r.private_ip}, {"sg", r.security_group_ids},
-                      {"user_data", r.user_data}, {"market", r.market_type},
-                      {"shutdown", r.shutdown_behavior}, {"key", r.key_name}};
+  nlohmann::json j = {
+      {"image", r.image_id},     {"type", r.instance_type},         {"min", r.min_count},
+      {"max", r.max_count},      {"az", r.availability_zone},       {"subnet", r.subnet_id},
+      {"ip", r.private_ip},      {"sg", r.security_group_ids},      {"user_data", r.user_data},
+      {"market", r.market_type}, {"shutdown", r.shutdown_behavior}, {"key", r.key_name}};
   for (const auto& n : r.network_interfaces) {
     j["nics"].push_back({n.network_interface_id, n.device_index, n.subnet_id, n.private_ip,
                          n.description, n.groups, n.delete_on_termination.value_or(false)});
@@ -52,8 +46,9 @@ Status ValidateTags(const TagMap& tags) {
       return Ec2Error("InvalidParameterValue", "Tag key must be between 1 and 128 characters.");
     }
     if (v.size() > 256) {
-      return Ec2Error("InvalidParameterValue", "Tag value exceeds the maximum length of 256 "
-                                               "characters.");
+      return Ec2Error("InvalidParameterValue",
+                      "Tag value exceeds the maximum length of 256 "
+                      "characters.");
     }
     if (k.rfind("aws:", 0) == 0) {
       return Ec2Error("InvalidParameterValue",
@@ -172,9 +167,9 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                     "The image id '[" + req.image_id + "]' does not exist");
   }
   if (image->second.state != "available") {
-    return Ec2Error("InvalidAMIID.Unavailable",
-                    "The image '" + req.image_id + "' is not available (" + image->second.state +
-                        ")");
+    return Ec2Error(
+        "InvalidAMIID.Unavailable",
+        "The image '" + req.image_id + "' is not available (" + image->second.state + ")");
   }
   std::string type_name = req.instance_type.empty() ? "t3.micro" : req.instance_type;
   auto type = catalog_.Find(type_name);
@@ -199,9 +194,9 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   }
   std::string behavior = req.shutdown_behavior;
   if (!behavior.empty() && behavior != "stop" && behavior != "terminate") {
-    return Ec2Error("InvalidParameterValue",
-                    "Value (" + behavior +
-                        ") for parameter instanceInitiatedShutdownBehavior is invalid.");
+    return Ec2Error(
+        "InvalidParameterValue",
+        "Value (" + behavior + ") for parameter instanceInitiatedShutdownBehavior is invalid.");
   }
   if (behavior.empty()) behavior = req.market_type == "spot" ? "terminate" : "stop";
   if (req.user_data.size() > 16384) {
@@ -250,8 +245,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       }
       SK_ASSIGN_OR_RETURN(EniRecord * eni, FindEniLocked(nic_req->network_interface_id));
       if (eni->attachment || (eni->status != "available" && eni->status != "pending")) {
-        return Ec2Error("InvalidNetworkInterface.InUse",
-                        "Interface: [" + eni->id + "] in use.");
+        return Ec2Error("InvalidNetworkInterface.InUse", "Interface: [" + eni->id + "] in use.");
       }
       if (nic_req->delete_on_termination.value_or(false)) {
         return Ec2Error("InvalidParameterCombination",
@@ -323,8 +317,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                       "The request must contain the parameter BlockDeviceMapping.N.DeviceName");
     }
     if (!ValidDevice(b.device_name)) {
-      return Ec2Error("InvalidBlockDeviceMapping",
-                      "Invalid device name " + b.device_name);
+      return Ec2Error("InvalidBlockDeviceMapping", "Invalid device name " + b.device_name);
     }
     if (!devices.insert(b.device_name).second) {
       return Ec2Error("InvalidBlockDeviceMapping", "The device '" + b.device_name +
@@ -362,8 +355,10 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       continue;
     }
     if (!b.volume_size) {
-      return Ec2Error("MissingParameter", "The request must contain the parameter size/snapshot "
-                                          "for " + b.device_name);
+      return Ec2Error("MissingParameter",
+                      "The request must contain the parameter size/snapshot "
+                      "for " +
+                          b.device_name);
     }
     if (*b.volume_size < 1 || *b.volume_size > 16384) {
       return Ec2Error("InvalidParameterValue",
@@ -383,20 +378,19 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                                [](const auto& kv) { return kv.second.state != "terminated"; });
   int64_t room = options_.max_instances - live;
   if (room < req.min_count) {
-    return Ec2Error("InstanceLimitExceeded",
-                    "You have requested more instances (" + std::to_string(req.min_count) +
-                        ") than your current instance limit of " +
-                        std::to_string(options_.max_instances) +
-                        " allows for the specified instance type.");
+    return Ec2Error("InstanceLimitExceeded", "You have requested more instances (" +
+                                                 std::to_string(req.min_count) +
+                                                 ") than your current instance limit of " +
+                                                 std::to_string(options_.max_instances) +
+                                                 " allows for the specified instance type.");
   }
   int64_t count = std::min(req.max_count, room);
   if (existing_eni == nullptr) {
     // Addresses are checked before anything is recorded, so a launch is all or nothing.
     if (!private_ip.empty()) SK_RETURN_IF_ERROR(AllocateIp(*subnet, private_ip).status());
     Cidr c = Cidr::Parse(subnet->cidr).value();
-    int64_t used = std::count_if(enis_.begin(), enis_.end(), [&](const auto& kv) {
-      return kv.second.subnet_id == subnet->id;
-    });
+    int64_t used = std::count_if(enis_.begin(), enis_.end(),
+                                 [&](const auto& kv) { return kv.second.subnet_id == subnet->id; });
     int64_t free = static_cast<int64_t>(c.Size()) - 5 - used;
     if (free < req.min_count) {
       return Ec2Error("InsufficientFreeAddressesInSubnet",
@@ -451,8 +445,8 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       eni.groups = groups;
       eni.tags = eni_tags;
     }
-    eni.attachment = EniAttachmentRecord{NewId("eni-attach"), r.id, 0, "attaching", now,
-                                         existing_eni == nullptr};
+    eni.attachment = EniAttachmentRecord{NewId("eni-attach"), r.id, 0,
+                                         "attaching",         now,  existing_eni == nullptr};
     eni.status = "in-use";
     SK_RETURN_IF_ERROR(Save(eni));
     r.primary_eni_id = eni.id;
@@ -493,251 +487,6 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   SK_RETURN_IF_ERROR(tx.Commit());
   for (const InstanceView& v : res.instances) Enqueue(v.instance.id);
   return res;
-}
-
-Result<std::vector<StateChange>> Engine::TerminateInstances(const std::vector<std::string>& ids) {
-  if (ids.empty()) {
-    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> missing;
-  for (const std::string& id : ids) {
-    auto r = FindInstanceLocked(id);
-    if (!r.ok() && r.status().cloud_code() == "InvalidInstanceID.Malformed") return r.status();
-    if (!r.ok()) missing.push_back(id);
-  }
-  if (!missing.empty()) {
-    return Ec2Error("InvalidInstanceID.NotFound",
-                    missing.size() == 1
-                        ? "The instance ID '" + missing[0] + "' does not exist"
-                        : "The instance IDs '" + JoinIds(missing) + "' do not exist");
-  }
-  CloudDb::Transaction tx(db_);
-  std::vector<StateChange> out;
-  for (const std::string& id : ids) {
-    InstanceRecord r = instances_.at(id);
-    StateChange c{id, r.state, r.state};
-    if (r.state != "terminated" && r.state != "shutting-down") {
-      r.state_reason_code = "Client.UserInitiatedShutdown";
-      r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
-      r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
-      SK_RETURN_IF_ERROR(SetState(r, "shutting-down"));
-      SK_RETURN_IF_ERROR(Save(r));
-      c.current_state = r.state;
-    }
-    out.push_back(c);
-  }
-  SK_RETURN_IF_ERROR(tx.Commit());
-  for (const StateChange& c : out) Enqueue(c.instance_id);
-  return out;
-}
-
-Result<std::vector<StateChange>> Engine::StopInstances(const std::vector<std::string>& ids,
-                                                       bool /*force*/) {
-  if (ids.empty()) {
-    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::string& id : ids) {
-    SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(id));
-    if (r->lifecycle == "spot") {
-      return Ec2Error("UnsupportedOperation",
-                      "You can't stop the Spot Instance '" + id +
-                          "' because it is associated with a one-time Spot Instance request. You "
-                          "can only stop Spot Instances associated with a persistent request.");
-    }
-    if (r->state == "pending" || r->state == "shutting-down" || r->state == "terminated") {
-      return Ec2Error("IncorrectInstanceState", "The instance '" + id +
-                                                    "' is not in a state from which it can be "
-                                                    "stopped.");
-    }
-  }
-  CloudDb::Transaction tx(db_);
-  std::vector<StateChange> out;
-  for (const std::string& id : ids) {
-    InstanceRecord r = instances_.at(id);
-    StateChange c{id, r.state, r.state};
-    if (r.state == "running") {
-      r.state_reason_code = "Client.UserInitiatedShutdown";
-      r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
-      r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
-      SK_RETURN_IF_ERROR(SetState(r, "stopping"));
-      SK_RETURN_IF_ERROR(Save(r));
-      c.current_state = r.state;
-    }
-    out.push_back(c);
-  }
-  SK_RETURN_IF_ERROR(tx.Commit());
-  for (const StateChange& c : out) Enqueue(c.instance_id);
-  return out;
-}
-
-Result<std::vector<StateChange>> Engine::StartInstances(const std::vector<std::string>& ids) {
-  if (ids.empty()) {
-    return Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::string& id : ids) {
-    SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(id));
-    if (r->state == "stopping" || r->state == "shutting-down" || r->state == "terminated") {
-      return Ec2Error("IncorrectInstanceState", "The instance '" + id +
-                                                    "' is not in a state from which it can be "
-                                                    "started.");
-    }
-  }
-  CloudDb::Transaction tx(db_);
-  std::vector<StateChange> out;
-  for (const std::string& id : ids) {
-    InstanceRecord r = instances_.at(id);
-    StateChange c{id, r.state, r.state};
-    if (r.state == "stopped") {
-      r.launch_ms = ToMillis(options_.clock->Now());
-      SK_RETURN_IF_ERROR(SetState(r, "pending"));
-      SK_RETURN_IF_ERROR(Save(r));
-      c.current_state = r.state;
-    }
-    out.push_back(c);
-  }
-  SK_RETURN_IF_ERROR(tx.Commit());
-  for (const StateChange& c : out) Enqueue(c.instance_id);
-  return out;
-}
-
-namespace {
-
-const std::set<std::string> kInstanceFilters = {
-    "instance-id", "instance-state-name", "instance-state-code", "instance-type", "subnet-id",
-    "vpc-id", "availability-zone", "private-ip-address", "network-interface.network-interface-id",
-    "network-interface.addresses.private-ip-address", "image-id", "instance-lifecycle",
-    "reservation-id", "client-token", "block-device-mapping.volume-id",
-    "block-device-mapping.device-name", "private-dns-name", "root-device-name", "key-name",
-    "instance-status.status", "system-status.status"};
-
-std::string StatusOf(const std::string& state) {
-  if (state == "running") return "ok";
-  if (state == "pending") return "initializing";
-  return "not-applicable";
-}
-
-std::vector<std::string> InstanceField(const InstanceView& v, const std::string& name,
-                                       const std::string& region) {
-  const InstanceRecord& r = v.instance;
-  if (name == "instance-id") return {r.id};
-  if (name == "instance-state-name") return {r.state};
-  if (name == "instance-state-code") return {std::to_string(InstanceStateCode(r.state))};
-  if (name == "instance-type") return {r.instance_type};
-  if (name == "subnet-id") return {r.subnet_id};
-  if (name == "vpc-id") return {r.vpc_id};
-  if (name == "availability-zone") return {r.az};
-  if (name == "private-ip-address" || name == "network-interface.addresses.private-ip-address") {
-    return {r.private_ip};
-  }
-  if (name == "network-interface.network-interface-id") {
-    return v.eni ? std::vector<std::string>{v.eni->id} : std::vector<std::string>{};
-  }
-  if (name == "image-id") return {r.image_id};
-  if (name == "instance-lifecycle") return {r.lifecycle.empty() ? "on-demand" : r.lifecycle};
-  if (name == "reservation-id") return {r.reservation_id};
-  if (name == "client-token") return {r.client_token};
-  if (name == "block-device-mapping.volume-id" || name == "block-device-mapping.device-name") {
-    std::vector<std::string> out;
-    for (const VolumeRecord& vol : v.volumes) {
-      out.push_back(name == "block-device-mapping.volume-id" ? vol.id : vol.attachment->device);
-    }
-    return out;
-  }
-  if (name == "private-dns-name") {
-    std::string h = "ip-" + r.private_ip;
-    std::replace(h.begin(), h.end(), '.', '-');
-    return {h + "." + region + ".compute.internal"};
-  }
-  if (name == "root-device-name") return {r.root_device_name};
-  if (name == "key-name") return {r.key_name};
-  if (name == "instance-status.status" || name == "system-status.status") {
-    return {StatusOf(r.state)};
-  }
-  return {};
-}
-
-}  // namespace
-
-Result<Page<InstanceView>> Engine::DescribeInstances(const DescribeRequest& req) {
-  if (!req.ids.empty() && req.max_results) {
-    return Ec2Error("InvalidParameterCombination",
-                    "The parameter instancesSet cannot be used with the parameter maxResults");
-  }
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kInstanceFilters));
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> missing;
-  for (const std::string& id : req.ids) {
-    auto r = FindInstanceLocked(id);
-    if (!r.ok() && r.status().cloud_code() == "InvalidInstanceID.Malformed") return r.status();
-    if (!r.ok()) missing.push_back(id);
-  }
-  if (!missing.empty()) {
-    return Ec2Error("InvalidInstanceID.NotFound",
-                    missing.size() == 1
-                        ? "The instance ID '" + missing[0] + "' does not exist"
-                        : "The instance IDs '" + JoinIds(missing) + "' do not exist");
-  }
-  std::set<std::string> wanted(req.ids.begin(), req.ids.end());
-  std::vector<InstanceView> matched;
-  std::vector<std::string> ids;
-  for (const auto& [id, r] : instances_) {
-    if (!wanted.empty() && wanted.count(id) == 0) continue;
-    InstanceView v = ViewLocked(r);
-    if (!MatchesFilters(req.filters, r.tags, [&](const std::string& n) {
-          return InstanceField(v, n, options_.region);
-        })) {
-      continue;
-    }
-    ids.push_back(id);
-    matched.push_back(std::move(v));
-  }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<InstanceView> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
-}
-
-Result<Page<InstanceView>> Engine::DescribeInstanceStatus(const DescribeRequest& req,
-                                                          bool include_all) {
-  DescribeRequest all = req;
-  all.max_results.reset();
-  all.next_token.clear();
-  if (!req.ids.empty() && req.max_results) {
-    return Ec2Error("InvalidParameterCombination",
-                    "The parameter instancesSet cannot be used with the parameter maxResults");
-  }
-  SK_ASSIGN_OR_RETURN(Page<InstanceView> everything, DescribeInstances(all));
-  std::vector<InstanceView> kept;
-  std::vector<std::string> ids;
-  for (InstanceView& v : everything.items) {
-    if (!include_all && v.instance.state != "running") continue;
-    ids.push_back(v.instance.id);
-    kept.push_back(std::move(v));
-  }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<InstanceView> page;
-  page.items.assign(kept.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    kept.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
-}
-
-Result<ConsoleOutput> Engine::GetConsoleOutput(const std::string& instance_id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    SK_RETURN_IF_ERROR(FindInstanceLocked(instance_id).status());
-  }
-  ConsoleOutput out;
-  out.instance_id = instance_id;
-  out.timestamp = options_.clock->Now();
-  auto text = driver_->ConsoleOutput(instance_id);
-  if (text.ok()) out.output = *text;
-  return out;
 }
 
 }  // namespace spotkeeper::cloud

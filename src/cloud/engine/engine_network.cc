@@ -7,12 +7,23 @@
 namespace spotkeeper::cloud {
 namespace {
 
-const std::set<std::string> kEniFilters = {
-    "network-interface-id", "subnet-id", "vpc-id", "availability-zone", "status",
-    "private-ip-address", "addresses.private-ip-address", "mac-address", "description",
-    "attachment.instance-id", "attachment.attachment-id", "attachment.status",
-    "attachment.device-index", "attachment.delete-on-termination", "group-id", "interface-type",
-    "requester-managed"};
+const std::set<std::string> kEniFilters = {"network-interface-id",
+                                           "subnet-id",
+                                           "vpc-id",
+                                           "availability-zone",
+                                           "status",
+                                           "private-ip-address",
+                                           "addresses.private-ip-address",
+                                           "mac-address",
+                                           "description",
+                                           "attachment.instance-id",
+                                           "attachment.attachment-id",
+                                           "attachment.status",
+                                           "attachment.device-index",
+                                           "attachment.delete-on-termination",
+                                           "group-id",
+                                           "interface-type",
+                                           "requester-managed"};
 
 std::vector<std::string> EniField(const EniRecord& e, const std::string& name) {
   if (name == "network-interface-id") return {e.id};
@@ -69,8 +80,10 @@ Result<EniRecord> Engine::CreateNetworkInterface(const CreateNetworkInterfaceReq
   SK_RETURN_IF_ERROR(OnlyResourceType(req.tag_specs, "network-interface"));
   std::string digest = req.digest;
   if (digest.empty()) {
-    nlohmann::json j = {{"subnet", req.subnet_id}, {"ip", req.private_ip},
-                        {"description", req.description}, {"groups", req.groups}};
+    nlohmann::json j = {{"subnet", req.subnet_id},
+                        {"ip", req.private_ip},
+                        {"description", req.description},
+                        {"groups", req.groups}};
     for (const TagSpec& t : req.tag_specs) j["tags"].push_back({t.resource_type, t.tags});
     digest = j.dump();
   }
@@ -174,8 +187,9 @@ Status Engine::ModifyNetworkInterfaceAttribute(const ModifyNetworkInterfaceReque
   bool any = false;
   if (!req.attachment_id.empty() || req.delete_on_termination) {
     if (req.attachment_id.empty() || !req.delete_on_termination) {
-      return Ec2Error("MissingParameter", "Attachment.AttachmentId and "
-                                          "Attachment.DeleteOnTermination must be given together");
+      return Ec2Error("MissingParameter",
+                      "Attachment.AttachmentId and "
+                      "Attachment.DeleteOnTermination must be given together");
     }
     if (!e.attachment || e.attachment->attachment_id != req.attachment_id) {
       return Ec2Error("InvalidAttachmentID.NotFound",
@@ -244,8 +258,7 @@ Result<SubnetRecord> Engine::CreateSubnet(const std::string& vpc_id, const std::
   }
   auto cidr = Cidr::Parse(cidr_text);
   Cidr vpc_cidr = Cidr::Parse(vpc->second.cidr).value();
-  if (!cidr.ok() || cidr->prefix_len < 16 || cidr->prefix_len > 28 ||
-      !vpc_cidr.Contains(*cidr)) {
+  if (!cidr.ok() || cidr->prefix_len < 16 || cidr->prefix_len > 28 || !vpc_cidr.Contains(*cidr)) {
     return Ec2Error("InvalidSubnet.Range", "The CIDR '" + cidr_text + "' is invalid.");
   }
   for (const auto& [id, s] : subnets_) {
@@ -258,11 +271,13 @@ Result<SubnetRecord> Engine::CreateSubnet(const std::string& vpc_id, const std::
   if (std::find(options_.availability_zones.begin(), options_.availability_zones.end(), zone) ==
       options_.availability_zones.end()) {
     std::string zones;
-    for (const std::string& z : options_.availability_zones) zones += (zones.empty() ? "" : ", ") + z;
+    for (const std::string& z : options_.availability_zones)
+      zones += (zones.empty() ? "" : ", ") + z;
     return Ec2Error("InvalidParameterValue",
-                    "Value (" + zone + ") for parameter availabilityZone is invalid. Subnets can "
-                    "currently only be created in the following availability zones: " + zones +
-                        ".");
+                    "Value (" + zone +
+                        ") for parameter availabilityZone is invalid. Subnets can "
+                        "currently only be created in the following availability zones: " +
+                        zones + ".");
   }
   SubnetRecord s;
   s.id = NewId("subnet");
@@ -277,8 +292,8 @@ Result<SubnetRecord> Engine::CreateSubnet(const std::string& vpc_id, const std::
 }
 
 Result<std::vector<VpcRecord>> Engine::DescribeVpcs(const DescribeRequest& req) {
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, {"vpc-id", "cidr", "cidr-block", "is-default",
-                                                   "state", "owner-id"}));
+  SK_RETURN_IF_ERROR(ValidateFilters(
+      req.filters, {"vpc-id", "cidr", "cidr-block", "is-default", "state", "owner-id"}));
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& id : req.ids) {
     if (vpcs_.count(id) == 0) {
@@ -304,10 +319,9 @@ Result<std::vector<VpcRecord>> Engine::DescribeVpcs(const DescribeRequest& req) 
 }
 
 Result<std::vector<SubnetView>> Engine::DescribeSubnets(const DescribeRequest& req) {
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, {"subnet-id", "vpc-id", "availability-zone",
-                                                   "cidr", "cidr-block", "cidrBlock",
-                                                   "default-for-az", "defaultForAz", "state",
-                                                   "owner-id"}));
+  SK_RETURN_IF_ERROR(ValidateFilters(
+      req.filters, {"subnet-id", "vpc-id", "availability-zone", "cidr", "cidr-block", "cidrBlock",
+                    "default-for-az", "defaultForAz", "state", "owner-id"}));
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& id : req.ids) {
     if (subnets_.count(id) == 0) {
@@ -341,12 +355,12 @@ Result<std::vector<SubnetView>> Engine::DescribeSubnets(const DescribeRequest& r
 }
 
 Result<std::vector<AzInfo>> Engine::DescribeAvailabilityZones(const DescribeRequest& req) {
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, {"zone-name", "state", "region-name", "zone-id",
-                                                   "zone-type"}));
+  SK_RETURN_IF_ERROR(
+      ValidateFilters(req.filters, {"zone-name", "state", "region-name", "zone-id", "zone-type"}));
   std::vector<AzInfo> all;
   for (size_t i = 0; i < options_.availability_zones.size(); ++i) {
-    all.push_back(AzInfo{options_.availability_zones[i], "lcl1-az" + std::to_string(i + 1),
-                         options_.region});
+    all.push_back(
+        AzInfo{options_.availability_zones[i], "lcl1-az" + std::to_string(i + 1), options_.region});
   }
   for (const std::string& name : req.ids) {
     if (std::none_of(all.begin(), all.end(), [&](const AzInfo& a) { return a.name == name; })) {

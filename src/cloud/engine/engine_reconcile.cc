@@ -65,8 +65,7 @@ Status Engine::FinishTermination(InstanceRecord& r) {
     if (vol.state != "available") Enqueue(vol.id);
   }
   auto eni = enis_.find(r.primary_eni_id);
-  if (eni != enis_.end() && eni->second.attachment &&
-      eni->second.attachment->instance_id == r.id) {
+  if (eni != enis_.end() && eni->second.attachment && eni->second.attachment->instance_id == r.id) {
     EniRecord e = eni->second;
     bool dot = e.attachment->delete_on_termination;
     e.attachment.reset();

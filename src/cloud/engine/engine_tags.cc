@@ -30,8 +30,9 @@ const Kind* KindOf(const std::string& id) {
 }
 
 const std::set<std::string> kImageFilters = {
-    "image-id", "name", "state", "owner-id", "root-device-name", "root-device-type",
-    "architecture", "image-type", "is-public", "virtualization-type", "description"};
+    "image-id",         "name",         "state",      "owner-id",  "root-device-name",
+    "root-device-type", "architecture", "image-type", "is-public", "virtualization-type",
+    "description"};
 
 }  // namespace
 
@@ -52,13 +53,25 @@ TagMap* Engine::TagsOf(const std::string& id) {
   return nullptr;
 }
 
+Status Engine::SaveById(const std::string& id) {
+  if (auto it = instances_.find(id); it != instances_.end())
+    return Save(InstanceRecord(it->second));
+  if (auto it = volumes_.find(id); it != volumes_.end()) return Save(VolumeRecord(it->second));
+  if (auto it = enis_.find(id); it != enis_.end()) return Save(EniRecord(it->second));
+  if (auto it = images_.find(id); it != images_.end()) return Save(ImageRecord(it->second));
+  if (auto it = vpcs_.find(id); it != vpcs_.end()) return Save(VpcRecord(it->second));
+  if (auto it = subnets_.find(id); it != subnets_.end()) return Save(SubnetRecord(it->second));
+  return NotFound("no resource " + id);
+}
+
 Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
                                                  const std::vector<std::string>& owners) {
   SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kImageFilters));
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& id : req.ids) {
     if (id.rfind("ami-", 0) != 0) {
-      return Ec2Error("InvalidAMIID.Malformed", "Invalid id: \"" + id + "\" (expecting \"ami-...\")");
+      return Ec2Error("InvalidAMIID.Malformed",
+                      "Invalid id: \"" + id + "\" (expecting \"ami-...\")");
     }
     if (images_.count(id) == 0) {
       return Ec2Error("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
@@ -71,20 +84,21 @@ Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
   std::vector<std::string> ids;
   for (const auto& [id, img] : images_) {
     if (!ours || (!wanted.empty() && wanted.count(id) == 0)) continue;
-    if (!MatchesFilters(req.filters, img.tags, [&](const std::string& n) -> std::vector<std::string> {
-          if (n == "image-id") return {img.id};
-          if (n == "name") return {img.name};
-          if (n == "state") return {img.state};
-          if (n == "owner-id") return {options_.account_id};
-          if (n == "root-device-name") return {img.root_device_name};
-          if (n == "root-device-type") return {"ebs"};
-          if (n == "architecture") return {"x86_64"};
-          if (n == "image-type") return {"machine"};
-          if (n == "is-public") return {"false"};
-          if (n == "virtualization-type") return {"hvm"};
-          if (n == "description") return {img.description};
-          return {};
-        })) {
+    if (!MatchesFilters(req.filters, img.tags,
+                        [&](const std::string& n) -> std::vector<std::string> {
+                          if (n == "image-id") return {img.id};
+                          if (n == "name") return {img.name};
+                          if (n == "state") return {img.state};
+                          if (n == "owner-id") return {options_.account_id};
+                          if (n == "root-device-name") return {img.root_device_name};
+                          if (n == "root-device-type") return {"ebs"};
+                          if (n == "architecture") return {"x86_64"};
+                          if (n == "image-type") return {"machine"};
+                          if (n == "is-public") return {"false"};
+                          if (n == "virtualization-type") return {"hvm"};
+                          if (n == "description") return {img.description};
+                          return {};
+                        })) {
       continue;
     }
     ids.push_back(id);
@@ -132,12 +146,7 @@ Status Engine::CreateTags(const std::vector<std::string>& resource_ids, const Ta
     for (const auto& [k, v] : tags) (*current)[k] = v;
   }
   for (const std::string& id : resource_ids) {
-    if (auto it = instances_.find(id); it != instances_.end()) SK_RETURN_IF_ERROR(Save(InstanceRecord(it->second)));
-    if (auto it = volumes_.find(id); it != volumes_.end()) SK_RETURN_IF_ERROR(Save(VolumeRecord(it->second)));
-    if (auto it = enis_.find(id); it != enis_.end()) SK_RETURN_IF_ERROR(Save(EniRecord(it->second)));
-    if (auto it = images_.find(id); it != images_.end()) SK_RETURN_IF_ERROR(Save(ImageRecord(it->second)));
-    if (auto it = vpcs_.find(id); it != vpcs_.end()) SK_RETURN_IF_ERROR(Save(VpcRecord(it->second)));
-    if (auto it = subnets_.find(id); it != subnets_.end()) SK_RETURN_IF_ERROR(Save(SubnetRecord(it->second)));
+    SK_RETURN_IF_ERROR(SaveById(id));
   }
   return tx.Commit();
 }
@@ -162,18 +171,14 @@ Status Engine::DeleteTags(
       auto it = current->find(k);
       if (it != current->end() && (!v || *v == it->second)) current->erase(it);
     }
-    if (auto it = instances_.find(id); it != instances_.end()) SK_RETURN_IF_ERROR(Save(InstanceRecord(it->second)));
-    if (auto it = volumes_.find(id); it != volumes_.end()) SK_RETURN_IF_ERROR(Save(VolumeRecord(it->second)));
-    if (auto it = enis_.find(id); it != enis_.end()) SK_RETURN_IF_ERROR(Save(EniRecord(it->second)));
-    if (auto it = images_.find(id); it != images_.end()) SK_RETURN_IF_ERROR(Save(ImageRecord(it->second)));
-    if (auto it = vpcs_.find(id); it != vpcs_.end()) SK_RETURN_IF_ERROR(Save(VpcRecord(it->second)));
-    if (auto it = subnets_.find(id); it != subnets_.end()) SK_RETURN_IF_ERROR(Save(SubnetRecord(it->second)));
+    SK_RETURN_IF_ERROR(SaveById(id));
   }
   return tx.Commit();
 }
 
 Result<Page<TagDescription>> Engine::DescribeTags(const DescribeRequest& req) {
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, {"key", "value", "resource-id", "resource-type"}));
+  SK_RETURN_IF_ERROR(
+      ValidateFilters(req.filters, {"key", "value", "resource-id", "resource-type"}));
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TagDescription> all;
   auto add = [&](const std::string& id, const TagMap& tags) {

@@ -71,7 +71,7 @@ struct RunInstancesRequest {
   std::vector<BlockDeviceRequest> block_devices;
   std::string user_data;  // decoded
   std::vector<TagSpec> tag_specs;
-  std::string market_type;  // "" | "spot"
+  std::string market_type;        // "" | "spot"
   std::string shutdown_behavior;  // "" | stop | terminate
   std::string key_name;
   std::string client_token;

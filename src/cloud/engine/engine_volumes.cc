@@ -39,10 +39,17 @@ VolumeAttachmentResult AttachmentOf(const VolumeRecord& v) {
   return a;
 }
 
-const std::set<std::string> kVolumeFilters = {
-    "volume-id", "status", "availability-zone", "size", "volume-type", "snapshot-id",
-    "attachment.instance-id", "attachment.device", "attachment.status",
-    "attachment.delete-on-termination", "encrypted"};
+const std::set<std::string> kVolumeFilters = {"volume-id",
+                                              "status",
+                                              "availability-zone",
+                                              "size",
+                                              "volume-type",
+                                              "snapshot-id",
+                                              "attachment.instance-id",
+                                              "attachment.device",
+                                              "attachment.status",
+                                              "attachment.delete-on-termination",
+                                              "encrypted"};
 
 std::vector<std::string> VolumeField(const VolumeRecord& v, const std::string& name) {
   if (name == "volume-id") return {v.id};
@@ -97,10 +104,12 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
     return Ec2Error("MissingParameter", "The request must contain the parameter size/snapshot");
   }
   if (*req.size < range->lo || *req.size > range->hi) {
-    return Ec2Error("InvalidParameterValue",
-                    "Volume of " + std::to_string(*req.size) + "GiB is out of range for volume "
-                    "type " + type + "; it must be between " + std::to_string(range->lo) +
-                        " and " + std::to_string(range->hi) + " GiB.");
+    return Ec2Error("InvalidParameterValue", "Volume of " + std::to_string(*req.size) +
+                                                 "GiB is out of range for volume "
+                                                 "type " +
+                                                 type + "; it must be between " +
+                                                 std::to_string(range->lo) + " and " +
+                                                 std::to_string(range->hi) + " GiB.");
   }
   for (const TagSpec& spec : req.tag_specs) {
     if (spec.resource_type != "volume") {
@@ -111,8 +120,11 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
   }
   std::string digest = req.digest;
   if (digest.empty()) {
-    nlohmann::json j = {{"az", req.availability_zone}, {"size", *req.size}, {"type", type},
-                        {"iops", req.iops}, {"throughput", req.throughput},
+    nlohmann::json j = {{"az", req.availability_zone},
+                        {"size", *req.size},
+                        {"type", type},
+                        {"iops", req.iops},
+                        {"throughput", req.throughput},
                         {"encrypted", req.encrypted}};
     for (const TagSpec& t : req.tag_specs) j["tags"].push_back({t.resource_type, t.tags});
     digest = j.dump();
@@ -152,9 +164,10 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
 Result<VolumeAttachmentResult> Engine::AttachVolume(const std::string& volume_id,
                                                     const std::string& instance_id,
                                                     const std::string& device) {
-  for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"VolumeId", volume_id},
-                                    {"InstanceId", instance_id},
-                                    {"Device", device}}) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string&>{"VolumeId", volume_id},
+        {"InstanceId", instance_id},
+        {"Device", device}}) {
     if (value.empty()) {
       return Ec2Error("MissingParameter",
                       std::string("The request must contain the parameter ") + name);
@@ -195,8 +208,8 @@ Result<VolumeAttachmentResult> Engine::AttachVolume(const std::string& volume_id
   }
   VolumeRecord v = *vol;
   v.state = "in-use";
-  v.attachment = AttachmentRecord{instance_id, dev, "attaching", ToMillis(options_.clock->Now()),
-                                  false};
+  v.attachment =
+      AttachmentRecord{instance_id, dev, "attaching", ToMillis(options_.clock->Now()), false};
   CloudDb::Transaction tx(db_);
   SK_RETURN_IF_ERROR(Save(v));
   SK_RETURN_IF_ERROR(tx.Commit());

@@ -12,8 +12,8 @@ EventPublisher::EventPublisher(SqsService* sqs, std::string queue_name, std::str
 
 Status EventPublisher::EnsureQueue() { return sqs_->CreateQueue(queue_name_, {}).status(); }
 
-Status EventPublisher::InstanceStateChange(const std::string& instance_id,
-                                           const std::string& state, Time at) {
+Status EventPublisher::InstanceStateChange(const std::string& instance_id, const std::string& state,
+                                           Time at) {
   return Put("EC2 Instance State-change Notification", instance_id,
              {{"instance-id", instance_id}, {"state", state}}, at);
 }
@@ -49,9 +49,8 @@ Status EventPublisher::Put(const std::string& detail_type, const std::string& in
       {"account", account_id_},
       {"time", time},
       {"region", region_},
-      {"resources",
-       nlohmann::json::array({"arn:aws:ec2:" + region_ + ":" + account_id_ + ":instance/" +
-                              instance_id})},
+      {"resources", nlohmann::json::array({"arn:aws:ec2:" + region_ + ":" + account_id_ +
+                                           ":instance/" + instance_id})},
       {"detail", std::move(detail)},
   };
   return sqs_->SendMessage(queue_name_, event.dump()).status();

@@ -35,8 +35,8 @@ class EventPublisher {
                                  Time at);
   Status RebalanceRecommendation(const std::string& instance_id, Time at);
   // Any EC2 event about one instance.
-  Status Put(const std::string& detail_type, const std::string& instance_id,
-             nlohmann::json detail, Time at);
+  Status Put(const std::string& detail_type, const std::string& instance_id, nlohmann::json detail,
+             Time at);
 
  private:
   SqsService* sqs_;

@@ -24,24 +24,23 @@ struct adl_serializer<std::optional<T>> {
 
 namespace spotkeeper::cloud {
 
-#define SK_CLOUD_JSON_IMPL(Type, ...)                                                  \
-  void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {         \
-    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))           \
-  }                                                                                    \
-  void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {       \
-    const Type nlohmann_json_default_obj{};                                            \
+#define SK_CLOUD_JSON_IMPL(Type, ...)                                                       \
+  void to_json(nlohmann::json& nlohmann_json_j, const Type& nlohmann_json_t) {              \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                \
+  }                                                                                         \
+  void from_json(const nlohmann::json& nlohmann_json_j, Type& nlohmann_json_t) {            \
+    const Type nlohmann_json_default_obj{};                                                 \
     NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__)) \
   }
 
 SK_CLOUD_JSON_IMPL(VpcRecord, id, cidr, state, is_default, host_created, default_security_group,
                    tags)
 SK_CLOUD_JSON_IMPL(SubnetRecord, id, vpc_id, az, cidr, default_for_az, tags)
-SK_CLOUD_JSON_IMPL(AttachmentRecord, instance_id, device, status, attach_ms,
-                   delete_on_termination)
+SK_CLOUD_JSON_IMPL(AttachmentRecord, instance_id, device, status, attach_ms, delete_on_termination)
 SK_CLOUD_JSON_IMPL(VolumeRecord, id, az, size_gib, volume_type, iops, throughput, encrypted,
                    snapshot_id, state, host_created, create_ms, client_token, attachment, tags)
-SK_CLOUD_JSON_IMPL(EniAttachmentRecord, attachment_id, instance_id, device_index, status,
-                   attach_ms, delete_on_termination)
+SK_CLOUD_JSON_IMPL(EniAttachmentRecord, attachment_id, instance_id, device_index, status, attach_ms,
+                   delete_on_termination)
 SK_CLOUD_JSON_IMPL(EniRecord, id, subnet_id, vpc_id, az, private_ip, mac, description, groups,
                    source_dest_check, status, host_created, client_token, interface_type,
                    attachment, tags)

@@ -36,8 +36,8 @@ struct SubnetRecord {
 
 struct AttachmentRecord {
   std::string instance_id;
-  std::string device;          // "/dev/sdf"
-  std::string status;          // attaching | attached | detaching
+  std::string device;  // "/dev/sdf"
+  std::string status;  // attaching | attached | detaching
   int64_t attach_ms = 0;
   bool delete_on_termination = false;
 };
@@ -141,8 +141,8 @@ struct TokenRecord {
   std::vector<std::string> resource_ids;
 };
 
-#define SK_CLOUD_JSON(Type, ...)                                                   \
-  void to_json(nlohmann::json& j, const Type& v);                                  \
+#define SK_CLOUD_JSON(Type, ...)                  \
+  void to_json(nlohmann::json& j, const Type& v); \
   void from_json(const nlohmann::json& j, Type& v);
 
 SK_CLOUD_JSON(VpcRecord)

@@ -27,8 +27,9 @@ std::string Md5Hex(const std::string& data) {
 
 bool ValidQueueName(const std::string& name) {
   if (name.empty() || name.size() > 80) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
 }
 
 Result<int> IntAttr(const std::map<std::string, std::string>& attrs, const std::string& key,
@@ -87,11 +88,11 @@ Result<std::string> SqsService::QueueNameFromUrl(const std::string& url) {
 Result<SqsService::QueueAttrs> SqsService::LoadQueue(const std::string& name) {
   std::string attrs_json;
   bool found = false;
-  SK_RETURN_IF_ERROR(db_->Query("SELECT attributes FROM sqs_queues WHERE name = ?", {name},
-                                [&](const DbRow& r) {
-                                  attrs_json = std::get<std::string>(r[0]);
-                                  found = true;
-                                }));
+  SK_RETURN_IF_ERROR(
+      db_->Query("SELECT attributes FROM sqs_queues WHERE name = ?", {name}, [&](const DbRow& r) {
+        attrs_json = std::get<std::string>(r[0]);
+        found = true;
+      }));
   if (!found) return NoQueue();
   nlohmann::json j = nlohmann::json::parse(attrs_json, nullptr, false);
   QueueAttrs a;
@@ -117,16 +118,18 @@ Result<std::string> SqsService::CreateQueue(const std::string& name,
                     "in length");
   }
   for (const auto& [k, v] : attributes) {
-    static const char* kKnown[] = {"VisibilityTimeout", "MessageRetentionPeriod",
-                                   "ReceiveMessageWaitTimeSeconds", "DelaySeconds",
-                                   "MaximumMessageSize", "Policy", "RedrivePolicy"};
+    static const char* kKnown[] = {
+        "VisibilityTimeout", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+        "DelaySeconds",      "MaximumMessageSize",     "Policy",
+        "RedrivePolicy"};
     if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char* n) { return k == n; })) {
       return SqsError(Code::kInvalidArgument, "InvalidAttributeName",
                       "Unknown Attribute " + k + ".");
     }
   }
   nlohmann::json j = nlohmann::json::object();
-  SK_ASSIGN_OR_RETURN(j["VisibilityTimeout"], IntAttr(attributes, "VisibilityTimeout", 30, 0, 43200));
+  SK_ASSIGN_OR_RETURN(j["VisibilityTimeout"],
+                      IntAttr(attributes, "VisibilityTimeout", 30, 0, 43200));
   SK_ASSIGN_OR_RETURN(j["MessageRetentionPeriod"],
                       IntAttr(attributes, "MessageRetentionPeriod", 345600, 60, 1209600));
   SK_ASSIGN_OR_RETURN(j["ReceiveMessageWaitTimeSeconds"],
@@ -137,21 +140,23 @@ Result<std::string> SqsService::CreateQueue(const std::string& name,
   CloudDb::Transaction tx(db_);
   std::string existing;
   bool found = false;
-  SK_RETURN_IF_ERROR(db_->Query("SELECT attributes FROM sqs_queues WHERE name = ?", {name},
-                                [&](const DbRow& r) {
-                                  existing = std::get<std::string>(r[0]);
-                                  found = true;
-                                }));
+  SK_RETURN_IF_ERROR(
+      db_->Query("SELECT attributes FROM sqs_queues WHERE name = ?", {name}, [&](const DbRow& r) {
+        existing = std::get<std::string>(r[0]);
+        found = true;
+      }));
   if (found) {
     if (!attributes.empty() && nlohmann::json::parse(existing, nullptr, false) != j) {
       return SqsError(Code::kAlreadyExists, "QueueNameExists",
                       "A queue already exists with the same name and a different value for "
-                      "attribute(s) " + attributes.begin()->first);
+                      "attribute(s) " +
+                          attributes.begin()->first);
     }
   } else {
-    SK_RETURN_IF_ERROR(db_->Exec("INSERT INTO sqs_queues(name, attributes, created_ms) VALUES "
-                                 "(?, ?, ?)",
-                                 {name, j.dump(), ToMillis(clock_->Now())}));
+    SK_RETURN_IF_ERROR(
+        db_->Exec("INSERT INTO sqs_queues(name, attributes, created_ms) VALUES "
+                  "(?, ?, ?)",
+                  {name, j.dump(), ToMillis(clock_->Now())}));
   }
   SK_RETURN_IF_ERROR(tx.Commit());
   return QueueUrl(name);
@@ -164,13 +169,13 @@ Result<std::string> SqsService::GetQueueUrl(const std::string& name) {
 
 Result<std::vector<std::string>> SqsService::ListQueues(const std::string& prefix) {
   std::vector<std::string> urls;
-  SK_RETURN_IF_ERROR(db_->Query("SELECT name FROM sqs_queues ORDER BY name", {},
-                                [&](const DbRow& r) {
-                                  const std::string& n = std::get<std::string>(r[0]);
-                                  if (n.compare(0, prefix.size(), prefix) == 0) {
-                                    urls.push_back(QueueUrl(n));
-                                  }
-                                }));
+  SK_RETURN_IF_ERROR(
+      db_->Query("SELECT name FROM sqs_queues ORDER BY name", {}, [&](const DbRow& r) {
+        const std::string& n = std::get<std::string>(r[0]);
+        if (n.compare(0, prefix.size(), prefix) == 0) {
+          urls.push_back(QueueUrl(n));
+        }
+      }));
   return urls;
 }
 
@@ -193,18 +198,18 @@ Result<std::map<std::string, std::string>> SqsService::GetQueueAttributes(const 
   SK_ASSIGN_OR_RETURN(QueueAttrs a, LoadQueue(name));
   int64_t now = ToMillis(clock_->Now());
   int64_t visible = 0, invisible = 0, delayed = 0;
-  SK_RETURN_IF_ERROR(db_->Query(
-      "SELECT visible_ms, receive_count FROM sqs_messages WHERE queue = ?", {name},
-      [&](const DbRow& r) {
-        int64_t vis = std::get<int64_t>(r[0]);
-        if (vis <= now) {
-          ++visible;
-        } else if (std::get<int64_t>(r[1]) > 0) {
-          ++invisible;
-        } else {
-          ++delayed;
-        }
-      }));
+  SK_RETURN_IF_ERROR(
+      db_->Query("SELECT visible_ms, receive_count FROM sqs_messages WHERE queue = ?", {name},
+                 [&](const DbRow& r) {
+                   int64_t vis = std::get<int64_t>(r[0]);
+                   if (vis <= now) {
+                     ++visible;
+                   } else if (std::get<int64_t>(r[1]) > 0) {
+                     ++invisible;
+                   } else {
+                     ++delayed;
+                   }
+                 }));
   return std::map<std::string, std::string>{
       {"ApproximateNumberOfMessages", std::to_string(visible)},
       {"ApproximateNumberOfMessagesNotVisible", std::to_string(invisible)},
@@ -285,11 +290,11 @@ Result<std::vector<SqsReceived>> SqsService::TryReceive(const std::string& name,
       token = random_.Hex(24);
     }
     out[i].receipt_handle = aws::Base64Encode(out[i].message_id + "#" + token);
-    SK_RETURN_IF_ERROR(db_->Exec(
-        "UPDATE sqs_messages SET visible_ms = ?, receive_count = ?, receipt = ?, "
-        "first_receive_ms = ? WHERE id = ?",
-        {now + int64_t{visibility_timeout} * 1000, std::get<1>(rows[i]), out[i].receipt_handle,
-         std::get<2>(rows[i]), out[i].message_id}));
+    SK_RETURN_IF_ERROR(
+        db_->Exec("UPDATE sqs_messages SET visible_ms = ?, receive_count = ?, receipt = ?, "
+                  "first_receive_ms = ? WHERE id = ?",
+                  {now + int64_t{visibility_timeout} * 1000, std::get<1>(rows[i]),
+                   out[i].receipt_handle, std::get<2>(rows[i]), out[i].message_id}));
   }
   SK_RETURN_IF_ERROR(tx.Commit());
   return out;
@@ -314,8 +319,9 @@ Result<std::vector<SqsReceived>> SqsService::ReceiveMessage(const std::string& n
   }
   int vis = visibility_timeout.value_or(attrs.visibility_timeout);
   if (vis < 0 || vis > 43200) {
-    return SqsError(Code::kInvalidArgument, "InvalidParameterValue",
-                    "Value " + std::to_string(vis) + " for parameter VisibilityTimeout is invalid.");
+    return SqsError(
+        Code::kInvalidArgument, "InvalidParameterValue",
+        "Value " + std::to_string(vis) + " for parameter VisibilityTimeout is invalid.");
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
   for (;;) {
@@ -330,7 +336,8 @@ Result<std::vector<SqsReceived>> SqsService::ReceiveMessage(const std::string& n
     if (closed_) return got;
     // Wake on a new message, on Close, or at the deadline; re-check at least every 200 ms so
     // that messages becoming visible again (visibility timeout) are seen. Bounded by `deadline`.
-    auto next = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+    auto next =
+        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
     wake_cv_.wait_until(lock, next, [&] { return closed_ || generation_ != gen; });
     if (std::chrono::steady_clock::now() >= deadline && generation_ == gen) {
       lock.unlock();
@@ -345,8 +352,9 @@ Status SqsService::DeleteMessage(const std::string& name, const std::string& rec
   size_t hash = decoded.ok() ? decoded->find('#') : std::string::npos;
   if (receipt_handle.empty() || hash == std::string::npos) {
     return SqsError(Code::kInvalidArgument, "ReceiptHandleIsInvalid",
-                    "The input receipt handle \"" + receipt_handle + "\" is not a valid receipt "
-                    "handle.");
+                    "The input receipt handle \"" + receipt_handle +
+                        "\" is not a valid receipt "
+                        "handle.");
   }
   // Only the latest receipt deletes; an older one or an already deleted message is a no-op.
   return db_->Exec("DELETE FROM sqs_messages WHERE queue = ? AND id = ? AND receipt = ?",
@@ -367,24 +375,27 @@ Status SqsService::ChangeMessageVisibility(const std::string& name,
   size_t hash = decoded.ok() ? decoded->find('#') : std::string::npos;
   if (receipt_handle.empty() || hash == std::string::npos) {
     return SqsError(Code::kInvalidArgument, "ReceiptHandleIsInvalid",
-                    "The input receipt handle \"" + receipt_handle + "\" is not a valid receipt "
-                    "handle.");
+                    "The input receipt handle \"" + receipt_handle +
+                        "\" is not a valid receipt "
+                        "handle.");
   }
   CloudDb::Transaction tx(db_);
   int64_t now = ToMillis(clock_->Now());
   bool inflight = false;
-  SK_RETURN_IF_ERROR(db_->Query(
-      "SELECT visible_ms FROM sqs_messages WHERE queue = ? AND id = ? AND receipt = ?",
-      {name, decoded->substr(0, hash), receipt_handle},
-      [&](const DbRow& r) { inflight = std::get<int64_t>(r[0]) > now; }));
+  SK_RETURN_IF_ERROR(
+      db_->Query("SELECT visible_ms FROM sqs_messages WHERE queue = ? AND id = ? AND receipt = ?",
+                 {name, decoded->substr(0, hash), receipt_handle},
+                 [&](const DbRow& r) { inflight = std::get<int64_t>(r[0]) > now; }));
   if (!inflight) {
-    return SqsError(Code::kFailedPrecondition, "MessageNotInflight",
-                    "Value " + receipt_handle + " for parameter ReceiptHandle is invalid. Reason: "
-                    "Message does not exist or is not available for visibility timeout change.");
+    return SqsError(
+        Code::kFailedPrecondition, "MessageNotInflight",
+        "Value " + receipt_handle +
+            " for parameter ReceiptHandle is invalid. Reason: "
+            "Message does not exist or is not available for visibility timeout change.");
   }
-  SK_RETURN_IF_ERROR(db_->Exec("UPDATE sqs_messages SET visible_ms = ? WHERE id = ?",
-                               {now + int64_t{visibility_timeout} * 1000,
-                                decoded->substr(0, hash)}));
+  SK_RETURN_IF_ERROR(
+      db_->Exec("UPDATE sqs_messages SET visible_ms = ? WHERE id = ?",
+                {now + int64_t{visibility_timeout} * 1000, decoded->substr(0, hash)}));
   SK_RETURN_IF_ERROR(tx.Commit());
   if (visibility_timeout == 0) {
     {

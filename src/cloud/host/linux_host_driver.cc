@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,7 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <spdlog/spdlog.h>
 
 #include "cloud/host/linux/base_image.h"
 #include "cloud/host/linux/command_runner.h"
@@ -28,7 +28,26 @@
 
 namespace spotkeeper::cloud {
 
-using namespace linuxhost;  // NOLINT(google-build-using-namespace): this file implements it
+using linuxhost::BuildBaseImage;
+using linuxhost::CloneExt4Volume;
+using linuxhost::CloneMethod;
+using linuxhost::CloneMethodName;
+using linuxhost::CommandResult;
+using linuxhost::CommandSpec;
+using linuxhost::CreateExt4Volume;
+using linuxhost::FindLoopDevices;
+using linuxhost::HostNames;
+using linuxhost::HostTools;
+using linuxhost::ListLoopDevices;
+using linuxhost::LoopDevice;
+using linuxhost::LoopInfo;
+using linuxhost::MountFs;
+using linuxhost::MountTable;
+using linuxhost::RunCommand;
+using linuxhost::StartThreadInNetns;
+using linuxhost::SupportsReflink;
+using linuxhost::Unmount;
+using linuxhost::WaitForLoopRelease;
 
 namespace {
 
@@ -198,8 +217,7 @@ Status LinuxHostDriver::DeleteVolume(const std::string& volume_id) {
   }
   for (const auto& f : {file, file + ".tmp"}) {
     if (unlink(f.c_str()) != 0 && errno != ENOENT) {
-      return Internal("DeleteVolume " + volume_id + ": unlink " + f + ": " +
-                      std::strerror(errno));
+      return Internal("DeleteVolume " + volume_id + ": unlink " + f + ": " + std::strerror(errno));
     }
   }
   return OkStatus();
@@ -229,7 +247,8 @@ Status LinuxHostDriver::MountVolumeAt(const std::string& volume_id,
   if (!mounted.ok() && mounted.status().code() == Code::kFailedPrecondition) {
     // On a loop device but not mounted: just unmounted (by us, or another process on this
     // pool) and not yet released. Give it the time a release takes.
-    SK_RETURN_IF_ERROR(WaitForLoopRelease(file, kLoopReleaseWait).Annotate(mounted.status().message()));
+    SK_RETURN_IF_ERROR(
+        WaitForLoopRelease(file, kLoopReleaseWait).Annotate(mounted.status().message()));
     mounted = WhereMounted(volume_id);
   }
   SK_ASSIGN_OR_RETURN(std::string where, std::move(mounted));
@@ -254,8 +273,7 @@ Status LinuxHostDriver::MountVolumeAt(const std::string& volume_id,
   return s;
 }
 
-Result<std::vector<std::string>> LinuxHostDriver::VolumeFilesMountedUnder(
-    const std::string& dir) {
+Result<std::vector<std::string>> LinuxHostDriver::VolumeFilesMountedUnder(const std::string& dir) {
   SK_ASSIGN_OR_RETURN(MountTable table, MountTable::Read());
   SK_ASSIGN_OR_RETURN(std::vector<LoopInfo> loops, ListLoopDevices());
   const std::vector<std::string> below = table.Under(dir);

@@ -1,6 +1,7 @@
 // LinuxHostDriver: instances (start, stop, state, volume attachments).
 #include <fcntl.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <spdlog/spdlog.h>
 
 #include "cloud/host/linux/mount_table.h"
 #include "cloud/host/linux/runc_spec.h"
@@ -21,7 +21,15 @@
 
 namespace spotkeeper::cloud {
 
-using namespace linuxhost;  // NOLINT(google-build-using-namespace): this file implements it
+using linuxhost::BuildRuncSpec;
+using linuxhost::ContainerState;
+using linuxhost::HostNames;
+using linuxhost::MakeSharedMountPoint;
+using linuxhost::MountFs;
+using linuxhost::MountTable;
+using linuxhost::RuncSpecInput;
+using linuxhost::UniqueFd;
+using linuxhost::UnmountTree;
 
 namespace {
 
@@ -140,7 +148,9 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
     return InvalidArgument("StartInstance " + id + ": needs >= 1 vCPU and >= 16 MiB");
   }
   std::error_code ec;
-  if (config.image_rootfs.empty() || !std::filesystem::is_directory(config.image_rootfs, ec)) {
+  // The path goes into overlayfs's option string, where ',' and ':' separate things.
+  if (config.image_rootfs.empty() || config.image_rootfs.find_first_of(",:") != std::string::npos ||
+      !std::filesystem::is_directory(config.image_rootfs, ec)) {
     return FailedPrecondition("StartInstance " + id + ": no image at '" + config.image_rootfs +
                               "'");
   }
@@ -190,8 +200,8 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
     }
     SK_RETURN_IF_ERROR(WriteFileAtomically(layout_.BundleDir(id) + "/config.json",
                                            BuildRuncSpec(spec).dump(2), 0600));
-    UniqueFd console(open(layout_.ConsoleLog(id).c_str(),
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    UniqueFd console(
+        open(layout_.ConsoleLog(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
     if (!console.valid()) return Internal(Errno("open console log"));
     UniqueFd err(
         open(layout_.RuncErrFile(id).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -242,7 +252,8 @@ Status LinuxHostDriver::TeardownInstance(const std::string& instance_id, Duratio
     if (!s.ok() && first.ok()) first = std::move(s);
   };
   // The volume files mounted for it, to wait for their loop devices at the end.
-  Result<std::vector<std::string>> files = VolumeFilesMountedUnder(layout_.InstanceDir(instance_id));
+  Result<std::vector<std::string>> files =
+      VolumeFilesMountedUnder(layout_.InstanceDir(instance_id));
   if (!files.ok()) return files.status().Annotate("teardown " + instance_id);
   const std::string mnt = layout_.MntDir(instance_id);
   note(UnmountTree(mnt));  // the volumes, then the shared bind itself

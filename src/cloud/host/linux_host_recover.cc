@@ -1,4 +1,5 @@
 // LinuxHostDriver: Recover (after the cloud restarts) and DestroyAll.
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -7,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <set>
-#include <spdlog/spdlog.h>
 
 #include "cloud/host/linux/command_runner.h"
 #include "cloud/host/linux/loop_devices.h"
@@ -16,7 +16,17 @@
 
 namespace spotkeeper::cloud {
 
-using namespace linuxhost;  // NOLINT(google-build-using-namespace): this file implements it
+using linuxhost::ContainerState;
+using linuxhost::DetachLoopDevice;
+using linuxhost::HostNames;
+using linuxhost::LinkInfo;
+using linuxhost::ListLoopDevices;
+using linuxhost::LoopInfo;
+using linuxhost::MountTable;
+using linuxhost::PoolLayout;
+using linuxhost::RunChecked;
+using linuxhost::Unmount;
+using linuxhost::WaitForLoopRelease;
 
 namespace {
 
@@ -50,8 +60,8 @@ std::set<std::string> InstancesWithMounts(const MountTable& table, const PoolLay
 }
 
 const std::vector<std::string> kCgroupHierarchies = {
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
-    "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc", "systemd", "unified"};
+    "cpu",     "cpuacct",  "cpuset",     "memory",  "devices", "freezer", "blkio",   "pids",
+    "net_cls", "net_prio", "perf_event", "hugetlb", "rdma",    "misc",    "systemd", "unified"};
 
 }  // namespace
 
@@ -169,7 +179,8 @@ Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
     }
     if (!id.empty() && volumes.count(id)) continue;
     if (in_use.count(path)) {
-      errors.Note(FailedPrecondition("volume file " + path + " is unknown to the cloud but mounted"));
+      errors.Note(
+          FailedPrecondition("volume file " + path + " is unknown to the cloud but mounted"));
       continue;
     }
     if (unlink(path.c_str()) != 0) errors.Note(Internal("unlink " + path + ": " + strerror(errno)));

@@ -54,9 +54,10 @@ __attribute__((format(printf, 1, 2))) void Log(const char* fmt, ...) {
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
-  int n = snprintf(line, sizeof line, "[%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ] spotkeeper-init: ",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, ts.tv_nsec / 1000000);
+  int n =
+      snprintf(line, sizeof line,
+               "[%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ] spotkeeper-init: ", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
   va_list ap;
   va_start(ap, fmt);
   int m = vsnprintf(line + n, sizeof line - static_cast<size_t>(n), fmt, ap);
@@ -142,8 +143,8 @@ int main(int argc, char** argv) {
     g_user_data[len] = '\0';
     const bool script = len >= 2 && g_user_data[0] == '#' && g_user_data[1] == '!';
     // Outside an instance (tests) nothing is written to the host's /var/lib.
-    const char* path = pid1 ? KeepUserData(user_data_path, g_user_data, static_cast<size_t>(len))
-                            : user_data_path;
+    const char* path =
+        pid1 ? KeepUserData(user_data_path, g_user_data, static_cast<size_t>(len)) : user_data_path;
     child = fork();
     if (child == 0) {
       struct sigaction dfl;

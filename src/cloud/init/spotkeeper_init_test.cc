@@ -1,6 +1,7 @@
 // Runs spotkeeper-init as an ordinary child process (not PID 1), its stdout to a file that
 // stands in for the console log.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,8 +14,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "cloud/host/linux/command_runner.h"
 #include "cloud/host/linux/file_watch.h"

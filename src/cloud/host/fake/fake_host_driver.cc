@@ -34,9 +34,9 @@ Status FakeHostDriver::Enter(const std::string& method, const std::string& arg, 
   return f.status;
 }
 
-#define SK_FAKE_ENTER(method, arg)             \
-  std::lock_guard<std::mutex> lock(mu_);       \
-  bool do_effect = true;                       \
+#define SK_FAKE_ENTER(method, arg)                  \
+  std::lock_guard<std::mutex> lock(mu_);            \
+  bool do_effect = true;                            \
   Status injected = Enter(method, arg, &do_effect); \
   if (!do_effect) return injected
 
@@ -123,7 +123,8 @@ Status FakeHostDriver::StartInstance(const InstanceConfig& config) {
     return FailedPrecondition("fake: root volume " + config.root_volume_id + " missing");
   }
   auto nic = nics_.find(config.primary_nic.eni_id);
-  if (nic == nics_.end()) return FailedPrecondition("fake: nic " + config.primary_nic.eni_id + " missing");
+  if (nic == nics_.end())
+    return FailedPrecondition("fake: nic " + config.primary_nic.eni_id + " missing");
   if (nic->second.location != "parked" && nic->second.location != config.instance_id) {
     return FailedPrecondition("fake: nic " + nic->first + " is in " + nic->second.location);
   }

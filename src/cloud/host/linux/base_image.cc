@@ -59,12 +59,12 @@ Status WriteFile(const fs::path& path, const std::string& text, fs::perms perms)
 
 Status Build(const fs::path& root) {
   std::error_code ec;
-  const fs::perms dir_perms = fs::perms::owner_all | fs::perms::group_read |
-                              fs::perms::group_exec | fs::perms::others_read |
-                              fs::perms::others_exec;
+  const fs::perms dir_perms = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec;
   fs::permissions(root, dir_perms, fs::perm_options::replace, ec);
-  for (const char* dir : {"usr", "proc", "sys", "dev", "run", "mnt", "root", "home/admin", "opt",
-                          "srv", "etc/alternatives", "var/lib", "var/log", "var/cache", "var/spool"}) {
+  for (const char* dir :
+       {"usr", "proc", "sys", "dev", "run", "mnt", "root", "home/admin", "opt", "srv",
+        "etc/alternatives", "var/lib", "var/log", "var/cache", "var/spool"}) {
     fs::create_directories(root / dir, ec);
     if (ec) return Internal("mkdir " + (root / dir).string() + ": " + ec.message());
     fs::permissions(root / dir, dir_perms, fs::perm_options::replace, ec);
@@ -88,8 +88,8 @@ Status Build(const fs::path& root) {
     fs::create_symlink(target, root / link, ec);
     if (ec) return Internal("symlink " + (root / link).string() + ": " + ec.message());
   }
-  const fs::perms rw_r_r = fs::perms::owner_read | fs::perms::owner_write |
-                           fs::perms::group_read | fs::perms::others_read;
+  const fs::perms rw_r_r = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                           fs::perms::others_read;
   SK_RETURN_IF_ERROR(WriteFile(root / "etc/passwd", kPasswd, rw_r_r));
   SK_RETURN_IF_ERROR(WriteFile(root / "etc/group", kGroup, rw_r_r));
   SK_RETURN_IF_ERROR(

@@ -1,12 +1,11 @@
 #include "cloud/host/linux/base_image.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace spotkeeper::cloud::linuxhost {
 namespace {

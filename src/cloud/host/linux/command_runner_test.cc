@@ -1,12 +1,24 @@
 #include "cloud/host/linux/command_runner.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
+#include <cerrno>
 
 namespace spotkeeper::cloud::linuxhost {
 namespace {
+
+// Tests whose commands leave grandchildren behind adopt them (subreaper) and reap them at the
+// end, so that nothing outlives the test (not even a zombie under a PID 1 that does not reap).
+void AdoptOrphans() { ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+void ReapOrphans() {
+  while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+  }
+}
 
 TEST(CommandRunnerTest, CapturesStdoutStderrAndExitCode) {
   auto r = RunCommand({.argv = {"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}});
@@ -41,22 +53,30 @@ TEST(CommandRunnerTest, LargeOutputDoesNotDeadlock) {
 }
 
 TEST(CommandRunnerTest, TimeoutKillsTheWholeProcessGroup) {
+  AdoptOrphans();
   auto start = std::chrono::steady_clock::now();
   auto r = RunCommand({.argv = {"/bin/sh", "-c", "sleep 30 & sleep 30"},
                        .timeout = std::chrono::milliseconds(200)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kDeadlineExceeded);
+  // The background sleep died too: reaping it does not take its 30 s.
+  ReapOrphans();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(CommandRunnerTest, DoesNotWaitForAGrandchildHoldingThePipe) {
   // The child exits at once; its background grandchild keeps stdout open for 30 s.
+  AdoptOrphans();
   auto start = std::chrono::steady_clock::now();
-  auto r = RunCommand({.argv = {"/bin/sh", "-c", "echo hi; sleep 30 & exit 0"},
+  auto r = RunCommand({.argv = {"/bin/sh", "-c", "sleep 30 & echo $!; exit 0"},
                        .timeout = std::chrono::seconds(20)});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->exit_code, 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  pid_t grandchild = std::stoi(r->out);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_EQ(kill(grandchild, SIGKILL), 0);
+  ReapOrphans();
 }
 
 TEST(CommandRunnerTest, WritesToGivenDescriptors) {

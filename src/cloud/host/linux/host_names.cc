@@ -86,8 +86,7 @@ std::string HostNames::NicAlias(const std::string& eni_id, const std::string& vp
   return eni_id + " " + vpc_id;
 }
 
-std::optional<std::pair<std::string, std::string>> HostNames::ParseNicAlias(
-    const std::string& a) {
+std::optional<std::pair<std::string, std::string>> HostNames::ParseNicAlias(const std::string& a) {
   auto space = a.find(' ');
   if (space == std::string::npos) return std::nullopt;
   std::string eni = a.substr(0, space), vpc = a.substr(space + 1);

@@ -9,11 +9,11 @@
 namespace spotkeeper::cloud::linuxhost {
 
 struct HostTools {
-  std::string runc;        // runc
-  std::string ip;          // iproute2
-  std::string mkfs_ext4;   // e2fsprogs
-  std::string e2fsck;      // e2fsprogs
-  std::string resize2fs;   // e2fsprogs
+  std::string runc;       // runc
+  std::string ip;         // iproute2
+  std::string mkfs_ext4;  // e2fsprogs
+  std::string e2fsck;     // e2fsprogs
+  std::string resize2fs;  // e2fsprogs
 
   // Looks in $PATH and then in /usr/local/sbin, /usr/sbin, /sbin, /usr/bin, /bin.
   static Result<HostTools> Find();

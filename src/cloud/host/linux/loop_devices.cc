@@ -46,8 +46,7 @@ Result<LoopDevice> LoopDevice::Attach(const std::string& file) {
   std::memset(&config, 0, sizeof config);
   config.fd = static_cast<uint32_t>(file_fd.get());
   config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-  std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file.c_str(),
-               LO_NAME_SIZE - 1);
+  std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file.c_str(), LO_NAME_SIZE - 1);
   for (int attempt = 0; attempt < kAttachAttempts; ++attempt) {
     int n = ioctl(ctl.get(), LOOP_CTL_GET_FREE);
     if (n < 0) return ResourceExhausted(Errno("LOOP_CTL_GET_FREE"));

@@ -18,8 +18,7 @@ std::string Unescape(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size()) {
       const char* p = s.c_str() + i + 1;
-      if (p[0] >= '0' && p[0] <= '3' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' &&
-          p[2] <= '7') {
+      if (p[0] >= '0' && p[0] <= '3' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7') {
         out += static_cast<char>((p[0] - '0') * 64 + (p[1] - '0') * 8 + (p[2] - '0'));
         i += 3;
         continue;
@@ -31,9 +30,8 @@ std::string Unescape(const std::string& s) {
 }
 
 bool Within(const std::string& path, const std::string& dir) {
-  return path == dir ||
-         (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-          path[dir.size()] == '/');
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
 }
 
 }  // namespace
@@ -106,8 +104,7 @@ Status MountFs(const std::string& source, const std::string& target, const std::
                unsigned long flags, const std::string& data) {
   if (mount(source.c_str(), target.c_str(), type.c_str(), flags,
             data.empty() ? nullptr : data.c_str()) != 0) {
-    return Internal("mount " + type + " " + source + " on " + target + ": " +
-                    std::strerror(errno));
+    return Internal("mount " + type + " " + source + " on " + target + ": " + std::strerror(errno));
   }
   return OkStatus();
 }

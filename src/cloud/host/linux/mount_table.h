@@ -16,7 +16,7 @@ struct MountEntry {
   std::string mount_point;  // unescaped
   std::string fs_type;
   std::string source;
-  bool shared = false;      // "shared:N" among the optional fields
+  bool shared = false;  // "shared:N" among the optional fields
 };
 
 class MountTable {

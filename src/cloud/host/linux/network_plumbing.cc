@@ -1,8 +1,10 @@
 #include "cloud/host/linux/network_plumbing.h"
 
+#include <arpa/inet.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -36,6 +38,32 @@ const LinkInfo* FindLink(const std::vector<LinkInfo>& links, const std::string& 
   return nullptr;
 }
 
+// Addresses end up in `ip -batch` lines: only well-formed ones get there.
+Status CheckIpv4(const std::string& ip, const char* what) {
+  in_addr addr;
+  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1) {
+    return InvalidArgument(std::string("not an IPv4 ") + what + ": '" + ip + "'");
+  }
+  return OkStatus();
+}
+
+Status CheckNic(const NicConfig& nic) {
+  SK_RETURN_IF_ERROR(HostNames::ValidateId(nic.eni_id));
+  SK_RETURN_IF_ERROR(HostNames::ValidateId(nic.vpc_id));
+  SK_RETURN_IF_ERROR(CheckIpv4(nic.ip, "address"));
+  if (!nic.gateway.empty()) SK_RETURN_IF_ERROR(CheckIpv4(nic.gateway, "gateway"));
+  if (nic.prefix_len < 1 || nic.prefix_len > 32) {
+    return InvalidArgument("bad prefix length " + std::to_string(nic.prefix_len));
+  }
+  bool mac_ok = nic.mac.empty() || nic.mac.size() == 17;
+  for (size_t i = 0; mac_ok && i < nic.mac.size(); ++i) {
+    char c = nic.mac[i];
+    mac_ok = i % 3 == 2 ? c == ':' : std::isxdigit(static_cast<unsigned char>(c)) != 0;
+  }
+  if (!mac_ok) return InvalidArgument("not a MAC address: '" + nic.mac + "'");
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<int> CidrPrefixLength(const std::string& cidr) {
@@ -51,7 +79,8 @@ Result<int> CidrPrefixLength(const std::string& cidr) {
   return len;
 }
 
-Result<std::string> NetworkPlumbing::Ip(const std::string& ns, std::vector<std::string> args) const {
+Result<std::string> NetworkPlumbing::Ip(const std::string& ns,
+                                        std::vector<std::string> args) const {
   CommandSpec spec;
   spec.argv = {tools_.ip};
   if (!ns.empty()) {
@@ -77,7 +106,8 @@ Status NetworkPlumbing::Batch(const std::string& ns, const std::vector<std::stri
 bool NetworkPlumbing::NamespaceExists(const std::string& ns) const {
   struct statfs st;
   std::string path = "/run/netns/" + ns;
-  return statfs(path.c_str(), &st) == 0 && st.f_type == static_cast<decltype(st.f_type)>(NSFS_MAGIC);
+  return statfs(path.c_str(), &st) == 0 &&
+         st.f_type == static_cast<decltype(st.f_type)>(NSFS_MAGIC);
 }
 
 Result<std::vector<std::string>> NetworkPlumbing::ListOurNamespaces() const {
@@ -135,6 +165,7 @@ Status NetworkPlumbing::DeleteNamespace(const std::string& ns) {
 Status NetworkPlumbing::EnsureVpc(const VpcNetwork& vpc) {
   SK_RETURN_IF_ERROR(HostNames::ValidateId(vpc.vpc_id));
   SK_ASSIGN_OR_RETURN(int prefix_len, CidrPrefixLength(vpc.cidr));
+  if (!vpc.gateway_ip.empty()) SK_RETURN_IF_ERROR(CheckIpv4(vpc.gateway_ip, "gateway"));
   const std::string ns = names_.VpcNamespace(vpc.vpc_id);
   SK_RETURN_IF_ERROR(AddNamespace(ns));
   SK_ASSIGN_OR_RETURN(std::vector<LinkInfo> links, ListLinks(ns));
@@ -161,6 +192,7 @@ Status NetworkPlumbing::DeleteVpc(const std::string& vpc_id) {
 Status NetworkPlumbing::EnsureGateway(const std::string& vpc_id, const std::string& gateway,
                                       int prefix_len) {
   if (gateway.empty()) return OkStatus();
+  SK_RETURN_IF_ERROR(CheckIpv4(gateway, "gateway"));
   if (prefix_len < 1 || prefix_len > 32) {
     return InvalidArgument("bad prefix length " + std::to_string(prefix_len));
   }
@@ -180,8 +212,7 @@ Result<bool> NetworkPlumbing::NicExists(const NicConfig& nic) {
 }
 
 Status NetworkPlumbing::CreateNic(const NicConfig& nic) {
-  SK_RETURN_IF_ERROR(HostNames::ValidateId(nic.eni_id));
-  SK_RETURN_IF_ERROR(HostNames::ValidateId(nic.vpc_id));
+  SK_RETURN_IF_ERROR(CheckNic(nic));
   const std::string ns = names_.VpcNamespace(nic.vpc_id);
   if (!NamespaceExists(ns)) return FailedPrecondition("VPC " + nic.vpc_id + " has no namespace");
   SK_RETURN_IF_ERROR(EnsureGateway(nic.vpc_id, nic.gateway, nic.prefix_len));
@@ -193,8 +224,8 @@ Status NetworkPlumbing::CreateNic(const NicConfig& nic) {
     if (have->alias.empty()) {
       lines.push_back("link del " + b);  // half made (crash before the alias): make it again
     } else if (have->alias != alias) {
-      return AlreadyExists("interface " + b + " of " + nic.eni_id + " is taken by '" +
-                           have->alias + "' (hash collision)");
+      return AlreadyExists("interface " + b + " of " + nic.eni_id + " is taken by '" + have->alias +
+                           "' (hash collision)");
     } else {
       // Made before; only make sure it is on the bridge (a crash may have stopped short).
       return Batch(ns, {"link set " + b + " master " + names_.Bridge() + " up"});
@@ -224,6 +255,8 @@ Status NetworkPlumbing::EnsureInstanceNamespace(const std::string& instance_id) 
 }
 
 Status NetworkPlumbing::MoveNicIn(const std::string& instance_id, const NicConfig& nic) {
+  SK_RETURN_IF_ERROR(HostNames::ValidateId(instance_id));
+  SK_RETURN_IF_ERROR(CheckNic(nic));
   const std::string inst_ns = names_.InstanceNamespace(instance_id);
   const std::string vpc_ns = names_.VpcNamespace(nic.vpc_id);
   const std::string e = names_.NicInstanceEnd(nic.eni_id);
@@ -262,8 +295,8 @@ Status NetworkPlumbing::ParkNics(const std::string& instance_id) {
     // Without its VPC there is nowhere to park it; it goes with the namespace.
     if (!NamespaceExists(names_.VpcNamespace(vpc_id))) continue;
     // Moving takes the interface down and drops its addresses; the name is set on the way.
-    Status s = Ip(inst_ns, {"link", "set", link.name, "netns", names_.VpcNamespace(vpc_id),
-                            "name", names_.NicInstanceEnd(eni_id)})
+    Status s = Ip(inst_ns, {"link", "set", link.name, "netns", names_.VpcNamespace(vpc_id), "name",
+                            names_.NicInstanceEnd(eni_id)})
                    .status();
     if (!s.ok() && first.ok()) first = s.Annotate("park " + eni_id);
   }

@@ -29,8 +29,8 @@ Status Failed(const std::vector<std::string>& argv, const CommandResult& r) {
 Status RuncClient::RunDetached(const std::string& id, const std::string& bundle, int console_fd,
                                int err_fd, const std::string& log_file) {
   CommandSpec spec;
-  spec.argv = {runc_, "--root", root_, "--log", log_file, "run", "--detach", "--bundle", bundle,
-               id};
+  spec.argv = {runc_, "--root",   root_,      "--log", log_file,
+               "run", "--detach", "--bundle", bundle,  id};
   spec.stdout_fd = console_fd;
   spec.stderr_fd = err_fd;
   spec.timeout = kRuncTimeout;

@@ -22,8 +22,8 @@ class RuncClient {
   // `runc run -d`: starts the container detached and returns once its init runs. The init's
   // stdout is `console_fd`, its stdin /dev/null; `err_fd` receives runc's own messages (and,
   // until the init redirects it, the init's stderr). `log_file`: runc's --log.
-  Status RunDetached(const std::string& id, const std::string& bundle, int console_fd,
-                     int err_fd, const std::string& log_file);
+  Status RunDetached(const std::string& id, const std::string& bundle, int console_fd, int err_fd,
+                     const std::string& log_file);
   // NotFound when there is no such container.
   Result<ContainerState> State(const std::string& id);
   Result<std::vector<ContainerState>> List();

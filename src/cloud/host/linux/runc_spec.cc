@@ -57,8 +57,7 @@ json BuildRuncSpec(const RuncSpecInput& in) {
        {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
         "LANG=C.UTF-8", "SPOTKEEPER_INSTANCE_ID=" + in.instance_id}},
       {"cwd", "/"},
-      {"capabilities",
-       {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
+      {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
       {"rlimits",
        {{{"type", "RLIMIT_NOFILE"}, {"hard", in.max_open_files}, {"soft", in.max_open_files}}}},
       {"noNewPrivileges", false},
@@ -104,8 +103,7 @@ json BuildRuncSpec(const RuncSpecInput& in) {
        {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
         "/proc/scsi"}},
-      {"readonlyPaths",
-       {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+      {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
   };
   return {
       {"ociVersion", "1.0.2-dev"},

@@ -89,8 +89,7 @@ Status CreateExt4Volume(const HostTools& tools, const std::string& path, int siz
     if (ftruncate(fd.get(), size_gib * kGiB) != 0) return Internal(Errno("ftruncate " + tmp));
   }
   // nodiscard: the file is sparse already; discarding it again only costs time.
-  Result<std::string> mkfs =
-      RunChecked({tools.mkfs_ext4, "-q", "-F", "-E", "nodiscard", tmp});
+  Result<std::string> mkfs = RunChecked({tools.mkfs_ext4, "-q", "-F", "-E", "nodiscard", tmp});
   if (!mkfs.ok()) {
     unlink(tmp.c_str());
     return mkfs.status();

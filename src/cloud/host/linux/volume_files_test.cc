@@ -1,13 +1,12 @@
 #include "cloud/host/linux/volume_files.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "cloud/host/linux/command_runner.h"
 #include "cloud/host/linux/unique_fd.h"

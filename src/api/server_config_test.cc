@@ -1,0 +1,160 @@
+#include "api/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "api/api_test_util.h"
+
+namespace spotkeeper::api {
+namespace {
+
+using testing::TempDir;
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string WriteFile(const TempDir& dir, const std::string& text) {
+  std::string path = dir.path() + "/server.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfigTest, Defaults) {
+  auto s = ResolveServerSettings({}, Env({{"HOME", "/home/x"}}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->listen, "127.0.0.1:7780");
+  EXPECT_EQ(s->host, "127.0.0.1");
+  EXPECT_EQ(s->port, 7780);
+  EXPECT_EQ(s->provider, "ec2");
+  EXPECT_EQ(s->log_format, "text");
+  EXPECT_EQ(s->log_level, "info");
+  EXPECT_FALSE(s->allow_remote);
+  EXPECT_EQ(s->sources["listen"], "default");
+  EXPECT_FALSE(s->data_dir.empty());
+}
+
+TEST(ServerConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
+  TempDir dir;
+  std::string file = WriteFile(dir,
+                               "listen: 127.0.0.1:1111\n"
+                               "provider: sim\n"
+                               "logLevel: debug\n"
+                               "logFormat: json\n"
+                               "simSpeed: 10\n"
+                               "dataDir: /tmp/from-file\n");
+  ServerFlags flags;
+  flags.config = file;
+  flags.listen = "127.0.0.1:3333";
+  auto env = Env({{"SPOTKEEPER_LISTEN", "127.0.0.1:2222"},
+                  {"SPOTKEEPER_LOG_LEVEL", "warn"},
+                  {"SPOTKEEPER_SIM_SPEED", "20"}});
+  auto s = ResolveServerSettings(flags, env);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->listen, "127.0.0.1:3333");  // flag over env and file
+  EXPECT_EQ(s->sources["listen"], "flag");
+  EXPECT_EQ(s->log_level, "warn");  // env over file
+  EXPECT_EQ(s->sources["logLevel"], "env SPOTKEEPER_LOG_LEVEL");
+  EXPECT_EQ(s->sim_speed, 20);
+  EXPECT_EQ(s->log_format, "json");  // file over default
+  EXPECT_EQ(s->sources["logFormat"], "file " + file);
+  EXPECT_EQ(s->provider, "sim");
+  EXPECT_EQ(s->data_dir, "/tmp/from-file");
+  EXPECT_EQ(s->region, "");  // default
+  EXPECT_EQ(s->config_file, file);
+
+  // The config file can come from the environment too.
+  auto via_env = ResolveServerSettings({}, Env({{"SPOTKEEPER_CONFIG", file}}));
+  ASSERT_TRUE(via_env.ok()) << via_env.status().ToString();
+  EXPECT_EQ(via_env->listen, "127.0.0.1:1111");
+  EXPECT_EQ(via_env->sim_speed, 10);
+}
+
+TEST(ServerConfigTest, ProviderConfigPassesThrough) {
+  TempDir dir;
+  std::string file = WriteFile(dir,
+                               "provider: ec2\nregion: eu-west-1\nproviderConfig:\n"
+                               "  maxAttempts: 3\n  sqsEndpointUrl: http://localhost:9324\n");
+  ServerFlags flags;
+  flags.config = file;
+  auto s = ResolveServerSettings(flags, Env({}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->region, "eu-west-1");
+  EXPECT_EQ(s->provider_config["maxAttempts"], 3);
+  EXPECT_EQ(s->provider_config["sqsEndpointUrl"], "http://localhost:9324");
+}
+
+TEST(ServerConfigTest, RefusesBadSettings) {
+  TempDir dir;
+  ServerFlags flags;
+  flags.config = WriteFile(dir, "listn: 127.0.0.1:1\n");
+  auto typo = ResolveServerSettings(flags, Env({}));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("did you mean 'listen'"), std::string::npos)
+      << typo.status().ToString();
+
+  flags.config = WriteFile(dir, "- a\n- b\n");
+  EXPECT_FALSE(ResolveServerSettings(flags, Env({})).ok());
+  flags.config = dir.path() + "/missing.yaml";
+  EXPECT_FALSE(ResolveServerSettings(flags, Env({})).ok());
+
+  ServerFlags bad;
+  bad.provider = "gcp";
+  auto p = ResolveServerSettings(bad, Env({}));
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("sim"), std::string::npos);
+
+  auto level = ResolveServerSettings({}, Env({{"SPOTKEEPER_LOG_LEVEL", "loud"}}));
+  ASSERT_FALSE(level.ok());
+  EXPECT_NE(level.status().message().find("env SPOTKEEPER_LOG_LEVEL"), std::string::npos);
+
+  EXPECT_FALSE(ResolveServerSettings({}, Env({{"SPOTKEEPER_LOG_FORMAT", "xml"}})).ok());
+  EXPECT_FALSE(ResolveServerSettings({}, Env({{"SPOTKEEPER_LISTEN", "127.0.0.1"}})).ok());
+  EXPECT_FALSE(ResolveServerSettings({}, Env({{"SPOTKEEPER_LISTEN", "127.0.0.1:99999"}})).ok());
+  EXPECT_FALSE(ResolveServerSettings({}, Env({{"SPOTKEEPER_ALLOW_REMOTE", "perhaps"}})).ok());
+  // simSpeed is for the sim provider only.
+  auto speed = ResolveServerSettings({}, Env({{"SPOTKEEPER_SIM_SPEED", "5"}}));
+  ASSERT_FALSE(speed.ok());
+  EXPECT_NE(speed.status().message().find("sim"), std::string::npos);
+  ServerFlags zero;
+  zero.provider = "sim";
+  zero.sim_speed = 0;
+  EXPECT_FALSE(ResolveServerSettings(zero, Env({})).ok());
+}
+
+TEST(ServerConfigTest, RemoteListenNeedsAllowRemote) {
+  ServerFlags flags;
+  flags.listen = "0.0.0.0:7780";
+  auto refused = ResolveServerSettings(flags, Env({}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--allow-remote"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("token"), std::string::npos);
+  flags.allow_remote = true;
+  EXPECT_TRUE(ResolveServerSettings(flags, Env({})).ok());
+  auto env = ResolveServerSettings({}, Env({{"SPOTKEEPER_LISTEN", "10.1.2.3:80"},
+                                            {"SPOTKEEPER_ALLOW_REMOTE", "true"}}));
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.8.9.10"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("192.168.1.1"));
+  std::string host;
+  int port = 0;
+  ASSERT_TRUE(ParseListen("[::1]:8080", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  ASSERT_TRUE(ParseListen(":9000", &host, &port).ok());
+  EXPECT_EQ(host, "0.0.0.0");
+}
+
+}  // namespace
+}  // namespace spotkeeper::api

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""`spotkeeper cloud credentials|ps|forward|destroy` against a fake-driver cloud.
+Usage: cli_verbs.py PATH/TO/spotkeeper
+"""
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+
+from cloud_process import CloudProcess
+
+passed = 0
+failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL:", what)
+
+
+def sk(spotkeeper, *args):
+    p = subprocess.run([spotkeeper, "cloud", *args], capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def main():
+    spotkeeper = sys.argv[1]
+    rc, out = sk(spotkeeper, "serve", "--help")
+    check(rc == 0 and "fake" in out and "tests without root" in out, "serve --help names fake")
+    with CloudProcess(spotkeeper) as cloud:
+        rc, creds = sk(spotkeeper, "credentials", "--data-dir", cloud.data_dir)
+        key, secret = cloud.credentials()
+        lines = creds.splitlines()
+        check(rc == 0 and lines[0] == "[spotkeeper-local]", "profile header")
+        check("aws_access_key_id = " + key in lines, "key line")
+        check("aws_secret_access_key = " + secret in lines, "secret line")
+        check("endpoint_url = " + cloud.endpoint in lines, "endpoint line")
+        check(any("spotkeeper-events" in l for l in lines), "events queue url")
+        mode = os.stat(os.path.join(cloud.data_dir, "credentials.json")).st_mode & 0o777
+        check(mode == 0o600, "credentials file is 0600 (%o)" % mode)
+
+        ec2 = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                                    region_name="local-1").client("ec2",
+                                                                  endpoint_url=cloud.endpoint)
+        r = ec2.run_instances(ImageId="ami-00000000000000001", MinCount=2, MaxCount=2,
+                              BlockDeviceMappings=[{"DeviceName": "/dev/sdf",
+                                                    "Ebs": {"VolumeSize": 1}}])
+        ids = [i["InstanceId"] for i in r["Instances"]]
+        ec2.get_waiter("instance_running").wait(InstanceIds=ids,
+                                                WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+        ec2.create_volume(AvailabilityZone="local-1b", Size=1)
+        rc, ps = sk(spotkeeper, "ps", "--data-dir", cloud.data_dir)
+        check(rc == 0 and all(i in ps for i in ids), "ps lists the instances")
+        check("running" in ps and "sdf=vol-" in ps and "10.0.1." in ps, "ps shows state/ip/volumes")
+        check("VOLUMES NOT ATTACHED" in ps, "ps shows free volumes")
+        rc, out = sk(spotkeeper, "destroy", "--data-dir", cloud.data_dir)
+        check(rc != 0 and "stop it first" in out, "destroy refuses while serving")
+        rc, out = sk(spotkeeper, "forward", ids[0], "80", "--data-dir", cloud.data_dir)
+        check(rc != 0 and "fake" in out, "forward refuses on the fake driver")
+        rc, out = sk(spotkeeper, "exec", "i-0000000000000000f", "--data-dir", cloud.data_dir,
+                     "--", "true")
+        check(rc != 0 and "no instance" in out, "exec unknown instance")
+        cloud.stop()
+        rc, out = sk(spotkeeper, "destroy", "--data-dir", cloud.data_dir)
+        check(rc == 0 and "2 instances stopped" in out, "destroy: " + out)
+        check(not os.path.exists(os.path.join(cloud.data_dir, "cloud.db")), "state removed")
+        check(os.path.exists(os.path.join(cloud.data_dir, "credentials.json")), "key kept")
+        rc, out = sk(spotkeeper, "ps", "--data-dir", cloud.data_dir)
+        check(rc != 0 and "no cloud state" in out, "ps after destroy")
+        # A new cloud on the same dir starts fresh with the same key.
+        cloud.start()
+        check(cloud.credentials() == (key, secret), "same key after destroy")
+        check(ec2.describe_instances()["Reservations"] == [], "fresh state")
+    print("cloud cli verbs: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
