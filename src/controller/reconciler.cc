@@ -1,6 +1,7 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -323,8 +324,14 @@ bool NoteBlocked(SsiRecord& ssi, const std::string& action, int disrupted, int m
 Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& observed) {
   const GroupSpec& spec = *pass.spec;
   Time now = env_.clock->Now();
-  nlohmann::json status = ParseStatusJson(ssi.status_json);
-  const nlohmann::json pending = status.value("pending", nlohmann::json());
+  // The status JSON is parsed only when a decision needs it (most passes over a steady SSI
+  // do not).
+  std::optional<nlohmann::json> parsed;
+  auto status = [&]() -> nlohmann::json& {
+    if (!parsed) parsed = ParseStatusJson(ssi.status_json);
+    return *parsed;
+  };
+  auto mentions = [&](const char* key) { return ssi.status_json.find(key) != std::string::npos; };
 
   switch (ssi.state) {
     case SsiState::kDeallocated:
@@ -347,7 +354,7 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
 
   if (ssi.desired == "deallocated") {
     nlohmann::json data = {{"reason", "Deallocate"},
-                           {"flags", status.value("deallocationFlags", nlohmann::json::object())}};
+                           {"flags", status().value("deallocationFlags", nlohmann::json::object())}};
     bool disruptive = ssi.state == SsiState::kActive || ssi.state == SsiState::kRecycle ||
                       ssi.state == SsiState::kPause || ssi.state == SsiState::kDeallocate;
     if (ssi.state == SsiState::kError) {
@@ -380,8 +387,8 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       }
       return OkStatus();
     }
-    status.erase("pending");
-    ssi.status_json = status.dump();
+    status().erase("pending");
+    ssi.status_json = status().dump();
     std::string reason = ssi.pause_reason == "capacity" ? "CapacityDecrease" : "Paused";
     return Start(pass, ssi, "pause", {{"reason", reason}}, true, "controller",
                  ssi.pause_reason == "capacity" ? "capacity target lowered" : "pause requested");
@@ -412,33 +419,33 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
              st == InstanceState::kStopped || st == InstanceState::kStopping;
     }
     if (lost) {
-      status.erase("pending");
-      ssi.status_json = status.dump();
+      status().erase("pending");
+      ssi.status_json = status().dump();
       return Start(pass, ssi, "recycle", {{"reason", "InstanceLost"}}, false, "controller",
                    ssi.instance_id + " is gone");
     }
     // Health (EC2 status checks) and autohealing.
     if (it != observed.instances.end()) {
       bool impaired = it->second.impaired;
-      if (impaired && !status.contains("impairedSince")) {
-        status["impairedSince"] = ToMillis(now);
-        ssi.status_json = status.dump();
+      if (impaired && !status().contains("impairedSince")) {
+        status()["impairedSince"] = ToMillis(now);
+        ssi.status_json = status().dump();
         SetSsiCondition(ssi, "Healthy", "False", "StatusCheckImpaired",
                         "EC2 status checks report impaired", pass.group.generation, now);
         SK_RETURN_IF_ERROR(Save(ssi, nullptr));
-      } else if (!impaired && status.contains("impairedSince")) {
-        status.erase("impairedSince");
-        ssi.status_json = status.dump();
+      } else if (!impaired && mentions("impairedSince") && status().contains("impairedSince")) {
+        status().erase("impairedSince");
+        ssi.status_json = status().dump();
         SetSsiCondition(ssi, "Healthy", "True", "StatusCheckOk", "", pass.group.generation,
                         now);
         SK_RETURN_IF_ERROR(Save(ssi, nullptr));
       }
       if (impaired && spec.health.auto_healing) {
-        Time since = FromMillis(status["impairedSince"].get<int64_t>());
+        Time since = FromMillis(status()["impairedSince"].get<int64_t>());
         bool graced = now - ssi.launched_at >= Duration{spec.health.grace_period_seconds * 1000LL};
         if (graced && now - since >= Duration{spec.health.unhealthy_duration_seconds * 1000LL}) {
-          status.erase("pending");
-          ssi.status_json = status.dump();
+          status().erase("pending");
+          ssi.status_json = status().dump();
           return Start(pass, ssi, "recycle", {{"reason", "Unhealthy"}}, false, "controller",
                        "status checks impaired for " + FormatDuration(now - since));
         }
@@ -447,6 +454,7 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
   }
 
   if (ssi.state == SsiState::kRecycle) {
+    const nlohmann::json pending = status().value("pending", nlohmann::json());
     if (!pass.GateOpen()) {
       if (NoteBlocked(ssi, "recycle", pass.disrupted, spec.strategy.max_unavailable,
                       pass.group.generation, now)) {
@@ -457,8 +465,8 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
     nlohmann::json data = pending.is_object() ? pending.value("data", nlohmann::json::object())
                                               : nlohmann::json::object();
     std::string actor = pending.is_object() ? pending.value("actor", "controller") : "controller";
-    status.erase("pending");
-    ssi.status_json = status.dump();
+    status().erase("pending");
+    ssi.status_json = status().dump();
     return Start(pass, ssi, "recycle", data, true, actor,
                  "recycle requested (" + data.value("reason", std::string("Recycle")) + ")");
   }
@@ -471,13 +479,13 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
                    (r.perform_at == PerformAt::kTimeWindow &&
                     std::any_of(r.time_windows.begin(), r.time_windows.end(),
                                 [&](const TimeWindow& w) { return w.Contains(now); }));
-    int fails = status.value("revertAttempts", 0);
+    int fails = status().value("revertAttempts", 0);
     Duration wait = env_.options->revert_to_spot_interval * (1LL << std::min(fails, 4));
-    Time last = FromMillis(status.value("lastRevertAt", ToMillis(ssi.launched_at)));
+    Time last = FromMillis(status().value("lastRevertAt", ToMillis(ssi.launched_at)));
     if (allowed && now - last >= wait) {
-      status["lastRevertAt"] = ToMillis(now);
-      status["revertAttempts"] = fails + 1;
-      ssi.status_json = status.dump();
+      status()["lastRevertAt"] = ToMillis(now);
+      status()["revertAttempts"] = fails + 1;
+      ssi.status_json = status().dump();
       SetPending(ssi, "recycle", "RevertToSpot", "controller");
       ssi.state = SsiState::kRecycle;
       EventRecord e = MakeEvent(now, ssi, "controller", "RecycleRequested",
@@ -485,10 +493,11 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
                                     "; trying to return to spot");
       return Save(ssi, &e);
     }
-  } else if (ssi.market == "spot" && status.contains("revertAttempts")) {
-    status.erase("revertAttempts");
-    status.erase("lastRevertAt");
-    ssi.status_json = status.dump();
+  } else if (ssi.market == "spot" && mentions("revertAttempts") &&
+             status().contains("revertAttempts")) {
+    status().erase("revertAttempts");
+    status().erase("lastRevertAt");
+    ssi.status_json = status().dump();
     SK_RETURN_IF_ERROR(Save(ssi, nullptr));
   }
 
