@@ -82,7 +82,10 @@ bool ControllerHarness::RunUntil(const std::function<bool()>& done, Duration lim
   while (clock_.Now() <= end) {
     Time next = clock_.Now();
     try {
-      next = controller_->Tick();
+      // Through a fresh local: GCC -O2 may build the result in place in `next`, so a Tick
+      // that throws would leave it half-written.
+      const Time t = controller_->Tick();
+      next = t;
     } catch (const SimulatedCrash&) {
       Restart();
     }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controller/ssi_status.h"
+
 namespace spotkeeper {
 
 StepContext::StepContext(Time now, CloudProvider* cloud, CloudView* view, Random* random,
@@ -82,29 +84,12 @@ void StepContext::SetResourceStatus(const std::string& id, const std::string& st
 }
 
 void StepContext::AddEvent(const std::string& kind, const std::string& message) {
-  EventRecord e;
-  e.at = now_;
-  e.group_id = ssi_.group_id;
-  e.ssi_id = ssi_.id;
-  e.actor = "controller";
-  e.kind = kind;
-  e.message = message;
-  events_.push_back(std::move(e));
+  events_.push_back(MakeEvent(now_, ssi_, "controller", kind, message));
 }
 
 void StepContext::SetCondition(const std::string& type, const std::string& status,
                                const std::string& reason, const std::string& message) {
-  for (auto& c : ssi_.conditions) {
-    if (c.type == type) {
-      if (c.status != status) c.last_transition = now_;
-      c.status = status;
-      c.reason = reason;
-      c.message = message;
-      c.observed_generation = group_->generation;
-      return;
-    }
-  }
-  ssi_.conditions.push_back({type, status, reason, message, group_->generation, now_});
+  SetSsiCondition(ssi_, type, status, reason, message, group_->generation, now_);
 }
 
 Tags StepContext::ResourceTags(const std::string& role, const std::string& device) const {

@@ -11,6 +11,20 @@ namespace {
 
 using testing::ControllerHarness;
 
+// The SSI's state and workflows, for a failure message.
+std::string WorkflowDump(ControllerHarness& h, const std::string& ssi_id) {
+  if (ssi_id.empty()) return "";
+  std::string out = "ssi " + ssi_id + " state " + SsiStateName(h.Ssi(ssi_id).state) + "\n";
+  auto wfs = h.store().ListWorkflows(ssi_id);
+  if (!wfs.ok()) return out + wfs.status().ToString();
+  for (const auto& w : *wfs) {
+    out += w.id + " " + w.kind + " " + w.status + " step " + std::to_string(w.step) + " " +
+           w.step_name + " attempt " + std::to_string(w.attempt) + " next " +
+           FormatTime(w.next_run_at) + " " + w.error + "\n";
+  }
+  return out;
+}
+
 struct Outcome {
   SsiState state = SsiState::kError;
   std::string private_ip;
@@ -136,7 +150,7 @@ class WorkflowCrashTest : public ::testing::TestWithParam<Scenario> {
       }
     }
     EXPECT_TRUE(ok) << Name(sc) << " crash at " << crash_at << (after_commit ? " after" : " before")
-                    << "\n" << h.EventLog();
+                    << "\n" << h.EventLog() << WorkflowDump(h, ssi_id);
     Outcome o;
     o.commits = h.crashing_store().commits() - c0;
     if (crash_at > 0 && crash_at <= o.commits) {
