@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controller/cloud_preflight.h"
 #include "controller/ssi_status.h"
 
 namespace spotkeeper {
@@ -162,6 +163,7 @@ Result<GroupRecord> Controller::CreateGroup(const GroupSpec& spec, const std::st
                            "); choose another name or update that group");
     }
   }
+  SK_RETURN_IF_ERROR(CheckCloudReferences(*deps_.cloud, spec));
   Time now = deps_.clock->Now();
   GroupRecord g;
   g.id = "sig-" + random_.Hex(8);
@@ -190,6 +192,9 @@ Result<GroupRecord> Controller::UpdateGroup(const std::string& group_id, const G
   bool has_live = std::any_of(ssis.begin(), ssis.end(), [](const SsiRecord& s) {
     return s.state != SsiState::kDeallocated;
   });
+  if (!(spec.compute == old->compute)) {
+    SK_RETURN_IF_ERROR(CheckCloudReferences(*deps_.cloud, spec));
+  }
   std::string changed = IdentityChange(*old, spec);
   if (has_live && !changed.empty()) {
     return FailedPrecondition(changed +

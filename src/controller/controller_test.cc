@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/cloud_preflight.h"
 #include "controller/controller_harness.h"
 
 namespace spotkeeper {
@@ -415,9 +416,11 @@ TEST(ControllerTest, ConflictingActionsAreRefused) {
 TEST(ControllerTest, MissingImageIsAnErrorAnOperatorCanRetry) {
   ControllerHarness h;
   GroupSpec spec = h.BaseSpec("db");
-  spec.compute.launch_specification.image_id = "ami-0000000000000dead";
+  std::string doomed = h.cloud().AddImage("short-lived", 8);
+  spec.compute.launch_specification.image_id = doomed;
   auto g = h.controller().CreateGroup(spec, "test");
   ASSERT_TRUE(g.ok());
+  h.cloud().WithdrawImage(doomed);  // gone between create and launch
   ASSERT_TRUE(h.RunUntil([&] { return h.AllIn(g->id, SsiState::kError); }));
   SsiRecord s = h.Ssis(g->id)[0];
   EXPECT_EQ(ControllerHarness::ConditionReason(s, "Ready"), "ImageNotFound");
@@ -436,6 +439,57 @@ TEST(ControllerTest, IdentityFieldsCannotChangeUnderLiveInstances) {
   auto r = h.controller().UpdateGroup(g, spec, false, "test");
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("blockDevicesMode"), std::string::npos);
+}
+
+TEST(ControllerTest, SpecsNamingWhatTheCloudDoesNotHaveAreRefusedUpFront) {
+  ControllerHarness h;
+  auto subnets = h.subnets();
+  auto expect_refused = [&](const GroupSpec& spec, const std::string& path,
+                            const std::string& what) {
+    auto r = h.controller().CreateGroup(spec, "test");
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(what), std::string::npos) << r.status().message();
+  };
+  GroupSpec missing_subnet = h.BaseSpec("a", 1);
+  missing_subnet.compute.availability_zones[0].subnet_ids.push_back("subnet-0123456789abcdef0");
+  expect_refused(missing_subnet, "compute.availabilityZones[0].subnetIds[1]", "does not exist");
+
+  GroupSpec wrong_az = h.BaseSpec("b", 1);
+  wrong_az.compute.availability_zones[0].subnet_ids = {subnets[1].id};
+  expect_refused(wrong_az, "compute.availabilityZones[0].subnetIds[0]",
+                 "is in " + subnets[1].availability_zone);
+
+  GroupSpec missing_image = h.BaseSpec("c", 1);
+  missing_image.compute.launch_specification.image_id = "ami-0123456789abcdef0";
+  expect_refused(missing_image, "compute.launchSpecification.imageId", "does not exist");
+
+  GroupSpec ip_outside = h.BaseSpec("d", 1);
+  ip_outside.compute.private_ips = {"192.168.77.7"};
+  ip_outside.strategy.persistence.should_persist_private_ip = true;
+  expect_refused(ip_outside, "compute.privateIps[0]", "is in none of the group's subnets");
+
+  auto groups = h.store().ListGroups(false);
+  ASSERT_TRUE(groups.ok());
+  EXPECT_TRUE(groups->empty()) << "nothing is stored for a refused spec";
+
+  // An update that changes compute is checked too; the stored spec stays as it was.
+  std::string g = h.CreateAndLaunch(h.BaseSpec("e", 1));
+  GroupSpec bad = h.BaseSpec("e", 1);
+  bad.compute.launch_specification.image_id = "ami-0123456789abcdef0";
+  auto u = h.controller().UpdateGroup(g, bad, false, "test");
+  EXPECT_EQ(u.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(h.store().GetGroup(g)->generation, 1);
+}
+
+TEST(ControllerTest, Ipv4InCidr) {
+  EXPECT_TRUE(Ipv4InCidr("10.0.1.9", "10.0.1.0/24"));
+  EXPECT_FALSE(Ipv4InCidr("10.0.2.9", "10.0.1.0/24"));
+  EXPECT_TRUE(Ipv4InCidr("10.9.9.9", "0.0.0.0/0"));
+  EXPECT_FALSE(Ipv4InCidr("10.0.1.9", "10.0.1.0"));
+  EXPECT_FALSE(Ipv4InCidr("10.0.1", "10.0.1.0/24"));
+  EXPECT_FALSE(Ipv4InCidr("10.0.1.9", "10.0.1.0/33"));
 }
 
 TEST(ControllerTest, PeriodicSnapshotsKeepOnlyTheNewest) {

@@ -77,6 +77,9 @@ class FakeCloud final : public CloudProvider {
   // A public base image, available at once, root device /dev/xvda: an empty root volume of
   // `root_size_gib` (no snapshot), no tags.
   std::string AddImage(const std::string& name, int root_size_gib = 8);
+  // A base image's owner withdraws it (as a vendor deregisters an old public AMI): from now on
+  // it is `deregistered` and cannot be launched. Unknown ids are ignored.
+  void WithdrawImage(const std::string& image_id);
   // Capacity of a pool (instance type, AZ); -1 = unlimited (the default). Naming a new type
   // adds it to the catalogue. Shrinking a spot pool below the instances it holds interrupts
   // the excess (chosen at random among the not-yet-interrupted ones), with notices.

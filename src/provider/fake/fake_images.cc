@@ -47,6 +47,13 @@ std::string FakeCloud::AddImage(const std::string& name, int root_size_gib) {
   return id;
 }
 
+void FakeCloud::WithdrawImage(const std::string& image_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  ProcessLocked();
+  auto it = images_.find(image_id);
+  if (it != images_.end()) it->second.image.state = "deregistered";
+}
+
 ImageRecord& FakeCloud::RegisterImageLocked(const std::string& name,
                                             const std::string& root_device_name,
                                             std::vector<ImageBlockDevice> devices, Tags tags,
