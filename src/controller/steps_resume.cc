@@ -345,6 +345,9 @@ StepResult RunInstance(StepContext& ctx) {
   BlockDeviceSpec root;
   root.device_name = Str(d, "root_device");
   root.delete_on_termination = !PersistRoot(spec);
+  if (d.contains("root_size") && Str(d["root_size"], "image") == image_id) {
+    root.volume_size_gib = d["root_size"].value("gib", 0);  // only on moto: see below
+  }
   req.block_devices.push_back(root);
   for (const auto& bdm : spec.compute.launch_specification.block_device_mappings) {
     const auto& p = d["plan"][bdm.device_name];
@@ -390,6 +393,23 @@ StepResult RunInstance(StepContext& ctx) {
     }
     if (!run.ok()) {
       const std::string& code = run.status().cloud_code();
+      if (code == "MissingParameter" && root.volume_size_gib == 0) {
+        // moto deviation (moto 5.2.1): every BlockDeviceMapping needs Ebs.VolumeSize or
+        // Ebs.SnapshotId, so the root override above (DeleteOnTermination only) is refused with
+        // MissingParameter. EC2 takes the size and snapshot from the image and never answers
+        // this, so nothing changes there: on moto the launch is tried once more with the
+        // image's own root volume size, which is what EC2 would have used.
+        auto image = ctx.view().GetImage(image_id);
+        if (!image.ok()) return FromError(image.status(), "DescribeFailed");
+        if (image->has_value()) {
+          for (const ImageBlockDevice& b : (*image)->block_devices) {
+            if (b.device_name == root.device_name && b.volume_size_gib > 0) {
+              d["root_size"] = {{"image", image_id}, {"gib", b.volume_size_gib}};
+              return StepResult::Goto("run_instance");
+            }
+          }
+        }
+      }
       if (code == "InsufficientInstanceCapacity" || code == "SpotMaxPriceTooLow" ||
           code == "InsufficientCapacity" || code == "Unsupported") {
         d["exhausted"].push_back(type + "/" + MarketName(market) + "/" + az);
