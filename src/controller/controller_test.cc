@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "controller/cloud_preflight.h"
 #include "controller/controller_harness.h"
 
@@ -490,6 +493,37 @@ TEST(ControllerTest, Ipv4InCidr) {
   EXPECT_FALSE(Ipv4InCidr("10.0.1.9", "10.0.1.0"));
   EXPECT_FALSE(Ipv4InCidr("10.0.1", "10.0.1.0/24"));
   EXPECT_FALSE(Ipv4InCidr("10.0.1.9", "10.0.1.0/33"));
+}
+
+TEST(ControllerTest, AMassInterruptionRecoversAtTheRateTheBucketsAllow) {
+  // 120 SSIs lose their instances at once. Their recoveries wait on one another's Describe
+  // calls; held back by the client-side limiter they must come back together and share
+  // batched calls, or single lookups eat the describe bucket and recovery crawls (it once
+  // took over an hour). RunInstances allows 5 at once then 2 per second: ~60 s of launches.
+  ControllerHarness h;
+  GroupSpec spec = h.BaseSpec("many", 1);
+  spec.capacity = {120, 0, 120};
+  spec.strategy.draining_timeout_seconds = 0;
+  spec.strategy.persistence.should_persist_root_device = false;
+  std::string g = h.CreateAndLaunch(spec);
+  std::set<std::string> old;
+  for (const auto& s : h.Ssis(g)) old.insert(s.instance_id);
+  ASSERT_EQ(old.size(), 120u);
+  const int64_t refused_before = h.cloud().stats().throttled;
+  for (const auto& id : old) ASSERT_TRUE(h.cloud().Interrupt(id).ok());
+  const Time t0 = h.clock().Now();
+  ASSERT_TRUE(h.RunUntil(
+      [&] {
+        auto ssis = h.Ssis(g);
+        return std::all_of(ssis.begin(), ssis.end(), [&](const SsiRecord& s) {
+          return s.state == SsiState::kActive && !old.count(s.instance_id);
+        });
+      },
+      Duration{15 * 60'000}))
+      << "not all recovered within 15 simulated minutes";
+  // Two minutes of notice, then ~60 s of launches at the bucket's rate, plus boot and attach.
+  EXPECT_LT(h.clock().Now() - t0, Duration{6 * 60'000});
+  EXPECT_EQ(h.cloud().stats().throttled, refused_before) << "the cloud refused calls";
 }
 
 TEST(ControllerTest, PeriodicSnapshotsKeepOnlyTheNewest) {

@@ -1,6 +1,8 @@
 // Helpers shared by the step implementations (steps_*.cc). Internal to the controller.
 #pragma once
 
+#include <algorithm>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,8 +14,12 @@ namespace spotkeeper::steps {
 inline constexpr Duration kPollFast{1000};
 inline constexpr Duration kPollSlow{3000};
 
+// Polls wake on a grid of `d` (the next multiple of d after now), not d after each step ran,
+// so every workflow waiting at once is polled in the same engine pass and they share one
+// batched Describe per kind instead of spending the describe bucket one id at a time.
 inline StepResult Poll(StepContext& ctx, Duration d = kPollFast) {
-  return StepResult::WaitUntil(ctx.now() + d);
+  const int64_t step = std::max<int64_t>(1, d.count());
+  return StepResult::WaitUntil(FromMillis((ToMillis(ctx.now()) / step + 1) * step));
 }
 
 // A cloud error seen by a step: retryable errors are retried, anything else is terminal.

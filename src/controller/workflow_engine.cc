@@ -108,6 +108,16 @@ Duration WorkflowEngine::Backoff(int attempt) {
 
 namespace {
 
+// When a workflow held back by the rate limit runs again: after the limiter's wait, rounded
+// up to a shared grid, so the workflows held back together come back together and their
+// lookups go out as a few batched Describe calls (one per kind) instead of one call each.
+constexpr Duration kThrottleGrid{500};
+Time ThrottleWake(Time now, Duration wait) {
+  const int64_t at = ToMillis(now) + std::max<int64_t>(1, wait.count());
+  const int64_t g = kThrottleGrid.count();
+  return FromMillis((at + g - 1) / g * g);
+}
+
 Time EffectiveNextRun(const WorkflowRecord& wf, const std::map<std::string, Time>& wake) {
   auto it = wake.find(wf.id);
   return it == wake.end() ? wf.next_run_at : std::max(wf.next_run_at, it->second);
@@ -131,18 +141,24 @@ Result<Time> WorkflowEngine::RunDue() {
         for (const auto& id : ids) mine[kind].insert(id.get<std::string>());
       }
     }
+    if (auto t = throttled_watch_.find(wf.id); t != throttled_watch_.end()) {
+      for (const auto& [kind, ids] : t->second) mine[kind].insert(ids.begin(), ids.end());
+    }
     for (const auto& [kind, ids] : mine) watch[kind].insert(ids.begin(), ids.end());
     due.push_back({std::move(wf), std::move(mine)});
   }
   for (auto it = wake_.begin(); it != wake_.end();) {
     it = live.count(it->first) ? std::next(it) : wake_.erase(it);
   }
+  for (auto it = throttled_watch_.begin(); it != throttled_watch_.end();) {
+    it = live.count(it->first) ? std::next(it) : throttled_watch_.erase(it);
+  }
   CloudView view(cloud_);
   view.Prefetch(watch);
   for (auto& [wf, mine] : due) {
     if (view.throttled() && !view.Fetched(mine)) {
       // What it waits on could not be fetched (rate limit): look again when it can be.
-      wake_[wf.id] = now + *view.throttled();
+      wake_[wf.id] = ThrottleWake(now, *view.throttled());
       continue;
     }
     Status s = Run(wf, &view);
@@ -158,6 +174,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
   CloudView private_view(cloud_);
   CloudView* view = shared_view != nullptr ? shared_view : &private_view;
   wake_.erase(wf.id);
+  throttled_watch_.erase(wf.id);
   const WorkflowDef* def = FindWorkflowDef(wf.kind);
   if (def == nullptr) return Internal("workflow " + wf.id + " has unknown kind " + wf.kind);
   SK_ASSIGN_OR_RETURN(SsiRecord ssi, store_->GetSsi(wf.ssi_id));
@@ -202,9 +219,10 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
 
     now = clock_->Now();
     // What a waiting step looked at is what the next pass prefetches for it.
+    WatchList lookups = view->TakeLookups();
     if (res.kind == StepResult::Kind::kWait) {
       nlohmann::json w = nlohmann::json::object();
-      for (const auto& [kind, ids] : view->TakeLookups()) w[kind] = ids;
+      for (const auto& [kind, ids] : lookups) w[kind] = ids;
       if (!w.empty()) ctx.data()["_watch"] = w;
     } else {
       ctx.data().erase("_watch");
@@ -251,8 +269,12 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
           // Held back by the client-side rate limit: not a failure, just not yet. The limiter
           // gives each waiter its own slot (at the bucket's refill rate), so come back then.
           ++stats_.client_throttled;
-          wf.next_run_at = now + std::max(Duration{1}, *res.status.retry_after());
+          wf.next_run_at = ThrottleWake(now, *res.status.retry_after());
           wake_[wf.id] = wf.next_run_at;
+          // What it looked up before (and at) the refusal is prefetched in batch next time,
+          // so many throttled workflows share a few Describe calls instead of each spending
+          // tokens on single lookups and losing them to the next refusal.
+          throttled_watch_[wf.id] = std::move(lookups);
           return OkStatus();  // nothing else changed: nothing to write
         }
         ++stats_.step_retries;

@@ -70,6 +70,9 @@ class WorkflowEngine {
   // When a waiting workflow that changed nothing runs next (not written to the store: after a
   // restart every workflow simply runs once more).
   std::map<std::string, Time> wake_;
+  // What a workflow held back by the client-side rate limit had looked up: prefetched with the
+  // others on its next pass (in memory only, like wake_).
+  std::map<std::string, WatchList> throttled_watch_;
 };
 
 }  // namespace spotkeeper
