@@ -19,6 +19,8 @@ void AddInstanceCommand(CLI::App& app, const ClientOptions* client, int* exit_co
 void AddEventsCommand(CLI::App& app, const ClientOptions* client, int* exit_code);
 // `cloud ...`: the local cloud (cloud_command.cc).
 void AddCloudCommand(CLI::App& app, int* exit_code);
+// `dev`: the local cloud and the controller in one process (dev_command.cc).
+void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code);
 // `completion bash`: generated from the whole command tree (register it last).
 void AddCompletionCommand(CLI::App& app, int* exit_code);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   spotkeeper::cli::AddInstanceCommand(app, &client, &exit_code);
   spotkeeper::cli::AddEventsCommand(app, &client, &exit_code);
   spotkeeper::cli::AddCloudCommand(app, &exit_code);
+  spotkeeper::cli::AddDevCommand(app, &client, &exit_code);
   spotkeeper::cli::AddCompletionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 
 #include "cloud/engine/cidr.h"
 #include "cloud/engine/engine.h"
+#include "cloud/host/crash_point.h"
 
 namespace spotkeeper::cloud {
 namespace {
@@ -84,6 +85,8 @@ bool Engine::StepInstance(const std::string& id) {
   std::string decided_state;
   bool transition_call = false;  // StartInstance/StopInstance: applies only if the state holds
   bool start_call = false;
+  const char* crash_before = nullptr;  // crash points around the driver call (crash_point.h)
+  const char* crash_after = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = instances_.find(id);
@@ -121,6 +124,8 @@ bool Engine::StepInstance(const std::string& id) {
         what = "start " + id;
         transition_call = true;
         start_call = true;
+        crash_before = "engine.instance.before-start";
+        crash_after = "engine.instance.after-start";
         if (!config.ok()) {
           call = [config] { return config.status(); };
         } else {
@@ -189,6 +194,10 @@ bool Engine::StepInstance(const std::string& id) {
           call = [this, id, m, attach] {
             return attach ? driver_->AttachVolume(id, m) : driver_->DetachVolume(id, m);
           };
+          if (attach) {
+            crash_before = "engine.volume.before-attach";
+            crash_after = "engine.volume.after-attach";
+          }
         } else {
           call = [] { return OkStatus(); };
         }
@@ -214,7 +223,9 @@ bool Engine::StepInstance(const std::string& id) {
     }
   }
 
+  if (crash_before != nullptr) CrashPoint(crash_before);
   Status s = call();
+  if (s.ok() && crash_after != nullptr) CrashPoint(crash_after);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = instances_.find(id);
   if (it == instances_.end()) return false;

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cloud/host/crash_point.h"
 #include "cloud/host/linux/base_image.h"
 #include "cloud/host/linux/command_runner.h"
 #include "cloud/host/linux/loop_devices.h"
@@ -265,6 +266,7 @@ Status LinuxHostDriver::MountVolumeAt(const std::string& volume_id,
     return FailedPrecondition(mount_point + " holds another mount");
   }
   Result<LoopDevice> loop = LoopDevice::Attach(file);
+  if (loop.ok()) CrashPoint("host.volume.after-loop");
   Status s = loop.status();
   if (s.ok()) s = MountFs(loop->device(), mount_point, "ext4", 0, "");
   // Closing our descriptor leaves the mount as the device's only user (autoclear).

@@ -9,11 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "cloud/host/crash_point.h"
 #include "cloud/host/linux/mount_table.h"
 #include "cloud/host/linux/runc_spec.h"
 #include "cloud/host/linux/unique_fd.h"
@@ -86,6 +91,34 @@ bool WaitForExit(int pid, Duration timeout) {
 
 bool IsLive(const ContainerState& st) {
   return st.status == "running" || st.status == "paused" || st.status == "created";
+}
+
+// A SIGTERM sent right after `runc run -d` returned can be lost, and the whole grace period
+// wasted: PID 1 may still be runc's own init (comm "runc:[2:INIT]", whose Go runtime takes
+// the signal and then execs the instance's init), or the instance's init before its
+// sigaction (PID 1 of a PID namespace drops signals from outside it has no handler for).
+// Waits (polling /proc/<pid>/status) until `pid` is no longer runc's init and catches
+// SIGTERM, at most `timeout`; false when it never did.
+bool WaitForSigtermHandler(int pid, Duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string path = "/proc/";  // appended: GCC 12's -Wrestrict misfires on "..." + string
+  path += std::to_string(pid);
+  path += "/status";
+  while (true) {  // bounded by the deadline
+    std::ifstream in(path);
+    if (!in) return false;  // gone
+    std::string line;
+    bool runc_init = false;
+    while (std::getline(in, line)) {
+      if (line.rfind("Name:", 0) == 0) runc_init = line.find("runc") != std::string::npos;
+      if (line.rfind("SigCgt:", 0) == 0) {
+        uint64_t caught = std::strtoull(line.c_str() + 7, nullptr, 16);
+        if (!runc_init && ((caught >> (SIGTERM - 1)) & 1u)) return true;
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace
@@ -206,6 +239,7 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
     UniqueFd err(
         open(layout_.RuncErrFile(id).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!err.valid()) return Internal(Errno("open runc.err"));
+    CrashPoint("host.instance.before-runc");
     Status run = runc_.RunDetached(cid, layout_.BundleDir(id), console.get(), err.get(),
                                    layout_.RuncLogFile(id));
     if (!run.ok()) return run.Annotate(ReadSmallFile(layout_.RuncErrFile(id)));
@@ -230,6 +264,7 @@ Status LinuxHostDriver::StopContainer(const std::string& instance_id, Duration g
     RememberInit(instance_id, st->pid);
     bool exited = false;
     if (grace.count() > 0) {
+      WaitForSigtermHandler(st->pid, std::min<Duration>(grace, std::chrono::seconds(1)));
       SK_RETURN_IF_ERROR(runc_.Kill(cid, "TERM"));
       exited = WaitForExit(st->pid, grace);
     }

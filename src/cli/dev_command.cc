@@ -1,0 +1,493 @@
+// `spotkeeper dev`: the local cloud (real Linux host driver) and the controller server in one
+// process, with an optional guided demo (--example redis). See AddDevCommand's help text for
+// what Ctrl-C and --keep do.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/log_setup.h"
+#include "api/server_app.h"
+#include "api/server_config.h"
+#include "awsproto/credentials.h"
+#include "cli/commands.h"
+#include "cli/dev_example.h"
+#include "cloud/api/cloud_config.h"
+#include "cloud/api/local_cloud.h"
+#include "cloud/engine/host_driver_factory.h"
+#include "provider/ec2/ec2_provider.h"
+
+#ifndef SPOTKEEPER_EXAMPLES_DIR
+#define SPOTKEEPER_EXAMPLES_DIR "examples"
+#endif
+
+namespace spotkeeper::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct DevArgs {
+  std::string listen = "127.0.0.1:7780";
+  std::string cloud_listen = "127.0.0.1:7781";
+  std::string example;
+  std::string log_level = "warn";
+  bool keep = false;
+  bool exit_after_demo = false;
+  int timeout_s = 300;
+};
+
+// Everything one `dev` run holds; torn down in reverse order by Shutdown().
+struct DevRun {
+  std::string data_dir;
+  std::string cloud_dir;
+  std::unique_ptr<cloud::HostDriver> driver;
+  std::unique_ptr<cloud::LocalCloud> cloud;
+  std::unique_ptr<Ec2Provider> provider;
+  std::unique_ptr<api::ServerApp> server;
+  bool server_started = false;
+};
+
+int Fail(const std::string& message) {
+  std::cerr << "spotkeeper dev: " << message << "\n";
+  return kExitError;
+}
+
+std::string ExamplesDir() {
+  const char* env = std::getenv("SPOTKEEPER_EXAMPLES_DIR");
+  return env != nullptr && env[0] != '\0' ? env : SPOTKEEPER_EXAMPLES_DIR;
+}
+
+// Set by Ctrl-C: the demo's waits give up.
+std::atomic<bool> g_stopping{false};
+
+// Polls `probe` every 200 ms until it returns true, `timeout` passes or Ctrl-C.
+bool WaitFor(std::chrono::seconds timeout, const std::function<bool()>& probe) {
+  const auto end = Clock::now() + timeout;
+  while (true) {  // bounded by the deadline
+    if (probe()) return true;
+    if (Clock::now() >= end || g_stopping.load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string Fixed(double v, int digits = 1) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(digits);
+  s << v;
+  return s.str();
+}
+
+// Stops the server and the cloud; without `keep`, removes every instance, namespace, volume
+// and interface the cloud made and both state databases, so the next `dev` starts afresh.
+void Shutdown(DevRun& run, bool keep) {
+  if (run.server) run.server->Stop();
+  run.server.reset();
+  run.provider.reset();
+  if (run.cloud) run.cloud->Stop();
+  // Only a cloud that started (and so holds the data dir's lock) is removed.
+  if (keep || !run.cloud) {
+    run.cloud.reset();
+    if (keep && run.server_started) {
+      std::cout << "kept: instances keep running; `spotkeeper dev --data-dir " << run.data_dir
+                << "` picks them up again, `spotkeeper cloud destroy --data-dir "
+                << run.cloud_dir << "` removes them\n";
+    }
+    return;
+  }
+  std::vector<std::string> running;
+  auto page = run.cloud->engine()->DescribeInstances({});
+  if (page.ok()) {
+    for (const auto& v : page->items) {
+      if (v.instance.state != "terminated") running.push_back(v.instance.id);
+    }
+  }
+  run.cloud.reset();
+  for (const auto& id : running) {
+    Status s = run.driver->StopInstance(id, std::chrono::seconds(10));
+    if (!s.ok()) std::cerr << "stopping " << id << ": " << s.ToString() << "\n";
+  }
+  Status s = run.driver->DestroyAll();
+  if (!s.ok()) std::cerr << "removing the cloud's host objects: " << s.ToString() << "\n";
+  std::error_code ec;
+  for (const char* f : {"cloud.db", "cloud.db-wal", "cloud.db-shm", "cloud.json"}) {
+    fs::remove(run.cloud_dir + "/" + f, ec);
+  }
+  for (const char* f : {"spotkeeper.db", "spotkeeper.db-wal", "spotkeeper.db-shm", "dev"}) {
+    fs::remove(run.data_dir + "/" + f, ec);
+  }
+  std::cout << "removed the local cloud's " << running.size()
+            << " instance(s), volumes and networks (use --keep to keep them)\n";
+}
+
+// <data dir>/dev: marks state made by `spotkeeper dev`, which it may remove on exit.
+std::string DevMarker(const DevRun& run) { return run.data_dir + "/dev"; }
+
+// Without --keep, dev removes its state on exit: it refuses a data dir whose state someone
+// else made (`spotkeeper server` against AWS, `spotkeeper cloud serve`).
+Status CheckDataDir(const DevArgs& a, const DevRun& run) {
+  std::error_code ec;
+  if (a.keep || fs::exists(DevMarker(run), ec)) return OkStatus();
+  for (const std::string& f : {run.data_dir + "/spotkeeper.db", run.cloud_dir + "/cloud.db"}) {
+    if (fs::exists(f, ec)) {
+      return FailedPrecondition(
+          f + " was not made by `spotkeeper dev`, which removes its state on exit: give dev "
+              "another --data-dir (or pass --keep to use this state and leave it in place)");
+    }
+  }
+  return OkStatus();
+}
+
+Status StartAll(const DevArgs& a, DevRun& run) {
+  SK_RETURN_IF_ERROR(CheckDataDir(a, run));
+  std::error_code ec;
+  fs::create_directories(run.cloud_dir, ec);
+  if (ec) return Internal("mkdir " + run.cloud_dir + ": " + ec.message());
+  {
+    std::ofstream marker(DevMarker(run));
+    marker << "state made by `spotkeeper dev`; removed when it exits without --keep\n";
+  }
+  SK_ASSIGN_OR_RETURN(run.driver,
+                      cloud::MakeHostDriver("linux", cloud::HostDriverOptions{run.cloud_dir, ""}));
+  cloud::LocalCloudOptions co;
+  co.data_dir = run.cloud_dir;
+  co.host_driver_kind = "linux";
+  SK_RETURN_IF_ERROR(cloud::ApplyListen(a.cloud_listen, &co));
+  SK_ASSIGN_OR_RETURN(run.cloud, cloud::LocalCloud::Start(co, run.driver.get()));
+
+  Ec2ProviderConfig pc;
+  pc.region = run.cloud->region();
+  pc.endpoint_url = run.cloud->endpoint();
+  pc.events_queue_url = run.cloud->events_queue_url();
+  pc.events_wait_seconds = 1;  // operator actions never wait behind a long poll
+  Ec2ProviderDeps pd;
+  aws::Credentials creds;
+  creds.access_key_id = run.cloud->access_key().access_key_id;
+  creds.secret_access_key = run.cloud->access_key().secret_access_key;
+  pd.credentials = std::make_unique<aws::StaticCredentialsProvider>(creds);
+  SK_ASSIGN_OR_RETURN(run.provider, Ec2Provider::Create(pc, std::move(pd)));
+
+  api::ServerSettings ss;
+  ss.listen = a.listen;
+  SK_RETURN_IF_ERROR(api::ParseListen(a.listen, &ss.host, &ss.port));
+  if (!api::IsLoopbackHost(ss.host)) {
+    return InvalidArgument("--listen must be a loopback address (the API is plain HTTP)");
+  }
+  ss.data_dir = run.data_dir;
+  ss.provider = "ec2";
+  ss.region = pc.region;
+  ss.endpoint_url = pc.endpoint_url;
+  ss.events_queue_url = pc.events_queue_url;
+  ss.log_level = a.log_level;
+  api::ServerAppDeps deps;
+  deps.cloud = run.provider.get();
+  SK_ASSIGN_OR_RETURN(run.server, api::ServerApp::Create(ss, deps));
+  SK_RETURN_IF_ERROR(run.server->Start());
+  run.server_started = true;
+  return OkStatus();
+}
+
+void PrintWhere(const DevRun& run) {
+  const std::string dd = " --data-dir " + run.data_dir;
+  const std::string cd = " --data-dir " + run.cloud_dir;
+  std::cout << "spotkeeper dev: the local cloud and the controller are running\n"
+            << "  controller API   " << run.server->url() << "  (token in " << run.data_dir
+            << "/token)\n"
+            << "                   spotkeeper" << dd << " group list\n"
+            << "  local cloud      " << run.cloud->endpoint() << "  region " << run.cloud->region()
+            << "  (EC2 + SQS; events queue " << run.cloud->events_queue_url()
+            << "; access key in " << run.cloud_dir << "/credentials.json)\n"
+            << "                   spotkeeper cloud credentials" << cd
+            << " > creds; AWS_SHARED_CREDENTIALS_FILE=creds aws --profile spotkeeper-local "
+               "--endpoint-url "
+            << run.cloud->endpoint() << " ec2 describe-instances\n"
+            << "  instances        spotkeeper cloud ps" << cd << "\n"
+            << "                   spotkeeper cloud exec" << cd << " INSTANCE -- sh\n"
+            << std::flush;
+}
+
+// --- the redis demo
+
+struct Ssi {
+  std::string id, state, instance_id, private_ip;
+  nlohmann::json raw;
+};
+
+Result<Ssi> FirstSsi(ApiClient& client, const std::string& group_id) {
+  ApiResponse r = client.Get("/api/v1/group/" + group_id + "/statefulInstance");
+  if (!r.ok()) return Unavailable("list SSIs: HTTP " + std::to_string(r.status) + " " + r.text);
+  if (!r.body.contains("items") || r.body["items"].empty()) return NotFound("no SSI yet");
+  const auto& j = r.body["items"][0];
+  Ssi s;
+  s.id = j.value("id", "");
+  s.state = j.value("state", "");
+  s.instance_id = j.value("instanceId", "");
+  s.private_ip = j.value("privateIp", "");
+  s.raw = j;
+  return s;
+}
+
+Result<std::string> VpcOfInstance(cloud::LocalCloud& c, const std::string& instance_id) {
+  cloud::DescribeRequest req;
+  req.ids = {instance_id};
+  SK_ASSIGN_OR_RETURN(auto page, c.engine()->DescribeInstances(req));
+  if (page.items.empty()) return NotFound("no instance " + instance_id);
+  return page.items.front().instance.vpc_id;
+}
+
+Result<std::string> GroupIdByName(ApiClient& client, const std::string& name) {
+  ApiResponse r = client.Get("/api/v1/group");
+  if (!r.ok()) return Unavailable("list groups: HTTP " + std::to_string(r.status));
+  for (const auto& g : r.body.value("items", nlohmann::json::array())) {
+    if (g.value("name", "") == name) return g.value("id", "");
+  }
+  return NotFound("no group " + name);
+}
+
+Result<cli::LocalPlacement> Placement(cloud::LocalCloud& c) {
+  cli::LocalPlacement p;
+  p.region = c.region();
+  SK_ASSIGN_OR_RETURN(auto subnets, c.engine()->DescribeSubnets({}));
+  for (const auto& s : subnets) {
+    if (s.subnet.default_for_az && (p.az.empty() || s.subnet.az < p.az)) {
+      p.az = s.subnet.az;
+      p.subnet_id = s.subnet.id;
+    }
+  }
+  if (p.subnet_id.empty()) return FailedPrecondition("the local cloud has no default subnet");
+  SK_ASSIGN_OR_RETURN(auto vpcs, c.engine()->DescribeVpcs({}));
+  for (const auto& v : vpcs) {
+    for (const auto& s : subnets) {
+      if (s.subnet.id == p.subnet_id && s.subnet.vpc_id == v.id) {
+        p.security_group = v.default_security_group;
+      }
+    }
+  }
+  p.image_id = cloud::kBaseImageId;
+  for (const auto& t : cloud::InstanceCatalog::Default().types()) p.instance_types.push_back(t.name);
+  return p;
+}
+
+// Waits until Redis answers PING at ip inside vpc.
+bool WaitRedis(DevRun& run, const std::string& vpc, const std::string& ip, int timeout_s) {
+  return WaitFor(std::chrono::seconds(timeout_s), [&] {
+    auto r = RedisCommands(*run.driver, vpc, ip, 6379, {{"PING"}});
+    return r.ok() && r->size() == 1 && (*r)[0] == "PONG";
+  });
+}
+
+int RedisDemo(const DevArgs& a, DevRun& run) {
+  const auto t0 = Clock::now();
+  const std::string file = ExamplesDir() + "/redis.yaml";
+  std::ifstream in(file);
+  if (!in) return Fail("cannot read " + file + " (set SPOTKEEPER_EXAMPLES_DIR)");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto placement = Placement(*run.cloud);
+  if (!placement.ok()) return Fail(placement.status().ToString());
+  auto spec = MapExampleToLocalCloud(text.str(), *placement);
+  if (!spec.ok()) return Fail(spec.status().ToString());
+  ApiClient client(run.server->url(), run.server->token());
+
+  std::cout << "\n== demo: Redis on a stateful spot instance (examples/redis.yaml) ==\n";
+  std::string group_id;
+  auto existing = GroupIdByName(client, "redis");
+  if (existing.ok()) {
+    group_id = *existing;
+    std::cout << "1. group 'redis' exists already (" << group_id << "): using it\n";
+  } else {
+    std::cout << "1. creating group 'redis' in " << placement->az << " (subnet "
+              << placement->subnet_id << ", image " << placement->image_id
+              << "): data volume /dev/sdf kept and reattached, same private IP\n"
+              << std::flush;
+    ApiResponse r = client.Send("POST", "/api/v1/group", *spec, "application/yaml");
+    if (!r.ok()) return Fail("creating the group: HTTP " + std::to_string(r.status) + " " + r.text);
+    group_id = r.body.value("id", "");
+  }
+  const int timeout = a.timeout_s;
+  Ssi first;
+  nlohmann::json first_seen;
+  if (!WaitFor(std::chrono::seconds(timeout), [&] {
+        auto s = FirstSsi(client, group_id);
+        if (s.ok()) first_seen = s->raw;
+        if (s.ok() && s->state == "ACTIVE" && !s->instance_id.empty()) first = *s;
+        return s.ok() && s->state == "ACTIVE" && !s->instance_id.empty();
+      })) {
+    return Fail("the SSI did not become ACTIVE within " + std::to_string(timeout) +
+                " s; the SSI now: " + first_seen.dump());
+  }
+  auto vpc = VpcOfInstance(*run.cloud, first.instance_id);
+  if (!vpc.ok()) return Fail(vpc.status().ToString());
+  std::cout << "2. SSI " << first.id << " is ACTIVE on " << first.instance_id << " at "
+            << first.private_ip << " (" << Fixed(SecondsSince(t0)) << " s)\n"
+            << std::flush;
+  if (!WaitRedis(run, *vpc, first.private_ip, timeout)) {
+    return Fail("Redis did not answer at " + first.private_ip + ":6379");
+  }
+  const std::vector<std::pair<std::string, std::string>> keys = {
+      {"demo:greeting", "hello from " + first.instance_id},
+      {"demo:written-at", std::to_string(std::time(nullptr))},
+      {"demo:counter", "42"}};
+  std::vector<std::vector<std::string>> sets;
+  for (const auto& [k, v] : keys) sets.push_back({"SET", k, v});
+  auto wrote = RedisCommands(*run.driver, *vpc, first.private_ip, 6379, sets);
+  if (!wrote.ok()) return Fail("writing keys: " + wrote.status().ToString());
+  std::cout << "3. wrote " << keys.size() << " keys to Redis at " << first.private_ip
+            << ":6379 (appendonly, on the data volume /mnt/sdf):\n";
+  for (const auto& [k, v] : keys) std::cout << "     " << k << " = " << v << "\n";
+
+  ApiResponse rec = client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
+  if (!rec.ok()) return Fail("recycle: HTTP " + std::to_string(rec.status) + " " + rec.text);
+  std::cout << "4. recycling " << first.id << ": terminate " << first.instance_id
+            << ", launch a replacement with the same interface and volume ...\n"
+            << std::flush;
+  Ssi second;
+  nlohmann::json last;
+  if (!WaitFor(std::chrono::seconds(timeout), [&] {
+        auto s = FirstSsi(client, group_id);
+        if (s.ok()) last = s->raw;
+        bool done = s.ok() && s->state == "ACTIVE" && !s->instance_id.empty() &&
+                    s->instance_id != first.instance_id &&
+                    (s->raw["workflow"].is_null() ||
+                     s->raw["workflow"].value("status", "") == "succeeded") &&
+                    s->raw["lastRecovery"].is_object() &&
+                    s->raw["lastRecovery"].value("reason", "") == "Recycle";
+        if (done) second = *s;
+        return done;
+      })) {
+    return Fail("the recycle did not finish within " + std::to_string(timeout) +
+                " s; the SSI now: " + last.dump());
+  }
+  const auto t_up = Clock::now();
+  if (!WaitRedis(run, *vpc, second.private_ip, timeout)) {
+    return Fail("Redis did not answer on the replacement at " + second.private_ip);
+  }
+  const double redis_wait = SecondsSince(t_up);
+  std::vector<std::vector<std::string>> gets;
+  for (const auto& kv : keys) gets.push_back({"GET", kv.first});
+  auto read = RedisCommands(*run.driver, *vpc, second.private_ip, 6379, gets);
+  if (!read.ok()) return Fail("reading keys: " + read.status().ToString());
+  const nlohmann::json rec_json = second.raw["lastRecovery"];
+  std::cout << "5. the replacement " << second.instance_id << " is ACTIVE at "
+            << second.private_ip << "; recovery " << rec_json.value("reason", "?") << " took "
+            << Fixed(rec_json.value("totalMs", 0) / 1000.0, 2) << " s ("
+            << Fixed(rec_json.value("downtimeMs", 0) / 1000.0, 2)
+            << " s without an instance), Redis answered " << Fixed(redis_wait, 2)
+            << " s after that\n";
+  bool same_keys = true;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    bool same = (*read)[i] == keys[i].second;
+    same_keys = same_keys && same;
+    std::cout << "     " << keys[i].first << " = " << (*read)[i] << (same ? "   (same)" : "   (LOST)")
+              << "\n";
+  }
+  const bool same_ip = second.private_ip == first.private_ip;
+  std::cout << "6. " << (same_ip ? "same IP " : "DIFFERENT IP ") << first.private_ip << " -> "
+            << second.private_ip << ", " << (same_keys ? "same keys" : "keys LOST") << ", new instance "
+            << first.instance_id << " -> " << second.instance_id << " (demo "
+            << Fixed(SecondsSince(t0)) << " s)\n"
+            << (same_ip && same_keys ? "demo: OK\n" : "demo: FAILED\n") << std::flush;
+  return same_ip && same_keys ? kExitOk : kExitError;
+}
+
+int Run(const ClientOptions& client, const DevArgs& a) {
+  if (geteuid() != 0) {
+    return Fail("the local cloud runs real instances (namespaces, loop devices, runc): run as root");
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  Status logging = api::SetUpLogging("text", a.log_level);
+  if (!logging.ok()) return Fail(logging.message());
+
+  DevRun run;
+  run.data_dir = ResolveDataDir(client);
+  run.cloud_dir = run.data_dir + "/cloud";
+  Status started = StartAll(a, run);
+  if (!started.ok()) {
+    Shutdown(run, a.keep);
+    return Fail("cannot start: " + started.ToString());
+  }
+  PrintWhere(run);
+
+  // The demo runs on its own thread so that Ctrl-C stays answered while it waits.
+  std::atomic<int> demo_code{-1};
+  std::thread demo;
+  if (!a.example.empty()) {
+    demo = std::thread([&] {
+      demo_code = RedisDemo(a, run);
+      if (a.exit_after_demo) kill(getpid(), SIGTERM);  // wakes sigwait below
+    });
+  }
+  if (a.exit_after_demo && a.example.empty()) {
+    std::cout << "--exit-after-demo without --example: stopping\n";
+  } else {
+    std::cout << "Ctrl-C stops " << (a.keep ? "(and keeps the cloud's instances)" : "(and removes "
+                                                "the cloud's instances; --keep keeps them)")
+              << "\n"
+              << std::flush;
+    int sig = 0;
+    sigwait(&set, &sig);
+  }
+  g_stopping = true;
+  if (demo.joinable()) {
+    if (demo_code < 0) std::cout << "stopping: waiting for the demo's current step\n";
+    demo.join();
+  }
+  Shutdown(run, a.keep);
+  if (a.exit_after_demo && !a.example.empty()) return demo_code == kExitOk ? kExitOk : kExitError;
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "dev",
+      "Run the local cloud (real instances on this Linux host; root) and the controller "
+      "with its API in one process. Data: the global --data-dir (default ~/.spotkeeper), the "
+      "cloud's under DIR/cloud. --example redis then creates a Redis group (examples/redis.yaml "
+      "mapped to the local cloud's region, zone, subnet and base image; root persistence off "
+      "as the local cloud has no snapshots yet), writes keys, recycles the instance and shows "
+      "the same IP and keys on the replacement. Ctrl-C stops the controller and the cloud "
+      "and, unless --keep, removes every instance, volume and network the cloud made and "
+      "both state databases (the next run starts afresh), and so it refuses a data dir whose "
+      "state it did not make; with --keep the instances keep running and the next "
+      "`spotkeeper dev` on the same data dir picks them up.");
+  auto a = std::make_shared<DevArgs>();
+  cmd->add_option("--listen", a->listen, "Loopback HOST:PORT of the controller API")
+      ->capture_default_str();
+  cmd->add_option("--cloud-listen", a->cloud_listen,
+                  "Loopback HOST:PORT of the local cloud's EC2/SQS endpoint")
+      ->capture_default_str();
+  cmd->add_option("--example", a->example, "Run a demo: redis")->check(CLI::IsMember({"redis"}));
+  cmd->add_flag("--keep", a->keep, "On exit, keep the cloud's instances, volumes and state");
+  cmd->add_flag("--exit-after-demo", a->exit_after_demo,
+                "Exit when the demo ends (exit 0 only if it showed the same IP and keys)");
+  cmd->add_option("--timeout", a->timeout_s, "Seconds each demo step may take")
+      ->capture_default_str();
+  cmd->add_option("--log-level", a->log_level, "Log level of the cloud and the controller")
+      ->capture_default_str();
+  cmd->callback([client, a, exit_code] { *exit_code = Run(*client, *a); });
+}
+
+}  // namespace spotkeeper::cli

@@ -1,0 +1,46 @@
+// What `spotkeeper dev --example NAME` needs besides the cloud and the server: the mapping of an
+// example spec (examples/*.yaml, written with AWS-looking placeholder ids) onto the local cloud,
+// and a minimal Redis client that talks to an instance from inside its VPC.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cloud/host/host_driver.h"
+#include "common/status.h"
+
+namespace spotkeeper::cli {
+
+// Where the example goes in the local cloud.
+struct LocalPlacement {
+  std::string region;          // "local-1"
+  std::string az;              // "local-1a"
+  std::string subnet_id;       // the default subnet of `az`
+  std::string image_id;        // the base image (cloud::kBaseImageId)
+  std::string security_group;  // the VPC's default security group
+  // Instance types the cloud knows; the example's others are dropped (the first known one is
+  // used when none is left).
+  std::vector<std::string> instance_types;
+};
+
+// Rewrites an example spec (YAML text) for the local cloud and returns it as YAML:
+//   region                                   -> placement.region
+//   compute.availabilityZones                -> one zone: placement.az with placement.subnet_id
+//   compute.launchSpecification.imageId      -> placement.image_id
+//   compute.launchSpecification.securityGroupIds -> [placement.security_group]
+//   compute.instanceTypes.spot / ondemand    -> only types the cloud knows
+//   strategy.persistence.shouldPersistRootDevice -> false: the local cloud has no snapshots yet
+//     (a later issue), so only reattach of data volumes and the private IP are kept
+// Everything else (user data, block devices, capacity, health) is kept as written.
+// InvalidArgument when the text is not a YAML mapping with a compute section.
+Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalPlacement& placement);
+
+// Sends each command (argv form) to the Redis server at ip:port, connecting from a thread inside
+// `vpc_id`'s network namespace, and returns each reply as text ("OK", "PONG", the bulk string,
+// "(nil)", the integer; an error reply is returned as "ERR ..." text with a leading '-').
+// Unavailable when the connection is refused or times out (Redis not up yet).
+Result<std::vector<std::string>> RedisCommands(cloud::HostDriver& driver, const std::string& vpc_id,
+                                               const std::string& ip, int port,
+                                               const std::vector<std::vector<std::string>>& cmds);
+
+}  // namespace spotkeeper::cli

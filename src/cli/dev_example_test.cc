@@ -1,0 +1,89 @@
+#include "cli/dev_example.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "spec/group_spec.h"
+
+namespace spotkeeper::cli {
+namespace {
+
+std::string ReadExample(const std::string& name) {
+  std::ifstream in(std::string(SPOTKEEPER_EXAMPLES_DIR) + "/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+LocalPlacement Local() {
+  LocalPlacement p;
+  p.region = "local-1";
+  p.az = "local-1b";
+  p.subnet_id = "subnet-1234";
+  p.image_id = "ami-00000000000000001";
+  p.security_group = "sg-5678";
+  p.instance_types = {"t3.micro", "m5.large"};
+  return p;
+}
+
+TEST(MapExampleToLocalCloud, RedisExampleBecomesAValidLocalSpec) {
+  const std::string text = ReadExample("redis.yaml");
+  ASSERT_FALSE(text.empty());
+  ParseOutcome original = ParseGroupSpec(text);
+  ASSERT_TRUE(original.ok());
+
+  Result<std::string> mapped = MapExampleToLocalCloud(text, Local());
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  ParseOutcome out = ParseGroupSpec(*mapped);
+  ASSERT_TRUE(out.ok()) << (out.errors.empty() ? "" : out.errors[0].ToString()) << "\n" << *mapped;
+  const GroupSpec& s = *out.spec;
+  EXPECT_EQ(s.region, "local-1");
+  ASSERT_EQ(s.compute.availability_zones.size(), 1u);
+  EXPECT_EQ(s.compute.availability_zones[0].name, "local-1b");
+  EXPECT_EQ(s.compute.availability_zones[0].subnet_ids, std::vector<std::string>{"subnet-1234"});
+  EXPECT_EQ(s.compute.launch_specification.image_id, "ami-00000000000000001");
+  EXPECT_EQ(s.compute.launch_specification.security_group_ids,
+            std::vector<std::string>{"sg-5678"});
+  // m5a.large is not in the local cloud's catalog.
+  EXPECT_EQ(s.compute.instance_types.spot, std::vector<std::string>{"m5.large"});
+  EXPECT_EQ(s.compute.instance_types.ondemand, "m5.large");
+  EXPECT_FALSE(s.strategy.persistence.should_persist_root_device);
+  // What the example is about is kept as written.
+  const GroupSpec& o = *original.spec;
+  EXPECT_EQ(s.compute.launch_specification.user_data, o.compute.launch_specification.user_data);
+  EXPECT_EQ(s.compute.launch_specification.block_device_mappings,
+            o.compute.launch_specification.block_device_mappings);
+  EXPECT_EQ(s.strategy.persistence.should_persist_block_devices, true);
+  EXPECT_EQ(s.strategy.persistence.should_persist_private_ip, true);
+  EXPECT_EQ(s.strategy.persistence.block_devices_mode, BlockDevicesMode::kReattach);
+  EXPECT_EQ(s.capacity, o.capacity);
+  EXPECT_EQ(s.name, o.name);
+}
+
+TEST(MapExampleToLocalCloud, UnknownInstanceTypesFallBackToTheFirstKnownOne) {
+  const std::string text =
+      "name: x\nregion: us-east-1\ncompute:\n  instanceTypes: {ondemand: z9.huge, spot: "
+      "[z9.huge]}\n  launchSpecification: {imageId: ami-1}\n";
+  Result<std::string> mapped = MapExampleToLocalCloud(text, Local());
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  YAML::Node types = YAML::Load(*mapped)["compute"]["instanceTypes"];
+  EXPECT_EQ(types["ondemand"].as<std::string>(), "t3.micro") << *mapped;
+  EXPECT_EQ(types["spot"].as<std::vector<std::string>>(), std::vector<std::string>{"t3.micro"});
+}
+
+TEST(MapExampleToLocalCloud, RefusesWhatIsNotASpec) {
+  EXPECT_EQ(MapExampleToLocalCloud("- a\n- b\n", Local()).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(MapExampleToLocalCloud("name: x\n", Local()).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(MapExampleToLocalCloud("a: [", Local()).status().code(), Code::kInvalidArgument);
+  LocalPlacement none = Local();
+  none.instance_types.clear();
+  EXPECT_EQ(MapExampleToLocalCloud(ReadExample("redis.yaml"), none).status().code(),
+            Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace spotkeeper::cli
