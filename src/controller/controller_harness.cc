@@ -152,9 +152,11 @@ Volume ControllerHarness::CloudVolume(const std::string& id) {
   return {};
 }
 
-std::string ControllerHarness::EventLog() {
+std::string ControllerHarness::EventLog() { return FormatEventLog(*base_store_); }
+
+std::string FormatEventLog(Store& store) {
   std::string out;
-  auto events = base_store_->ListEvents(EventQuery{});
+  auto events = store.ListEvents(EventQuery{});
   if (!events.ok()) return events.status().ToString();
   for (const auto& e : *events) {
     out += FormatTime(e.at) + " " + e.actor + " " + (e.ssi_id.empty() ? e.group_id : e.ssi_id) +

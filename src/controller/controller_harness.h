@@ -16,6 +16,9 @@
 
 namespace spotkeeper::testing {
 
+// The store's audit log, one event a line: for failure messages of tests on any cloud.
+std::string FormatEventLog(Store& store);
+
 class ControllerHarness {
  public:
   explicit ControllerHarness(uint64_t seed = 1, FakeCloudOptions cloud_options = {});

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "controller/cloud_lookup.h"
+#include "controller/controller_harness.h"
 #include "spec/spec_validator.h"
 
 namespace spotkeeper::testing {
@@ -181,22 +182,10 @@ nlohmann::json MotoControllerHarness::LastWorkflowData(const std::string& ssi_id
   return nlohmann::json::parse(last->data_json, nullptr, false);
 }
 
-std::string MotoControllerHarness::EventLog() {
-  std::string out;
-  auto events = store_->ListEvents(EventQuery{});
-  if (!events.ok()) return events.status().ToString();
-  for (const auto& e : *events) {
-    out += FormatTime(e.at) + " " + e.actor + " " + (e.ssi_id.empty() ? e.group_id : e.ssi_id) +
-           " " + e.kind + ": " + e.message + "\n";
-  }
-  return out;
-}
+std::string MotoControllerHarness::EventLog() { return FormatEventLog(*store_); }
 
 std::string MotoControllerHarness::ConditionReason(const SsiRecord& s, const std::string& type) {
-  for (const auto& c : s.conditions) {
-    if (c.type == type) return c.reason;
-  }
-  return "";
+  return ControllerHarness::ConditionReason(s, type);
 }
 
 std::optional<Instance> MotoControllerHarness::CloudInstance(const std::string& id) {
