@@ -3,6 +3,7 @@
 // what Ctrl-C and --keep do.
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,8 +16,6 @@
 #include <memory>
 #include <sstream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "api/log_setup.h"
 #include "api/server_app.h"
@@ -107,8 +106,8 @@ void Shutdown(DevRun& run, bool keep) {
     run.cloud.reset();
     if (keep && run.server_started) {
       std::cout << "kept: instances keep running; `spotkeeper dev --data-dir " << run.data_dir
-                << "` picks them up again, `spotkeeper cloud destroy --data-dir "
-                << run.cloud_dir << "` removes them\n";
+                << "` picks them up again, `spotkeeper cloud destroy --data-dir " << run.cloud_dir
+                << "` removes them\n";
     }
     return;
   }
@@ -148,8 +147,9 @@ Status CheckDataDir(const DevArgs& a, const DevRun& run) {
   for (const std::string& f : {run.data_dir + "/spotkeeper.db", run.cloud_dir + "/cloud.db"}) {
     if (fs::exists(f, ec)) {
       return FailedPrecondition(
-          f + " was not made by `spotkeeper dev`, which removes its state on exit: give dev "
-              "another --data-dir (or pass --keep to use this state and leave it in place)");
+          f +
+          " was not made by `spotkeeper dev`, which removes its state on exit: give dev "
+          "another --data-dir (or pass --keep to use this state and leave it in place)");
     }
   }
   return OkStatus();
@@ -212,8 +212,8 @@ void PrintWhere(const DevRun& run) {
             << "/token)\n"
             << "                   spotkeeper" << dd << " group list\n"
             << "  local cloud      " << run.cloud->endpoint() << "  region " << run.cloud->region()
-            << "  (EC2 + SQS; events queue " << run.cloud->events_queue_url()
-            << "; access key in " << run.cloud_dir << "/credentials.json)\n"
+            << "  (EC2 + SQS; events queue " << run.cloud->events_queue_url() << "; access key in "
+            << run.cloud_dir << "/credentials.json)\n"
             << "                   spotkeeper cloud credentials" << cd
             << " > creds; AWS_SHARED_CREDENTIALS_FILE=creds aws --profile spotkeeper-local "
                "--endpoint-url "
@@ -281,7 +281,8 @@ Result<cli::LocalPlacement> Placement(cloud::LocalCloud& c) {
     }
   }
   p.image_id = cloud::kBaseImageId;
-  for (const auto& t : cloud::InstanceCatalog::Default().types()) p.instance_types.push_back(t.name);
+  for (const auto& t : cloud::InstanceCatalog::Default().types())
+    p.instance_types.push_back(t.name);
   return p;
 }
 
@@ -385,8 +386,8 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   auto read = RedisCommands(*run.driver, *vpc, second.private_ip, 6379, gets);
   if (!read.ok()) return Fail("reading keys: " + read.status().ToString());
   const nlohmann::json rec_json = second.raw["lastRecovery"];
-  std::cout << "5. the replacement " << second.instance_id << " is ACTIVE at "
-            << second.private_ip << "; recovery " << rec_json.value("reason", "?") << " took "
+  std::cout << "5. the replacement " << second.instance_id << " is ACTIVE at " << second.private_ip
+            << "; recovery " << rec_json.value("reason", "?") << " took "
             << Fixed(rec_json.value("totalMs", 0) / 1000.0, 2) << " s ("
             << Fixed(rec_json.value("downtimeMs", 0) / 1000.0, 2)
             << " s without an instance), Redis answered " << Fixed(redis_wait, 2)
@@ -395,13 +396,13 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   for (size_t i = 0; i < keys.size(); ++i) {
     bool same = (*read)[i] == keys[i].second;
     same_keys = same_keys && same;
-    std::cout << "     " << keys[i].first << " = " << (*read)[i] << (same ? "   (same)" : "   (LOST)")
-              << "\n";
+    std::cout << "     " << keys[i].first << " = " << (*read)[i]
+              << (same ? "   (same)" : "   (LOST)") << "\n";
   }
   const bool same_ip = second.private_ip == first.private_ip;
   std::cout << "6. " << (same_ip ? "same IP " : "DIFFERENT IP ") << first.private_ip << " -> "
-            << second.private_ip << ", " << (same_keys ? "same keys" : "keys LOST") << ", new instance "
-            << first.instance_id << " -> " << second.instance_id << " (demo "
+            << second.private_ip << ", " << (same_keys ? "same keys" : "keys LOST")
+            << ", new instance " << first.instance_id << " -> " << second.instance_id << " (demo "
             << Fixed(SecondsSince(t0)) << " s)\n"
             << (same_ip && same_keys ? "demo: OK\n" : "demo: FAILED\n") << std::flush;
   return same_ip && same_keys ? kExitOk : kExitError;
@@ -409,7 +410,8 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
 
 int Run(const ClientOptions& client, const DevArgs& a) {
   if (geteuid() != 0) {
-    return Fail("the local cloud runs real instances (namespaces, loop devices, runc): run as root");
+    return Fail(
+        "the local cloud runs real instances (namespaces, loop devices, runc): run as root");
   }
   sigset_t set;
   sigemptyset(&set);
@@ -441,8 +443,10 @@ int Run(const ClientOptions& client, const DevArgs& a) {
   if (a.exit_after_demo && a.example.empty()) {
     std::cout << "--exit-after-demo without --example: stopping\n";
   } else {
-    std::cout << "Ctrl-C stops " << (a.keep ? "(and keeps the cloud's instances)" : "(and removes "
-                                                "the cloud's instances; --keep keeps them)")
+    std::cout << "Ctrl-C stops "
+              << (a.keep ? "(and keeps the cloud's instances)"
+                         : "(and removes "
+                           "the cloud's instances; --keep keeps them)")
               << "\n"
               << std::flush;
     int sig = 0;

@@ -6,12 +6,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <yaml-cpp/yaml.h>
 
 namespace spotkeeper::cli {
 namespace {

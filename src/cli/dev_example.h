@@ -33,7 +33,8 @@ struct LocalPlacement {
 //     (a later issue), so only reattach of data volumes and the private IP are kept
 // Everything else (user data, block devices, capacity, health) is kept as written.
 // InvalidArgument when the text is not a YAML mapping with a compute section.
-Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalPlacement& placement);
+Result<std::string> MapExampleToLocalCloud(const std::string& yaml,
+                                           const LocalPlacement& placement);
 
 // Sends each command (argv form) to the Redis server at ip:port, connecting from a thread inside
 // `vpc_id`'s network namespace, and returns each reply as text ("OK", "PONG", the bulk string,

@@ -20,8 +20,7 @@ Result<std::optional<Instance>> FindInstanceByToken(CloudProvider& cloud, const 
 Result<std::optional<Volume>> FindVolumeByToken(CloudProvider& cloud, const std::string& t);
 Result<std::optional<Snapshot>> FindSnapshotByToken(CloudProvider& cloud, const std::string& t);
 Result<std::optional<Image>> FindImageByToken(CloudProvider& cloud, const std::string& t);
-Result<std::optional<NetworkInterface>> FindEniByToken(CloudProvider& cloud,
-                                                       const std::string& t);
+Result<std::optional<NetworkInterface>> FindEniByToken(CloudProvider& cloud, const std::string& t);
 
 // True for an instance that is gone or going: shutting-down or terminated.
 bool IsGone(const Instance& i);

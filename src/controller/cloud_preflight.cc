@@ -1,10 +1,9 @@
 #include "controller/cloud_preflight.h"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 
 #include <map>
-
-#include <spdlog/spdlog.h>
 
 namespace spotkeeper {
 namespace {
@@ -44,8 +43,8 @@ Status CheckCloudReferences(CloudProvider& cloud, const GroupSpec& spec) {
     const AvailabilityZoneSpec& az = spec.compute.availability_zones[z];
     for (size_t i = 0; i < az.subnet_ids.size(); ++i) {
       const std::string& id = az.subnet_ids[i];
-      const std::string path = "compute.availabilityZones[" + std::to_string(z) +
-                               "].subnetIds[" + std::to_string(i) + "]";
+      const std::string path = "compute.availabilityZones[" + std::to_string(z) + "].subnetIds[" +
+                               std::to_string(i) + "]";
       auto r = cloud.DescribeSubnets({id});
       if (!r.ok() && Transient(r.status())) {
         spdlog::warn("group '{}': subnets not checked ({})", spec.name, r.status().ToString());
@@ -59,8 +58,8 @@ Status CheckCloudReferences(CloudProvider& cloud, const GroupSpec& spec) {
       const Subnet& s = r->front();
       if (s.availability_zone != az.name) {
         return InvalidArgument(path + ": subnet " + id + " is in " + s.availability_zone +
-                               ", not in " + az.name + "; list it under " +
-                               s.availability_zone + " or name a subnet of " + az.name);
+                               ", not in " + az.name + "; list it under " + s.availability_zone +
+                               " or name a subnet of " + az.name);
       }
       found[id] = s;
     }

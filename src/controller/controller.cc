@@ -1,9 +1,9 @@
 #include "controller/controller.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "controller/cloud_preflight.h"
 #include "controller/ssi_status.h"
@@ -189,9 +189,8 @@ Result<GroupRecord> Controller::UpdateGroup(const std::string& group_id, const G
   }
   SK_ASSIGN_OR_RETURN(const GroupSpec* old, specs_.Get(g));
   SK_ASSIGN_OR_RETURN(std::vector<SsiRecord> ssis, deps_.store->ListSsis(group_id));
-  bool has_live = std::any_of(ssis.begin(), ssis.end(), [](const SsiRecord& s) {
-    return s.state != SsiState::kDeallocated;
-  });
+  bool has_live = std::any_of(ssis.begin(), ssis.end(),
+                              [](const SsiRecord& s) { return s.state != SsiState::kDeallocated; });
   if (!(spec.compute == old->compute)) {
     SK_RETURN_IF_ERROR(CheckCloudReferences(*deps_.cloud, spec));
   }
@@ -298,10 +297,9 @@ Status Controller::ResumeSsi(const std::string& ssi_id, const std::string& actor
   if (ssi.pause_reason == "capacity") {
     SK_ASSIGN_OR_RETURN(GroupRecord g, deps_.store->GetGroup(ssi.group_id));
     SK_ASSIGN_OR_RETURN(const GroupSpec* spec, specs_.Get(g));
-    return FailedPrecondition(
-        ssi_id + " is paused because group " + g.id + " has capacity.target " +
-        std::to_string(spec->capacity.target) +
-        "; raise capacity.target (group update) and it resumes by itself");
+    return FailedPrecondition(ssi_id + " is paused because group " + g.id +
+                              " has capacity.target " + std::to_string(spec->capacity.target) +
+                              "; raise capacity.target (group update) and it resumes by itself");
   }
   ssi.desired = "running";
   ssi.pause_reason.clear();
@@ -346,10 +344,10 @@ Status Controller::DeallocateSsi(const std::string& ssi_id, const DeallocationSp
   SK_ASSIGN_OR_RETURN(auto tx, deps_.store->Begin());
   SK_RETURN_IF_ERROR(tx->PutGroup(g));
   SK_RETURN_IF_ERROR(tx->PutSsi(ssi));
-  SK_RETURN_IF_ERROR(tx->AppendEvent(
-      MakeEvent(now, ssi, actor, "DeallocateRequested",
-                "by " + actor + "; group capacity target now " +
-                    std::to_string(spec.capacity.target) + "; " + FlagsJson(flags).dump())));
+  SK_RETURN_IF_ERROR(tx->AppendEvent(MakeEvent(now, ssi, actor, "DeallocateRequested",
+                                               "by " + actor + "; group capacity target now " +
+                                                   std::to_string(spec.capacity.target) + "; " +
+                                                   FlagsJson(flags).dump())));
   SK_RETURN_IF_ERROR(tx->Commit());
   dirty_ = true;
   return OkStatus();
@@ -393,8 +391,8 @@ Result<SsiRecord> Controller::ImportInstance(const ImportRequest& req, const std
   g.updated_at = now;
   SK_ASSIGN_OR_RETURN(auto tx, deps_.store->Begin());
   SK_RETURN_IF_ERROR(tx->PutGroup(g));
-  SK_RETURN_IF_ERROR(engine_.StartInTransaction(*tx, ssi, wf, actor,
-                                                "import of " + req.instance_id));
+  SK_RETURN_IF_ERROR(
+      engine_.StartInTransaction(*tx, ssi, wf, actor, "import of " + req.instance_id));
   SK_RETURN_IF_ERROR(tx->Commit());
   dirty_ = true;
   return deps_.store->GetSsi(ssi.id);
@@ -446,8 +444,8 @@ Status Controller::CancelImport(const std::string& ssi_id, const std::string& ac
     }
   }
   SK_RETURN_IF_ERROR(tx->PutSsi(ssi));
-  SK_RETURN_IF_ERROR(tx->AppendEvent(MakeEvent(now, ssi, actor, "ImportCancelled",
-                                               "at step " + wf.step_name)));
+  SK_RETURN_IF_ERROR(
+      tx->AppendEvent(MakeEvent(now, ssi, actor, "ImportCancelled", "at step " + wf.step_name)));
   SK_RETURN_IF_ERROR(tx->Commit());
   dirty_ = true;
   return OkStatus();

@@ -1,6 +1,9 @@
 // ControllerEnv: the seams every controller part works through, and the controller's options.
 #pragma once
 
+#include <functional>
+#include <unordered_map>
+
 #include "common/random.h"
 #include "common/time.h"
 #include "controller/spec_cache.h"
@@ -8,18 +11,15 @@
 #include "provider/cloud_provider.h"
 #include "store/store.h"
 
-#include <functional>
-#include <unordered_map>
-
 namespace spotkeeper {
 
 struct ControllerOptions {
-  Duration reconcile_interval{10'000};     // full pass over groups and SSIs
-  Duration sweep_interval{30'000};         // Describe sweep: instances that died silently
-  Duration orphan_interval{300'000};       // look for tagged resources nobody owns
-  Duration orphan_grace{900'000};          // ...that are at least this old
+  Duration reconcile_interval{10'000};  // full pass over groups and SSIs
+  Duration sweep_interval{30'000};      // Describe sweep: instances that died silently
+  Duration orphan_interval{300'000};    // look for tagged resources nobody owns
+  Duration orphan_grace{900'000};       // ...that are at least this old
   Duration revert_to_spot_interval{1'800'000};
-  Duration reap_interval{5'000};           // delete retiring resources
+  Duration reap_interval{5'000};  // delete retiring resources
   int max_events_per_tick = 100;
   // Called (on the controller's thread) when an SSI becomes ACTIVE again after a recovery
   // (recycle, interruption, resume, import): why, the whole duration, and the time without an

@@ -47,8 +47,8 @@ GroupSpec ControllerHarness::BaseSpec(const std::string& name, int azs) {
   s.region = "us-east-1";
   auto subnets = this->subnets();
   for (int i = 0; i < azs; ++i) {
-    s.compute.availability_zones.push_back({subnets[static_cast<size_t>(i)].availability_zone,
-                                            {subnets[static_cast<size_t>(i)].id}});
+    s.compute.availability_zones.push_back(
+        {subnets[static_cast<size_t>(i)].availability_zone, {subnets[static_cast<size_t>(i)].id}});
   }
   s.compute.instance_types.spot = {"m5.large", "m5a.large"};
   s.compute.instance_types.ondemand = "m5.large";

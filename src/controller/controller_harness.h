@@ -2,11 +2,11 @@
 // to run until a condition holds (simulated time, bounded) and to crash/restart the controller.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "controller/controller.h"
 #include "provider/fake/fake_cloud.h"
@@ -33,7 +33,7 @@ class ControllerHarness {
   std::vector<Subnet> subnets();
 
   // A valid spec: one AZ (or `azs`), /dev/sdf 10 GiB, m5.large spot + on-demand fallback.
-  GroupSpec BaseSpec(const std::string& name, int azs = 1) ;
+  GroupSpec BaseSpec(const std::string& name, int azs = 1);
 
   // Creates the group and runs until every SSI is ACTIVE. Returns the group id.
   std::string CreateAndLaunch(const GroupSpec& spec);

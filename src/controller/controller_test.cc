@@ -104,8 +104,8 @@ TEST(ControllerTest, OnLaunchRestoresFromFinalSnapshotAcrossAzs) {
   }
   EXPECT_TRUE(from_old);
   // The old volume is retired and deleted by the reaper.
-  ASSERT_TRUE(h.RunUntil([&] { return h.CloudVolume(old_vol).state == "deleted"; },
-                         Duration{120'000}));
+  ASSERT_TRUE(
+      h.RunUntil([&] { return h.CloudVolume(old_vol).state == "deleted"; }, Duration{120'000}));
 }
 
 TEST(ControllerTest, ReattachMovesAcrossAzsThroughASnapshot) {
@@ -179,8 +179,8 @@ TEST(ControllerTest, DeallocateDeletesWhatTheFlagsSayAndKeepsTheRest) {
   flags.should_delete_network_interfaces = false;
   ASSERT_TRUE(h.controller().DeallocateSsi(s.id, flags, "test").ok());
   ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).state == SsiState::kDeallocated; }));
-  ASSERT_TRUE(h.RunUntil([&] { return h.CloudVolume(data_vol).state == "deleted"; },
-                         Duration{60'000}));
+  ASSERT_TRUE(
+      h.RunUntil([&] { return h.CloudVolume(data_vol).state == "deleted"; }, Duration{60'000}));
   bool eni_there = false;
   for (const auto& e : h.cloud().AllNetworkInterfaces()) {
     if (e.id == eni) eni_there = e.status == "available";
@@ -249,9 +249,9 @@ TEST(ControllerTest, FallsBackToOnDemandAndRevertsToSpot) {
   EXPECT_EQ(s.market, "on-demand");
   EXPECT_EQ(ControllerHarness::ConditionReason(s, "Spot"), "OnDemandFallback");
   h.cloud().SetSpotCapacity("m5a.large", az, -1);
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).market == "spot" &&
-                                      h.Ssi(s.id).state == SsiState::kActive; },
-                         Duration{4 * 3'600'000}));
+  ASSERT_TRUE(h.RunUntil(
+      [&] { return h.Ssi(s.id).market == "spot" && h.Ssi(s.id).state == SsiState::kActive; },
+      Duration{4 * 3'600'000}));
   EXPECT_EQ(h.Ssi(s.id).instance_type, "m5a.large");
   EXPECT_EQ(h.Ssi(s.id).private_ip, s.private_ip);
 }
@@ -316,10 +316,10 @@ TEST(ControllerTest, RebalanceRecommendationRecyclesProactively) {
   std::string g = h.CreateAndLaunch(h.BaseSpec("db"));
   SsiRecord s = h.Ssis(g)[0];
   ASSERT_TRUE(h.cloud().RecommendRebalance(s.instance_id).ok());
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).instance_id != s.instance_id &&
-                                      h.Ssi(s.id).state == SsiState::kActive; }));
-  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"],
-            "Rebalance");
+  ASSERT_TRUE(h.RunUntil([&] {
+    return h.Ssi(s.id).instance_id != s.instance_id && h.Ssi(s.id).state == SsiState::kActive;
+  }));
+  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"], "Rebalance");
 }
 
 TEST(ControllerTest, SilentDeathIsFoundByTheSweep) {
@@ -335,8 +335,9 @@ TEST(ControllerTest, SilentDeathIsFoundByTheSweep) {
   std::vector<std::string> receipts;
   for (const auto& e : *events) receipts.push_back(e.receipt);
   ASSERT_TRUE(h.cloud().AckEvents(receipts).ok());
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).instance_id != s.instance_id &&
-                                      h.Ssi(s.id).state == SsiState::kActive; }));
+  ASSERT_TRUE(h.RunUntil([&] {
+    return h.Ssi(s.id).instance_id != s.instance_id && h.Ssi(s.id).state == SsiState::kActive;
+  }));
   EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"],
             "InstanceLost");
 }
@@ -563,11 +564,12 @@ TEST(ControllerTest, ScheduledRecycleRunsOnItsCron) {
   spec.scheduled_tasks.push_back(t);
   std::string g = h.CreateAndLaunch(spec);
   SsiRecord s = h.Ssis(g)[0];
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).instance_id != s.instance_id &&
-                                      h.Ssi(s.id).state == SsiState::kActive; },
-                         Duration{2 * 3'600'000}));
-  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"],
-            "Scheduled");
+  ASSERT_TRUE(h.RunUntil(
+      [&] {
+        return h.Ssi(s.id).instance_id != s.instance_id && h.Ssi(s.id).state == SsiState::kActive;
+      },
+      Duration{2 * 3'600'000}));
+  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"], "Scheduled");
 }
 
 TEST(ControllerTest, OrphansAreCollectedAfterTheGracePeriod) {

@@ -47,7 +47,8 @@ Result<bool> EventIntake::Handle(const CloudEvent& e) {
       ++interruptions_;
       SK_RETURN_IF_ERROR(tx->AppendEvent(
           MakeEvent(now, ssi, "cloud", "InterruptionWarning",
-                    e.instance_id + " will be reclaimed (" + (e.instance_action.empty() ? "terminate" : e.instance_action) + ")" +
+                    e.instance_id + " will be reclaimed (" +
+                        (e.instance_action.empty() ? "terminate" : e.instance_action) + ")" +
                         " at " + FormatTime(e.action_time))));
       bool startable = ssi.state == SsiState::kActive || ssi.state == SsiState::kRecycle ||
                        ssi.state == SsiState::kPause || ssi.state == SsiState::kDeallocate;
@@ -62,15 +63,15 @@ Result<bool> EventIntake::Handle(const CloudEvent& e) {
                              {"action_time", ToMillis(e.action_time)},
                              {"timings", {{"notice", ToMillis(e.time)}}}};
       if (kind == "deallocate") {
-        data["flags"] = ParseStatusJson(ssi.status_json).value("deallocationFlags",
-                                                               nlohmann::json::object());
+        data["flags"] =
+            ParseStatusJson(ssi.status_json).value("deallocationFlags", nlohmann::json::object());
       }
       nlohmann::json status = ParseStatusJson(ssi.status_json);
       status.erase("pending");
       ssi.status_json = status.dump();
       WorkflowRecord wf = env_.engine->NewWorkflow(ssi, kind, data, false);
-      SK_RETURN_IF_ERROR(env_.engine->StartInTransaction(*tx, ssi, wf, "cloud",
-                                                         "spot interruption warning"));
+      SK_RETURN_IF_ERROR(
+          env_.engine->StartInTransaction(*tx, ssi, wf, "cloud", "spot interruption warning"));
       break;
     }
     case CloudEventKind::kRebalanceRecommendation: {

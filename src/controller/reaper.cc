@@ -1,8 +1,8 @@
 #include "controller/reaper.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "controller/cloud_lookup.h"
 
@@ -16,10 +16,9 @@ Result<bool> Reaper::Run() {
   auto rank = [](const ResourceRecord& r) {
     return r.kind == "image" ? 0 : r.kind == "snapshot" ? 1 : r.kind == "instance" ? 2 : 3;
   };
-  std::stable_sort(retiring.begin(), retiring.end(),
-                   [&](const ResourceRecord& a, const ResourceRecord& b) {
-                     return rank(a) < rank(b);
-                   });
+  std::stable_sort(
+      retiring.begin(), retiring.end(),
+      [&](const ResourceRecord& a, const ResourceRecord& b) { return rank(a) < rank(b); });
   Time now = env_.clock->Now();
   bool remaining = false;
   for (auto r : retiring) {

@@ -1,9 +1,9 @@
 #include "controller/reconciler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "controller/cloud_lookup.h"
 #include "controller/ssi_status.h"
@@ -200,9 +200,9 @@ Status Reconciler::RunScheduledTasks(GroupRecord& group, const GroupSpec& spec) 
   SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
   SK_RETURN_IF_ERROR(tx->PutGroup(group));
   for (const auto& why : refused) {
-    SK_RETURN_IF_ERROR(tx->AppendEvent(MakeGroupEvent(
-        now, group.id, "scheduler", "ScheduledTaskRefused",
-        "statefulUpdateCapacity would make the group invalid: " + why)));
+    SK_RETURN_IF_ERROR(tx->AppendEvent(
+        MakeGroupEvent(now, group.id, "scheduler", "ScheduledTaskRefused",
+                       "statefulUpdateCapacity would make the group invalid: " + why)));
   }
   for (const auto& key : fired) {
     EventRecord e = MakeGroupEvent(now, group.id, "scheduler", "ScheduledTask", key);
@@ -353,8 +353,9 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
   }
 
   if (ssi.desired == "deallocated") {
-    nlohmann::json data = {{"reason", "Deallocate"},
-                           {"flags", status().value("deallocationFlags", nlohmann::json::object())}};
+    nlohmann::json data = {
+        {"reason", "Deallocate"},
+        {"flags", status().value("deallocationFlags", nlohmann::json::object())}};
     bool disruptive = ssi.state == SsiState::kActive || ssi.state == SsiState::kRecycle ||
                       ssi.state == SsiState::kPause || ssi.state == SsiState::kDeallocate;
     if (ssi.state == SsiState::kError) {
@@ -363,8 +364,8 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       SK_RETURN_IF_ERROR(tx->Commit());
     }
     if (disruptive && !pass.deleting && !pass.GateOpen()) {
-      bool changed = NoteBlocked(ssi, "deallocate", pass.disrupted,
-                                 spec.strategy.max_unavailable, pass.group.generation, now);
+      bool changed = NoteBlocked(ssi, "deallocate", pass.disrupted, spec.strategy.max_unavailable,
+                                 pass.group.generation, now);
       if (ssi.state != SsiState::kDeallocate || changed) {
         ssi.state = SsiState::kDeallocate;
         return Save(ssi, nullptr);
@@ -411,8 +412,8 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
     bool lost = false;
     if (it == observed.instances.end()) {
       auto inst = DescribeInstance(*env_.cloud, ssi.instance_id);
-      lost = inst.ok() && (!inst->has_value() || IsGone(**inst) ||
-                           (*inst)->state == InstanceState::kStopped);
+      lost = inst.ok() &&
+             (!inst->has_value() || IsGone(**inst) || (*inst)->state == InstanceState::kStopped);
     } else {
       InstanceState st = it->second.state;
       lost = st == InstanceState::kShuttingDown || st == InstanceState::kTerminated ||
@@ -436,8 +437,7 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       } else if (!impaired && mentions("impairedSince") && status().contains("impairedSince")) {
         status().erase("impairedSince");
         ssi.status_json = status().dump();
-        SetSsiCondition(ssi, "Healthy", "True", "StatusCheckOk", "", pass.group.generation,
-                        now);
+        SetSsiCondition(ssi, "Healthy", "True", "StatusCheckOk", "", pass.group.generation, now);
         SK_RETURN_IF_ERROR(Save(ssi, nullptr));
       }
       if (impaired && spec.health.auto_healing) {
@@ -488,9 +488,9 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       ssi.status_json = status().dump();
       SetPending(ssi, "recycle", "RevertToSpot", "controller");
       ssi.state = SsiState::kRecycle;
-      EventRecord e = MakeEvent(now, ssi, "controller", "RecycleRequested",
-                                "on-demand since " + FormatTime(ssi.launched_at) +
-                                    "; trying to return to spot");
+      EventRecord e = MakeEvent(
+          now, ssi, "controller", "RecycleRequested",
+          "on-demand since " + FormatTime(ssi.launched_at) + "; trying to return to spot");
       return Save(ssi, &e);
     }
   } else if (ssi.market == "spot" && mentions("revertAttempts") &&

@@ -73,8 +73,7 @@ Status SnapshotSchedule::MaybeSnapshot(SsiRecord ssi, const GroupRecord& /*group
   bool due = now - last >= every;
   if (pending.empty() && !due) return OkStatus();
 
-  SK_ASSIGN_OR_RETURN(std::vector<ResourceRecord> resources,
-                      env_.store->ListResources(ssi.id));
+  SK_ASSIGN_OR_RETURN(std::vector<ResourceRecord> resources, env_.store->ListResources(ssi.id));
   std::vector<ResourceRecord> changed;
   std::vector<EventRecord> events;
 

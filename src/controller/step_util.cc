@@ -13,7 +13,9 @@ bool PersistRoot(const GroupSpec& spec) {
 bool PersistData(const GroupSpec& spec) {
   return spec.strategy.persistence.should_persist_block_devices;
 }
-bool PersistIp(const GroupSpec& spec) { return spec.strategy.persistence.should_persist_private_ip; }
+bool PersistIp(const GroupSpec& spec) {
+  return spec.strategy.persistence.should_persist_private_ip;
+}
 bool OnLaunchMode(const GroupSpec& spec) {
   return PersistData(spec) &&
          spec.strategy.persistence.block_devices_mode == BlockDevicesMode::kOnLaunch;

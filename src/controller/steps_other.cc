@@ -78,9 +78,9 @@ StepResult DescribeSource(StepContext& ctx) {
   auto inst = ctx.view().GetInstance(id);
   if (!inst.ok()) return FromError(inst.status(), "DescribeFailed");
   if (!inst->has_value() || IsGone(**inst)) {
-    return StepResult::Fail("SourceNotFound",
-                            NotFound("instance " + id + " to import does not exist or is "
-                                     "terminating"));
+    return StepResult::Fail("SourceNotFound", NotFound("instance " + id +
+                                                       " to import does not exist or is "
+                                                       "terminating"));
   }
   const Instance& i = **inst;
   SsiRecord& ssi = ctx.ssi();
@@ -151,8 +151,8 @@ StepResult SnapshotSource(StepContext& ctx) {
     } else {
       CreateSnapshotRequest req;
       req.volume_id = v["volume"].get<std::string>();
-      req.description = "spotkeeper import of " + d.value("source_instance", std::string()) +
-                        " " + device;
+      req.description =
+          "spotkeeper import of " + d.value("source_instance", std::string()) + " " + device;
       req.tags = ctx.ResourceTags(root ? "root" : "data", device);
       req.client_token = token;
       auto created = ctx.cloud().CreateSnapshot(req);
@@ -193,9 +193,9 @@ StepResult WaitSourceTerminated(StepContext& ctx) {
     auto e = ctx.view().GetEni(eni);
     if (!e.ok()) return FromError(e.status(), "DescribeFailed");
     if (!e->has_value()) {
-      return StepResult::Fail("EniLost",
-                              NotFound("network interface " + eni +
-                                       " was deleted with the instance; its IP is lost"));
+      return StepResult::Fail(
+          "EniLost",
+          NotFound("network interface " + eni + " was deleted with the instance; its IP is lost"));
     }
     if ((*e)->status != "available" && !(inst->has_value() && AttachedOnlyTo(**e, **inst))) {
       return Poll(ctx);

@@ -249,8 +249,7 @@ StepResult WaitImage(StepContext& ctx) {
   std::string id = d["image"].get<std::string>();
   auto image = ctx.view().GetImage(id);
   if (!image.ok()) return FromError(image.status(), "DescribeFailed");
-  if (!image->has_value() || (*image)->state == "failed" ||
-      (*image)->state == "deregistered") {
+  if (!image->has_value() || (*image)->state == "failed" || (*image)->state == "deregistered") {
     ctx.SetResourceStatus(id, image->has_value() ? "retiring" : "deleted");
     d.erase("image");
     d["nonce"] = d.value("nonce", 0) + 1;

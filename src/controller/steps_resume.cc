@@ -2,8 +2,9 @@
 // make sure its network interface exists, plan each data device (reattach the volume, restore it
 // from a snapshot, or start empty), launch with fallbacks (other spot types, other AZs where the
 // identity allows it, on-demand), attach what must be attached, and mark the SSI ACTIVE.
-#include <algorithm>
 #include <arpa/inet.h>
+
+#include <algorithm>
 
 #include "controller/cloud_lookup.h"
 #include "controller/step_util.h"
@@ -260,7 +261,8 @@ StepResult WaitPrepared(StepContext& ctx) {
       d["nonce"] = d.value("nonce", 0) + 1;
       return StepResult::Goto("prepare_volumes");
     }
-    if (const ResourceRecord* rec = ctx.FindResource(id); rec && rec->cloud_state != (*snap)->state) {
+    if (const ResourceRecord* rec = ctx.FindResource(id);
+        rec && rec->cloud_state != (*snap)->state) {
       ResourceRecord copy = *rec;
       copy.cloud_state = (*snap)->state;
       ctx.PutResource(copy);
@@ -277,19 +279,19 @@ StepResult RunInstance(StepContext& ctx) {
   if (d.contains("launch")) return StepResult::Done();
   MarkTiming(ctx, "started");
 
-  const std::string image_id =
-      PersistRoot(spec) && !ssi.image_id.empty() ? ssi.image_id
-                                                 : spec.compute.launch_specification.image_id;
+  const std::string image_id = PersistRoot(spec) && !ssi.image_id.empty()
+                                   ? ssi.image_id
+                                   : spec.compute.launch_specification.image_id;
   if (Str(d, "root_device").empty() || Str(d, "root_device_image") != image_id) {
     auto image = ctx.view().GetImage(image_id);
     if (!image.ok()) return FromError(image.status(), "DescribeFailed");
     if (!image->has_value()) {
-      return StepResult::Fail("ImageNotFound",
-                              NotFound("image " + image_id + " does not exist (" +
-                                       (image_id == ssi.image_id
-                                            ? "the SSI's root image was deleted outside spotkeeper"
-                                            : "check compute.launchSpecification.imageId") +
-                                       ")"));
+      return StepResult::Fail(
+          "ImageNotFound",
+          NotFound("image " + image_id + " does not exist (" +
+                   (image_id == ssi.image_id ? "the SSI's root image was deleted outside spotkeeper"
+                                             : "check compute.launchSpecification.imageId") +
+                   ")"));
     }
     if ((*image)->state == "pending") return Poll(ctx, kPollSlow);
     d["root_device"] = (*image)->root_device_name;
@@ -368,8 +370,8 @@ StepResult RunInstance(StepContext& ctx) {
   if (!req.tags.count("Name")) req.tags["Name"] = ctx.group().name + "/" + ssi.id;
   req.volume_tags = ctx.ResourceTags("volume");
   req.volume_tags.erase(kTagRole);
-  req.client_token = ctx.Token("run:" + type + ":" + MarketName(market) + ":" + az + ":" +
-                               std::to_string(round));
+  req.client_token =
+      ctx.Token("run:" + type + ":" + MarketName(market) + ":" + az + ":" + std::to_string(round));
 
   // EC2 (and the fake and local clouds) honour the ClientToken: a repeated call returns the
   // instance the first one made. A lookup by token tag first covers clouds that do not (moto)
@@ -413,8 +415,8 @@ StepResult RunInstance(StepContext& ctx) {
       if (code == "InsufficientInstanceCapacity" || code == "SpotMaxPriceTooLow" ||
           code == "InsufficientCapacity" || code == "Unsupported") {
         d["exhausted"].push_back(type + "/" + MarketName(market) + "/" + az);
-        ctx.AddEvent("NoCapacity", type + " " + MarketName(market) + " in " + az + ": " +
-                                       run.status().message());
+        ctx.AddEvent("NoCapacity",
+                     type + " " + MarketName(market) + " in " + az + ": " + run.status().message());
         return StepResult::Goto("run_instance");
       }
       return FromError(run.status(), "LaunchFailed");
@@ -488,8 +490,8 @@ StepResult RestartFromDeadInstance(StepContext& ctx, const Instance& inst) {
   d.erase("final");
   d.erase("image");
   d.erase("migrate");
-  ctx.AddEvent("InstanceLost", inst.id + " died before it was ready (" + inst.state_reason +
-                                   "); replacing it");
+  ctx.AddEvent("InstanceLost",
+               inst.id + " died before it was ready (" + inst.state_reason + "); replacing it");
   return StepResult::Goto("terminate");
 }
 
@@ -565,11 +567,11 @@ StepResult WaitAttached(StepContext& ctx) {
     if (Str(p, "mode") != "attach") continue;
     auto v = ctx.view().GetVolume(Str(p, "volume"));
     if (!v.ok()) return FromError(v.status(), "DescribeFailed");
-    bool attached = v->has_value() &&
-                    std::any_of((*v)->attachments.begin(), (*v)->attachments.end(),
-                                [&](const VolumeAttachment& a) {
-                                  return a.instance_id == inst_id && a.state == "attached";
-                                });
+    bool attached =
+        v->has_value() && std::any_of((*v)->attachments.begin(), (*v)->attachments.end(),
+                                      [&](const VolumeAttachment& a) {
+                                        return a.instance_id == inst_id && a.state == "attached";
+                                      });
     if (!attached) {
       auto inst = ctx.view().GetInstance(inst_id);
       if (inst.ok() && inst->has_value() && IsGone(**inst)) {

@@ -61,8 +61,9 @@ Status Sweeper::CollectOrphans() {
       auto ssi = tags.find(kTagSsi);
       events.push_back(EventRecord{0, now, tags.count(kTagGroup) ? tags.at(kTagGroup) : "",
                                    ssi == tags.end() ? "" : ssi->second, "controller",
-                                   "OrphanDeleted", id + " was tagged by spotkeeper but owned "
-                                                         "by no stateful instance"});
+                                   "OrphanDeleted",
+                                   id + " was tagged by spotkeeper but owned "
+                                        "by no stateful instance"});
       first_seen_.erase(id);
     } else {
       spdlog::warn("delete orphan {}: {}", id, s.ToString());

@@ -38,7 +38,7 @@ std::string StepContext::Token(const std::string& purpose) const {
 }
 
 std::vector<ResourceRecord> StepContext::Current(const std::string& kind,
-                                                  const std::string& role) const {
+                                                 const std::string& role) const {
   std::vector<ResourceRecord> out;
   for (const auto& r : resources_) {
     if (r.kind == kind && r.status == "current" && (role.empty() || r.role == role)) {

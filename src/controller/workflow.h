@@ -9,15 +9,14 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/random.h"
-#include "controller/cloud_view.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "controller/cloud_view.h"
 #include "provider/cloud_provider.h"
 #include "spec/group_spec.h"
 #include "store/store.h"
@@ -45,7 +44,9 @@ struct StepResult {
   static StepResult Fail(std::string reason, Status s) {
     return {Kind::kFail, kEpoch, std::move(s), {}, std::move(reason)};
   }
-  static StepResult Goto(std::string step) { return {Kind::kGoto, kEpoch, {}, std::move(step), {}}; }
+  static StepResult Goto(std::string step) {
+    return {Kind::kGoto, kEpoch, {}, std::move(step), {}};
+  }
 };
 
 // Everything a step may read and change. Changes to `ssi`, `data`, and the records added with
@@ -120,8 +121,8 @@ struct StepDef {
 struct WorkflowDef {
   std::string kind;
   std::vector<StepDef> steps;
-  std::string first_step;       // where a new workflow of this kind starts
-  SsiState running_state;       // the SSI's state while it runs
+  std::string first_step;  // where a new workflow of this kind starts
+  SsiState running_state;  // the SSI's state while it runs
 };
 
 // The table of every workflow kind: launch, resume, pause, recycle, interrupt, deallocate, import.

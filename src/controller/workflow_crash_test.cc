@@ -40,11 +40,16 @@ enum class Scenario { kInterruptReattach, kInterruptOnLaunch, kPauseResume, kDea
 
 std::string Name(Scenario s) {
   switch (s) {
-    case Scenario::kInterruptReattach: return "InterruptReattach";
-    case Scenario::kInterruptOnLaunch: return "InterruptOnLaunch";
-    case Scenario::kPauseResume: return "PauseResume";
-    case Scenario::kDeallocate: return "Deallocate";
-    case Scenario::kImport: return "Import";
+    case Scenario::kInterruptReattach:
+      return "InterruptReattach";
+    case Scenario::kInterruptOnLaunch:
+      return "InterruptOnLaunch";
+    case Scenario::kPauseResume:
+      return "PauseResume";
+    case Scenario::kDeallocate:
+      return "Deallocate";
+    case Scenario::kImport:
+      return "Import";
   }
   return "";
 }
@@ -150,7 +155,8 @@ class WorkflowCrashTest : public ::testing::TestWithParam<Scenario> {
       }
     }
     EXPECT_TRUE(ok) << Name(sc) << " crash at " << crash_at << (after_commit ? " after" : " before")
-                    << "\n" << h.EventLog() << WorkflowDump(h, ssi_id);
+                    << "\n"
+                    << h.EventLog() << WorkflowDump(h, ssi_id);
     Outcome o;
     o.commits = h.crashing_store().commits() - c0;
     if (crash_at > 0 && crash_at <= o.commits) {

@@ -67,12 +67,9 @@ std::map<std::string, WorkflowDef> BuildDefs() {
   // Import: capture the source instance (snapshots, optionally its network interface), retire it,
   // then run the whole cycle; its pause half finds nothing left to stop and registers the image.
   std::vector<StepDef> import = {
-      {"describe_source", DescribeSource},
-      {"protect_eni", ProtectEni},
-      {"snapshot_source", SnapshotSource},
-      {"wait_source_snapshots", WaitFinalSnapshots},
-      {"terminate_source", TerminateSource},
-      {"wait_source_terminated", WaitSourceTerminated},
+      {"describe_source", DescribeSource},   {"protect_eni", ProtectEni},
+      {"snapshot_source", SnapshotSource},   {"wait_source_snapshots", WaitFinalSnapshots},
+      {"terminate_source", TerminateSource}, {"wait_source_terminated", WaitSourceTerminated},
   };
   import.insert(import.end(), cycle.begin(), cycle.end());
   defs["import"] = {"import", import, "describe_source", SsiState::kResuming};

@@ -1,10 +1,10 @@
 #include "controller/workflow_engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 namespace spotkeeper {
 namespace {
@@ -77,9 +77,8 @@ WorkflowRecord WorkflowEngine::NewWorkflow(const SsiRecord& ssi, const std::stri
   return wf;
 }
 
-Status WorkflowEngine::StartInTransaction(Transaction& tx, SsiRecord& ssi,
-                                          const WorkflowRecord& wf, const std::string& actor,
-                                          const std::string& why) {
+Status WorkflowEngine::StartInTransaction(Transaction& tx, SsiRecord& ssi, const WorkflowRecord& wf,
+                                          const std::string& actor, const std::string& why) {
   const WorkflowDef* def = FindWorkflowDef(wf.kind);
   if (def == nullptr) return Internal("unknown workflow kind " + wf.kind);
   SsiState old = ssi.state;
@@ -94,8 +93,7 @@ Status WorkflowEngine::StartInTransaction(Transaction& tx, SsiRecord& ssi,
   e.actor = actor;
   e.kind = "WorkflowStarted";
   e.message = wf.kind + " (" + wf.id + (wf.planned ? ", planned" : "") + "): " + why + "; " +
-              (old == ssi.state ? std::string("now ")
-                                : std::string(SsiStateName(old)) + " -> ") +
+              (old == ssi.state ? std::string("now ") : std::string(SsiStateName(old)) + " -> ") +
               SsiStateName(ssi.state);
   return tx.AppendEvent(e);
 }
@@ -103,7 +101,8 @@ Status WorkflowEngine::StartInTransaction(Transaction& tx, SsiRecord& ssi,
 Duration WorkflowEngine::Backoff(int attempt) {
   // 1 s, 2 s, 4 s ... capped at 5 min, with jitter in [50%, 100%].
   int64_t base = std::min<int64_t>(300'000, 1000LL << std::min(attempt, 20));
-  return Duration{base / 2 + static_cast<int64_t>(random_->Uniform(static_cast<uint64_t>(base / 2) + 1))};
+  return Duration{base / 2 +
+                  static_cast<int64_t>(random_->Uniform(static_cast<uint64_t>(base / 2) + 1))};
 }
 
 namespace {
@@ -184,8 +183,8 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
 
   for (int i = 0; i < kMaxStepsPerRun; ++i) {
     if (wf.step < 0 || wf.step >= static_cast<int>(def->steps.size())) {
-      return Internal("workflow " + wf.id + " is at step " + std::to_string(wf.step) +
-                      " of " + std::to_string(def->steps.size()));
+      return Internal("workflow " + wf.id + " is at step " + std::to_string(wf.step) + " of " +
+                      std::to_string(def->steps.size()));
     }
     const StepDef& step = def->steps[static_cast<size_t>(wf.step)];
     Time now = clock_->Now();
@@ -206,8 +205,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
 
     const nlohmann::json data_before = data;
     (void)view->TakeLookups();
-    StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources,
-                    std::move(data));
+    StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources, std::move(data));
     StepResult res;
     try {
       res = step.fn(ctx);
@@ -282,10 +280,9 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
         wf.error = res.status.ToString();
         wf.next_run_at = now + Backoff(wf.attempt - 1);
         journal.push_back(Journal(wf, "retry", wf.error, now));
-        if (wf.attempt == 1 || wf.attempt == kDegradedAfterAttempts ||
-            wf.attempt % 20 == 0) {
-          ctx.AddEvent("StepRetrying", step.name + " attempt " + std::to_string(wf.attempt) +
-                                           ": " + wf.error);
+        if (wf.attempt == 1 || wf.attempt == kDegradedAfterAttempts || wf.attempt % 20 == 0) {
+          ctx.AddEvent("StepRetrying",
+                       step.name + " attempt " + std::to_string(wf.attempt) + ": " + wf.error);
         }
         if (wf.attempt >= kDegradedAfterAttempts) {
           ctx.SetCondition("Degraded", "True", "StepRetrying",
@@ -305,8 +302,8 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
         ctx.SetCondition("Ready", "False", res.reason,
                          wf.kind + " failed at " + step.name + ": " + wf.error +
                              " (fix the cause, then retry the instance)");
-        ctx.AddEvent("StateChanged", std::string(SsiStateName(old)) + " -> ERROR: " + res.reason +
-                                         ": " + wf.error);
+        ctx.AddEvent("StateChanged",
+                     std::string(SsiStateName(old)) + " -> ERROR: " + res.reason + ": " + wf.error);
         break;
       }
     }
@@ -358,8 +355,8 @@ Status WorkflowEngine::RetryFailed(const std::string& ssi_id, const std::string&
   SK_RETURN_IF_ERROR(tx->PutWorkflow(wf));
   SK_RETURN_IF_ERROR(tx->PutSsi(ssi));
   SK_RETURN_IF_ERROR(tx->AppendJournal(Journal(wf, "retry", "operator retry by " + actor, now)));
-  EventRecord e{0, now, ssi.group_id, ssi.id, actor, "Retry",
-                wf.kind + " resumes at step " + wf.step_name};
+  EventRecord e{
+      0, now, ssi.group_id, ssi.id, actor, "Retry", wf.kind + " resumes at step " + wf.step_name};
   SK_RETURN_IF_ERROR(tx->AppendEvent(e));
   return tx->Commit();
 }

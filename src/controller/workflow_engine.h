@@ -55,7 +55,9 @@ class WorkflowEngine {
 
   const EngineStats& stats() const { return stats_; }
   // Called after a workflow's success is committed.
-  void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) { on_succeeded_ = std::move(f); }
+  void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) {
+    on_succeeded_ = std::move(f);
+  }
 
  private:
   Duration Backoff(int attempt);

@@ -118,7 +118,11 @@ std::string Engine::NewId(const std::string& prefix) { return prefix + "-" + ran
 std::string Engine::NewMac() {
   std::string h = random_.Hex(10);
   std::string mac = "02";
-  for (int i = 0; i < 10; i += 2) mac += ":" + h.substr(static_cast<size_t>(i), 2);
+  // Appended piecewise: GCC 12 at -O3 flags `":" + h.substr(...)` (a -Wrestrict false positive).
+  for (size_t i = 0; i < 10; i += 2) {
+    mac += ':';
+    mac.append(h, i, 2);
+  }
   return mac;
 }
 
