@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <vector>
 
 namespace spotkeeper {
 namespace {
@@ -38,6 +39,26 @@ bool Ipv4InCidr(const std::string& ip, const std::string& cidr) {
 }
 
 Status CheckCloudReferences(CloudProvider& cloud, const GroupSpec& spec) {
+  // One call for every subnet; only when it names one EC2 does not know (the whole call fails
+  // with InvalidSubnetID.NotFound) is each asked for alone, to say which.
+  std::vector<std::string> all_ids;
+  for (const auto& az : spec.compute.availability_zones) {
+    all_ids.insert(all_ids.end(), az.subnet_ids.begin(), az.subnet_ids.end());
+  }
+  std::map<std::string, Subnet> known;
+  bool one_by_one = false;
+  if (!all_ids.empty()) {
+    auto r = cloud.DescribeSubnets(all_ids);
+    if (!r.ok() && Transient(r.status())) {
+      spdlog::warn("group '{}': subnets not checked ({})", spec.name, r.status().ToString());
+      return OkStatus();
+    }
+    if (!r.ok() && r.status().code() != Code::kNotFound) return r.status();
+    one_by_one = !r.ok();
+    if (r.ok()) {
+      for (const Subnet& s : *r) known[s.id] = s;
+    }
+  }
   std::map<std::string, Subnet> found;
   for (size_t z = 0; z < spec.compute.availability_zones.size(); ++z) {
     const AvailabilityZoneSpec& az = spec.compute.availability_zones[z];
@@ -45,17 +66,21 @@ Status CheckCloudReferences(CloudProvider& cloud, const GroupSpec& spec) {
       const std::string& id = az.subnet_ids[i];
       const std::string path = "compute.availabilityZones[" + std::to_string(z) + "].subnetIds[" +
                                std::to_string(i) + "]";
-      auto r = cloud.DescribeSubnets({id});
-      if (!r.ok() && Transient(r.status())) {
-        spdlog::warn("group '{}': subnets not checked ({})", spec.name, r.status().ToString());
-        return OkStatus();
+      if (one_by_one && !known.count(id)) {
+        auto r = cloud.DescribeSubnets({id});
+        if (!r.ok() && Transient(r.status())) {
+          spdlog::warn("group '{}': subnets not checked ({})", spec.name, r.status().ToString());
+          return OkStatus();
+        }
+        if (!r.ok() && r.status().code() != Code::kNotFound) return r.status();
+        if (r.ok() && !r->empty()) known[id] = r->front();
       }
-      if (!r.ok() && r.status().code() != Code::kNotFound) return r.status();
-      if (!r.ok() || r->empty()) {
+      auto k = known.find(id);
+      if (k == known.end()) {
         return InvalidArgument(path + ": subnet " + id + " does not exist in region " +
                                spec.region + "; write the id of a subnet in " + az.name);
       }
-      const Subnet& s = r->front();
+      const Subnet& s = k->second;
       if (s.availability_zone != az.name) {
         return InvalidArgument(path + ": subnet " + id + " is in " + s.availability_zone +
                                ", not in " + az.name + "; list it under " + s.availability_zone +

@@ -7,6 +7,18 @@ StepResult FromError(const Status& s, const std::string& reason) {
   return StepResult::Fail(reason, s);
 }
 
+bool AttachedOnlyToTerminated(const NetworkInterface& eni, const Instance& terminated) {
+  if (eni.status != "in-use" || !eni.attachment || eni.attachment->status != "attached" ||
+      eni.attachment->instance_id != terminated.id ||
+      terminated.state != InstanceState::kTerminated) {
+    return false;
+  }
+  for (const InstanceNetworkInterface& ni : terminated.network_interfaces) {
+    if (ni.network_interface_id == eni.id) return true;
+  }
+  return false;
+}
+
 bool PersistRoot(const GroupSpec& spec) {
   return spec.strategy.persistence.should_persist_root_device;
 }

@@ -24,6 +24,13 @@ inline StepResult Poll(StepContext& ctx, Duration d = kPollFast) {
 // A cloud error seen by a step: retryable errors are retried, anything else is terminal.
 StepResult FromError(const Status& s, const std::string& reason);
 
+// moto deviation (moto 5.2.1): an ENI stays `in-use`, its attachment `attached`, after its
+// instance has terminated, and the terminated instance still lists it. EC2 detaches the ENI
+// while the instance shuts down and a terminated instance lists no interfaces, so this state
+// (both reads agreeing) never shows there and nothing changes on EC2. On moto the interface is
+// free: the next launch may take it. True when `eni` is in that state with `terminated`.
+bool AttachedOnlyToTerminated(const NetworkInterface& eni, const Instance& terminated);
+
 bool PersistRoot(const GroupSpec& spec);
 bool PersistData(const GroupSpec& spec);
 bool PersistIp(const GroupSpec& spec);

@@ -12,22 +12,6 @@ bool Flag(const nlohmann::json& d, const char* name) {
   return d.contains("flags") && d["flags"].value(name, false);
 }
 
-// moto deviation (moto 5.2.1): the source's interface stays `in-use`, its attachment `attached`
-// to the source, after the source has terminated, and the terminated source still lists it. EC2
-// detaches the ENI while the instance shuts down and a terminated instance lists no interfaces,
-// so this state (both reads agreeing) never shows there and nothing changes on EC2.
-bool AttachedOnlyTo(const NetworkInterface& eni, const Instance& terminated) {
-  if (eni.status != "in-use" || !eni.attachment || eni.attachment->status != "attached" ||
-      eni.attachment->instance_id != terminated.id ||
-      terminated.state != InstanceState::kTerminated) {
-    return false;
-  }
-  for (const InstanceNetworkInterface& ni : terminated.network_interfaces) {
-    if (ni.network_interface_id == eni.id) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 StepResult DeleteOwned(StepContext& ctx) {
@@ -197,7 +181,8 @@ StepResult WaitSourceTerminated(StepContext& ctx) {
           "EniLost",
           NotFound("network interface " + eni + " was deleted with the instance; its IP is lost"));
     }
-    if ((*e)->status != "available" && !(inst->has_value() && AttachedOnlyTo(**e, **inst))) {
+    if ((*e)->status != "available" &&
+        !(inst->has_value() && AttachedOnlyToTerminated(**e, **inst))) {
       return Poll(ctx);
     }
   }

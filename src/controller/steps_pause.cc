@@ -54,29 +54,6 @@ StepResult WaitTerminated(StepContext& ctx) {
   return StepResult::Done();
 }
 
-namespace {
-
-// moto deviation (moto 5.2.1): an ENI stays `in-use`, its attachment `attached`, after its
-// instance has terminated, and the terminated instance still lists it. EC2 detaches the ENI
-// while the instance shuts down and a terminated instance lists no interfaces, so this state
-// (both reads agreeing) never shows there and nothing changes on EC2. On moto the interface is
-// free: the next launch may take it (moto lets it).
-bool AttachedOnlyToTerminated(StepContext& ctx, const NetworkInterface& eni) {
-  if (eni.status != "in-use" || !eni.attachment || eni.attachment->status != "attached") {
-    return false;
-  }
-  auto inst = ctx.view().GetInstance(eni.attachment->instance_id);
-  if (!inst.ok() || !inst->has_value() || (*inst)->state != InstanceState::kTerminated) {
-    return false;
-  }
-  for (const InstanceNetworkInterface& ni : (*inst)->network_interfaces) {
-    if (ni.network_interface_id == eni.id) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 StepResult WaitReleased(StepContext& ctx) {
   // EC2 detaches volumes (DeleteOnTermination=false) and the ENI when the instance terminates.
   bool waiting = false;
@@ -106,7 +83,15 @@ StepResult WaitReleased(StepContext& ctx) {
       if (ctx.ssi().eni_id == r->id) ctx.ssi().eni_id.clear();
       continue;
     }
-    if ((*e)->status != "available" && !AttachedOnlyToTerminated(ctx, **e)) waiting = true;
+    if ((*e)->status == "available") continue;
+    // On moto an ENI can stay attached to its terminated instance (see step_util.h).
+    const auto& att = (*e)->attachment;
+    bool stale = false;
+    if ((*e)->status == "in-use" && att && att->status == "attached") {
+      auto inst = ctx.view().GetInstance(att->instance_id);
+      stale = inst.ok() && inst->has_value() && AttachedOnlyToTerminated(**e, **inst);
+    }
+    if (!stale) waiting = true;
   }
   return waiting ? Poll(ctx) : StepResult::Done();
 }
