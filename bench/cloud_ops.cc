@@ -26,11 +26,10 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cloud/api/local_cloud.h"
 #include "cloud/engine/host_driver_factory.h"

@@ -11,6 +11,7 @@
 //     the cloud's throttling (RequestLimitExceeded).
 //
 // Usage: controller_scale [--ssis N] [--burst N]
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,8 +25,6 @@
 #include <map>
 #include <set>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 #include "controller/controller.h"
 #include "provider/fake/fake_cloud.h"
@@ -66,8 +65,9 @@ GroupSpec Spec(const std::string& name, const Subnet& subnet, const std::string&
   s.compute.instance_types.ondemand = "m5.large";
   s.compute.launch_specification.image_id = image;
   s.compute.launch_specification.block_device_mappings = {{"/dev/sdf", 10, "gp3", false}};
-  s.strategy.persistence = onlaunch ? PersistenceSpec{false, true, false, BlockDevicesMode::kOnLaunch}
-                                    : PersistenceSpec{false, true, true, BlockDevicesMode::kReattach};
+  s.strategy.persistence = onlaunch
+                               ? PersistenceSpec{false, true, false, BlockDevicesMode::kOnLaunch}
+                               : PersistenceSpec{false, true, true, BlockDevicesMode::kReattach};
   s.strategy.draining_timeout_seconds = 0;
   s.strategy.revert_to_spot.perform_at = PerformAt::kNever;
   s.capacity = {target, 0, target};
@@ -182,13 +182,15 @@ void ScalePass(int n) {
   double pass = std::min(t_pass1, t_pass2);
   double per_ssi_controller = (rss_after - rss_before) * 1024.0 / n;
   double per_ssi_sweep = (rss_after_sweep - rss_before) * 1024.0 / n;
-  std::printf("  reconcile pass:      %7.3f s (first %.3f s)   reference ListSsis: %.3f s   "
-              "ratio %.1fx   goal <= 1 s: %s\n",
-              pass, t_pass1, t_list, pass / t_list, pass <= 1.0 ? "met" : "NOT met");
+  std::printf(
+      "  reconcile pass:      %7.3f s (first %.3f s)   reference ListSsis: %.3f s   "
+      "ratio %.1fx   goal <= 1 s: %s\n",
+      pass, t_pass1, t_list, pass / t_list, pass <= 1.0 ? "met" : "NOT met");
   std::printf("  describe sweep:      %7.3f s (%d instances from the fake cloud)\n", t_sweep, n);
-  std::printf("  memory per SSI:      %7.0f bytes (controller + store cache growth over the "
-              "passes; of which the sweep's view %.0f)   goal <= 2048: %s\n",
-              per_ssi_controller, per_ssi_sweep, per_ssi_controller <= 2048 ? "met" : "NOT met");
+  std::printf(
+      "  memory per SSI:      %7.0f bytes (controller + store cache growth over the "
+      "passes; of which the sweep's view %.0f)   goal <= 2048: %s\n",
+      per_ssi_controller, per_ssi_sweep, per_ssi_controller <= 2048 ? "met" : "NOT met");
   std::printf("  process RSS:         %7.0f MiB (fake cloud included)\n", rss_after / 1024.0);
   std::filesystem::remove_all(dir);
 }
@@ -303,15 +305,18 @@ void Burst(int n) {
   // The bucket starts (at best) full: 5 at once, then one every 500 ms.
   double ideal_span = std::max(0.0, (static_cast<double>(launches.size()) - 5.0) / 2.0);
   double rate = span > 0 ? (static_cast<double>(launches.size()) - 1.0) / span : 0;
-  double ideal_rate = ideal_span > 0 ? (static_cast<double>(launches.size()) - 1.0) / ideal_span : 0;
-  std::printf("  replacements:        %zu launched over %.1f s simulated (%.2f per s); the "
-              "bucket allows %.2f per s (span %.1f s)   ratio %.1f%%   goal >= 95%%: %s\n",
-              launches.size(), span, rate, ideal_rate, ideal_span,
-              100.0 * rate / ideal_rate, rate >= 0.95 * ideal_rate ? "met" : "NOT met");
-  std::printf("  cloud throttling:    %lld calls refused with RequestLimitExceeded (goal 0); "
-              "%lld calls held back client-side until a token was there\n",
-              static_cast<long long>(cloud->stats().throttled - throttled_before),
-              static_cast<long long>(provider.local_throttles() - local_before));
+  double ideal_rate =
+      ideal_span > 0 ? (static_cast<double>(launches.size()) - 1.0) / ideal_span : 0;
+  std::printf(
+      "  replacements:        %zu launched over %.1f s simulated (%.2f per s); the "
+      "bucket allows %.2f per s (span %.1f s)   ratio %.1f%%   goal >= 95%%: %s\n",
+      launches.size(), span, rate, ideal_rate, ideal_span, 100.0 * rate / ideal_rate,
+      rate >= 0.95 * ideal_rate ? "met" : "NOT met");
+  std::printf(
+      "  cloud throttling:    %lld calls refused with RequestLimitExceeded (goal 0); "
+      "%lld calls held back client-side until a token was there\n",
+      static_cast<long long>(cloud->stats().throttled - throttled_before),
+      static_cast<long long>(provider.local_throttles() - local_before));
   std::printf("  recovery of all:     %s simulated from the notices; %.1f s of CPU wall time\n",
               FormatDuration(clock.Now() - t0).c_str(), wall);
 }

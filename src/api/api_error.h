@@ -2,10 +2,9 @@
 // where Status codes become HTTP statuses (HttpStatusFor).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "spec/group_spec.h"

@@ -89,9 +89,9 @@ TEST_F(ApiEventsTest, LongPollReturnsWhenAnEventArrives) {
   ASSERT_GE(polled.json["count"].get<int>(), 1);
   EXPECT_EQ(polled.json["items"][0]["kind"], "RecycleRequested");
   // Nothing new: an immediate answer without wait.
-  Reply empty = server_.Get("/api/v1/events?after=" +
-                            std::to_string(polled.json["lastSeq"].get<int64_t>()) +
-                            "&statefulInstanceId=" + ssi_);
+  Reply empty =
+      server_.Get("/api/v1/events?after=" + std::to_string(polled.json["lastSeq"].get<int64_t>()) +
+                  "&statefulInstanceId=" + ssi_);
   EXPECT_EQ(empty.json["count"], 0);
   EXPECT_EQ(empty.json["lastSeq"], polled.json["lastSeq"]);
 }
@@ -132,8 +132,7 @@ class StreamReader {
   }
 
  private:
-  void Read(int port, const std::string& token, const std::string& path,
-            httplib::Headers headers) {
+  void Read(int port, const std::string& token, const std::string& path, httplib::Headers headers) {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(60, 0);
     headers.emplace("Authorization", "Bearer " + token);
@@ -199,8 +198,8 @@ TEST_F(ApiEventsTest, StreamResumesAfterLastEventIdAndTails) {
   ASSERT_TRUE(tail.WaitFor([](const auto& s) { return s.events.size() >= 3; }));
   EXPECT_EQ(tail.Get().events[2]["kind"], "PauseRequested");
 
-  Reply bad = server_.Call("GET", "/api/v1/events/stream", "", "", true, "",
-                           {{"Last-Event-ID", "x"}});
+  Reply bad =
+      server_.Call("GET", "/api/v1/events/stream", "", "", true, "", {{"Last-Event-ID", "x"}});
   EXPECT_EQ(bad.status, 400) << bad.Dump();
 }
 

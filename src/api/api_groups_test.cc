@@ -50,8 +50,8 @@ TEST_F(ApiGroupsTest, CreateGetListUpdateDelete) {
   ASSERT_EQ(updated.status, 200) << updated.Dump();
   EXPECT_EQ(updated.json["generation"], 2);
   EXPECT_EQ(updated.json["spec"]["capacity"]["target"], 2);
-  Reply stale = server_.Call("PUT", "/api/v1/group/" + id, ToJson(spec).dump(),
-                             "application/json", true, "", {{"If-Match", "\"1\""}});
+  Reply stale = server_.Call("PUT", "/api/v1/group/" + id, ToJson(spec).dump(), "application/json",
+                             true, "", {{"If-Match", "\"1\""}});
   EXPECT_EQ(stale.status, 409) << stale.Dump();
   EXPECT_NE(stale.json["message"].get<std::string>().find("generation 2"), std::string::npos);
 
@@ -85,14 +85,13 @@ TEST_F(ApiGroupsTest, CreateGetListUpdateDelete) {
 }
 
 TEST_F(ApiGroupsTest, CreateFromYamlAndWrapped) {
-  std::string yaml = "name: from-yaml\nregion: us-east-1\ncapacity: {target: 0, maximum: 1}\n"
-                     "compute:\n  availabilityZones:\n    - name: " +
-                     world_.subnets[0].availability_zone + "\n      subnetIds: [" +
-                     world_.subnets[0].id +
-                     "]\n  instanceTypes: {spot: [m5.large], ondemand: m5.large}\n"
-                     "  launchSpecification: {imageId: " +
-                     world_.image +
-                     "}\nstrategy:\n  persistence: {shouldPersistRootDevice: true}\n";
+  std::string yaml =
+      "name: from-yaml\nregion: us-east-1\ncapacity: {target: 0, maximum: 1}\n"
+      "compute:\n  availabilityZones:\n    - name: " +
+      world_.subnets[0].availability_zone + "\n      subnetIds: [" + world_.subnets[0].id +
+      "]\n  instanceTypes: {spot: [m5.large], ondemand: m5.large}\n"
+      "  launchSpecification: {imageId: " +
+      world_.image + "}\nstrategy:\n  persistence: {shouldPersistRootDevice: true}\n";
   Reply r = server_.Call("POST", "/api/v1/group", yaml, "application/yaml");
   ASSERT_EQ(r.status, 201) << r.Dump();
   EXPECT_EQ(r.json["name"], "from-yaml");
@@ -120,8 +119,8 @@ TEST_F(ApiGroupsTest, BadBodies) {
   Reply array = server_.Call("POST", "/api/v1/group", "[1, 2]");
   EXPECT_EQ(array.status, 400) << array.Dump();
 
-  Reply huge = server_.Call("POST", "/api/v1/group",
-                            "{\"name\": \"" + std::string(1 << 20, 'x') + "\"}");
+  Reply huge =
+      server_.Call("POST", "/api/v1/group", "{\"name\": \"" + std::string(1 << 20, 'x') + "\"}");
   EXPECT_EQ(huge.status, 413) << huge.status;
   EXPECT_EQ(huge.json["code"], "PayloadTooLarge");
   EXPECT_EQ(huge.json["details"]["maxBytes"], 1 << 20);
@@ -140,9 +139,9 @@ TEST_F(ApiGroupsTest, BadBodies) {
   std::set<std::string> paths;
   for (const auto& e : invalid.json["details"]["fieldErrors"]) paths.insert(e["path"]);
   EXPECT_TRUE(paths.count("strategy.persistence.blockDevicesMod")) << invalid.Dump();
-  EXPECT_TRUE(std::any_of(paths.begin(), paths.end(),
-                          [](const std::string& p) { return p.rfind("capacity", 0) == 0; }))
-      << invalid.Dump();
+  EXPECT_TRUE(std::any_of(paths.begin(), paths.end(), [](const std::string& p) {
+    return p.rfind("capacity", 0) == 0;
+  })) << invalid.Dump();
   // Nothing was written.
   EXPECT_EQ(server_.Get("/api/v1/group").json["count"], 0);
 
@@ -173,8 +172,8 @@ TEST_F(ApiGroupsTest, NotFoundAndMethodNotAllowed) {
   EXPECT_EQ(wrong_method.Header("Allow"), "GET, POST");
   EXPECT_EQ(server_.Call("DELETE", "/api/v1/events").status, 405);
 
-  Reply update_missing = server_.Call("PUT", "/api/v1/group/sig-00000000",
-                                      ToJson(world_.Spec("x")).dump());
+  Reply update_missing =
+      server_.Call("PUT", "/api/v1/group/sig-00000000", ToJson(world_.Spec("x")).dump());
   EXPECT_EQ(update_missing.status, 404) << update_missing.Dump();
 }
 

@@ -89,8 +89,7 @@ TEST_F(ApiInstancesTest, PauseResumeRecycleKeepIdentity) {
   EXPECT_EQ(recycle_paused.status, 409) << recycle_paused.Dump();
   EXPECT_EQ(recycle_paused.json["code"], "FailedPrecondition");
 
-  ASSERT_EQ(server_.Put("/api/v1/group/" + group_ + "/statefulInstance/" + ssi_ + "/resume")
-                .status,
+  ASSERT_EQ(server_.Put("/api/v1/group/" + group_ + "/statefulInstance/" + ssi_ + "/resume").status,
             202);
   ASSERT_TRUE(RunUntilState("ACTIVE"));
 
@@ -126,20 +125,18 @@ TEST_F(ApiInstancesTest, PauseResumeRecycleKeepIdentity) {
 TEST_F(ApiInstancesTest, ConcurrentRecyclesOneWins) {
   for (int round = 0; round < 3; ++round) {
     std::vector<int> statuses(2);
-    std::thread a([&] {
-      statuses[0] = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/recycle").status;
-    });
-    std::thread b([&] {
-      statuses[1] = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/recycle").status;
-    });
+    std::thread a(
+        [&] { statuses[0] = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/recycle").status; });
+    std::thread b(
+        [&] { statuses[1] = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/recycle").status; });
     a.join();
     b.join();
     std::sort(statuses.begin(), statuses.end());
     EXPECT_EQ(statuses, (std::vector<int>{202, 409})) << "round " << round;
     ASSERT_TRUE(server_.RunUntil([&] {
       auto s = server_.app().store().GetSsi(ssi_);
-      return s.ok() && s->state == SsiState::kActive && s->status_json.find("pending") ==
-                                                             std::string::npos;
+      return s.ok() && s->state == SsiState::kActive &&
+             s->status_json.find("pending") == std::string::npos;
     }));
   }
 }
@@ -148,9 +145,9 @@ TEST_F(ApiInstancesTest, DeallocateWithFlags) {
   Reply bad = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/deallocate",
                           {{"shouldDeleteVolumes", "yes"}});
   EXPECT_EQ(bad.status, 400) << bad.Dump();
-  Reply both = server_.Put("/api/v1/statefulInstance/" + ssi_ + "/deallocate",
-                           {{"statefulDeallocation", {{"shouldDeleteVolumes", true}}},
-                            {"shouldDeleteImages", true}});
+  Reply both = server_.Put(
+      "/api/v1/statefulInstance/" + ssi_ + "/deallocate",
+      {{"statefulDeallocation", {{"shouldDeleteVolumes", true}}}, {"shouldDeleteImages", true}});
   EXPECT_EQ(both.status, 400) << both.Dump();
   std::string volume;
   Reply current = server_.Get("/api/v1/statefulInstance/" + ssi_);

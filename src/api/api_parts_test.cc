@@ -1,7 +1,6 @@
 // Unit tests of the API's parts: route matching, the error mapping, Prometheus text, the
 // MIGRATE_* mapping, the import spec builder, the counting provider and the JSON log format.
 #include <gtest/gtest.h>
-
 #include <httplib.h>
 #include <spdlog/sinks/ostream_sink.h>
 

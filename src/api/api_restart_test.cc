@@ -100,9 +100,9 @@ TEST(ApiImportTest, ImportIntoANewGroupKeepsThePrivateIp) {
   for (const auto& i : world.cloud->AllInstances()) {
     if (i.id == foreign) foreign_ip = i.private_ip;
   }
-  Reply r = server.Post("/api/v1/import", {{"originalInstanceId", foreign},
-                                            {"newGroupName", "legacy"},
-                                            {"shouldKeepPrivateIp", true}});
+  Reply r = server.Post(
+      "/api/v1/import",
+      {{"originalInstanceId", foreign}, {"newGroupName", "legacy"}, {"shouldKeepPrivateIp", true}});
   ASSERT_EQ(r.status, 202) << r.Dump();
   std::string id = r.json["id"];
   EXPECT_EQ(r.json["state"], "MIGRATE_PREPARING");
@@ -114,11 +114,11 @@ TEST(ApiImportTest, ImportIntoANewGroupKeepsThePrivateIp) {
   Reply g = server.Get("/api/v1/group/" + group);
   EXPECT_EQ(g.json["name"], "legacy");
   EXPECT_EQ(g.json["spec"]["capacity"]["target"], 1);
-  EXPECT_EQ(g.json["spec"]["compute"]["launchSpecification"]["blockDeviceMappings"][0]
-               ["deviceName"],
-            "/dev/sdf");
+  EXPECT_EQ(
+      g.json["spec"]["compute"]["launchSpecification"]["blockDeviceMappings"][0]["deviceName"],
+      "/dev/sdf");
   EXPECT_EQ(g.json["spec"]["compute"]["launchSpecification"]["blockDeviceMappings"][0]["ebs"]
-               ["volumeSize"],
+                  ["volumeSize"],
             20);
   EXPECT_EQ(g.json["spec"]["strategy"]["persistence"]["shouldPersistPrivateIp"], true);
 
@@ -167,31 +167,29 @@ TEST(ApiImportTest, RefusedImports) {
   std::string group = server.CreateAndLaunch(world.Spec("db"));
   std::string managed = server.FirstSsi(group)["instanceId"];
 
-  Reply unknown = server.Post("/api/v1/import",
-                              {{"originalInstanceId", "i-0000000000000000"}, {"newGroupName", "x"}});
+  Reply unknown = server.Post(
+      "/api/v1/import", {{"originalInstanceId", "i-0000000000000000"}, {"newGroupName", "x"}});
   EXPECT_EQ(unknown.status, 404) << unknown.Dump();
-  Reply both = server.Post("/api/v1/import", {{"originalInstanceId", managed},
-                                               {"groupId", group},
-                                               {"newGroupName", "x"}});
+  Reply both =
+      server.Post("/api/v1/import",
+                  {{"originalInstanceId", managed}, {"groupId", group}, {"newGroupName", "x"}});
   EXPECT_EQ(both.status, 400) << both.Dump();
   Reply missing = server.Post("/api/v1/import", {{"groupId", group}});
   EXPECT_EQ(missing.status, 400) << missing.Dump();
-  Reply typo = server.Post("/api/v1/import", {{"originalInstanceId", managed},
-                                               {"groupId", group},
-                                               {"shouldKeepPrivateIP", true}});
+  Reply typo = server.Post(
+      "/api/v1/import",
+      {{"originalInstanceId", managed}, {"groupId", group}, {"shouldKeepPrivateIP", true}});
   EXPECT_EQ(typo.status, 400) << typo.Dump();
-  EXPECT_NE(typo.json["message"].get<std::string>().find("shouldKeepPrivateIp"),
-            std::string::npos);
-  Reply again = server.Post("/api/v1/import", {{"originalInstanceId", managed},
-                                                {"newGroupName", "dup"}});
+  EXPECT_NE(typo.json["message"].get<std::string>().find("shouldKeepPrivateIp"), std::string::npos);
+  Reply again =
+      server.Post("/api/v1/import", {{"originalInstanceId", managed}, {"newGroupName", "dup"}});
   EXPECT_EQ(again.status, 409) << again.Dump();
   Reply into = server.Post("/api/v1/import", {{"originalInstanceId", managed}, {"groupId", group}});
   EXPECT_EQ(into.status, 409) << into.Dump();
-  Reply no_group = server.Post("/api/v1/import", {{"originalInstanceId", managed},
-                                                   {"groupId", "sig-00000000"}});
+  Reply no_group =
+      server.Post("/api/v1/import", {{"originalInstanceId", managed}, {"groupId", "sig-00000000"}});
   EXPECT_EQ(no_group.status, 404) << no_group.Dump();
-  EXPECT_EQ(server.Get("/api/v1/import/" + server.FirstSsi(group)["id"].get<std::string>())
-                .status,
+  EXPECT_EQ(server.Get("/api/v1/import/" + server.FirstSsi(group)["id"].get<std::string>()).status,
             404);
   EXPECT_EQ(server.Get("/api/v1/import/ssi-00000000").status, 404);
   // No group was left behind by the refused new-group imports.

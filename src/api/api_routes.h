@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <functional>
-
 #include <nlohmann/json.hpp>
 
 #include "api/api_services.h"

@@ -1,13 +1,12 @@
 #include "api/api_server.h"
 
 #include <httplib.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 #include "api/api_error.h"
 #include "api/http_util.h"
@@ -169,13 +168,13 @@ Status ApiServer::Start() {
   if (options_.port == 0) {
     port_ = http_->bind_to_any_port(options_.host);
     if (port_ <= 0) {
-      return Unavailable("cannot listen on " + options_.host + " (any port): " +
-                         std::strerror(errno));
+      return Unavailable("cannot listen on " + options_.host +
+                         " (any port): " + std::strerror(errno));
     }
   } else {
     if (!http_->bind_to_port(options_.host, options_.port)) {
-      return Unavailable("cannot listen on " + options_.host + ":" +
-                         std::to_string(options_.port) + ": " + std::strerror(errno) +
+      return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                         ": " + std::strerror(errno) +
                          " (is another server using that port? choose another with --listen)");
     }
     port_ = options_.port;

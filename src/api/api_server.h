@@ -9,10 +9,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "api/api_routes.h"
 #include "api/api_services.h"
@@ -27,7 +26,7 @@ namespace spotkeeper::api {
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
-  int port = 7780;  // 0: any free port (see port())
+  int port = 7780;    // 0: any free port (see port())
   std::string token;  // the bearer token; must not be empty
   size_t max_body_bytes = 1 << 20;
   int threads = 24;  // worker threads; each open event stream holds one

@@ -18,7 +18,8 @@ std::string Lower(std::string s) {
 std::string Fill(std::string path, const std::map<std::string, std::string>& ids) {
   for (const auto& [name, value] : ids) {
     std::string key = "{" + name + "}";
-    for (size_t at; (at = path.find(key)) != std::string::npos;) path.replace(at, key.size(), value);
+    for (size_t at; (at = path.find(key)) != std::string::npos;)
+      path.replace(at, key.size(), value);
   }
   return path;
 }
@@ -42,9 +43,8 @@ TEST(ApiSystemTest, HealthReadyAndAuthOnEveryRoute) {
 
   int checked = 0;
   for (const Route& r : server.app().api().routes().routes()) {
-    std::string path = Fill(r.path, {{"groupId", "sig-1"},
-                                     {"statefulInstanceId", "ssi-1"},
-                                     {"importId", "ssi-1"}});
+    std::string path = Fill(
+        r.path, {{"groupId", "sig-1"}, {"statefulInstanceId", "ssi-1"}, {"importId", "ssi-1"}});
     Reply none = server.Call(r.method, path, "{}", "application/json", false);
     Reply wrong = server.Call(r.method, path, "{}", "application/json", true,
                               std::string(server.token().size(), 'x'));
@@ -63,12 +63,14 @@ TEST(ApiSystemTest, HealthReadyAndAuthOnEveryRoute) {
   // Unknown routes are not revealed without the token either.
   EXPECT_EQ(server.Call("GET", "/api/v1/nothing", "", "", false).status, 401);
   // The scheme is case-insensitive; a prefix of the token is not the token.
-  EXPECT_EQ(server.Call("GET", "/api/v1/group", "", "", false, "",
-                        {{"Authorization", "bearer " + server.token()}})
+  EXPECT_EQ(server
+                .Call("GET", "/api/v1/group", "", "", false, "",
+                      {{"Authorization", "bearer " + server.token()}})
                 .status,
             200);
-  EXPECT_EQ(server.Call("GET", "/api/v1/group", "", "", false, "",
-                        {{"Authorization", "Bearer " + server.token().substr(1)}})
+  EXPECT_EQ(server
+                .Call("GET", "/api/v1/group", "", "", false, "",
+                      {{"Authorization", "Bearer " + server.token().substr(1)}})
                 .status,
             401);
 }
@@ -134,8 +136,7 @@ TEST(ApiSystemTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteAnswers) {
     if (path == "/api/v1/events/stream") {
       httplib::Client c("127.0.0.1", server.port());
       int status = 0;
-      auto res = c.Get((url + "?tail=1").c_str(),
-                       {{"Authorization", "Bearer " + server.token()}},
+      auto res = c.Get((url + "?tail=1").c_str(), {{"Authorization", "Bearer " + server.token()}},
                        [&](const httplib::Response& r) {
                          status = r.status;
                          return false;  // headers are enough
@@ -144,8 +145,8 @@ TEST(ApiSystemTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteAnswers) {
       EXPECT_EQ(status, 200) << url;
       continue;
     }
-    std::string body = upper == "POST" && path == "/api/v1/group" ? ToJson(world.Spec("x", 0)).dump()
-                                                                  : "{}";
+    std::string body =
+        upper == "POST" && path == "/api/v1/group" ? ToJson(world.Spec("x", 0)).dump() : "{}";
     Reply r = server.Call(upper, url, upper == "GET" ? "" : body);
     EXPECT_NE(r.status, 405) << upper << " " << url << ": " << r.Dump();
     EXPECT_NE(r.status, 0) << upper << " " << url;
@@ -186,8 +187,8 @@ TEST(ApiSystemTest, MetricsAfterARecycle) {
                   "\",group_name=\"db\",state=\"ACTIVE\"} 1\n"));
   EXPECT_TRUE(has("spotkeeper_stateful_instances{group=\"" + group +
                   "\",group_name=\"db\",state=\"ERROR\"} 0\n"));
-  EXPECT_TRUE(has("spotkeeper_group_capacity_target{group=\"" + group +
-                  "\",group_name=\"db\"} 1\n"));
+  EXPECT_TRUE(
+      has("spotkeeper_group_capacity_target{group=\"" + group + "\",group_name=\"db\"} 1\n"));
   EXPECT_TRUE(has("spotkeeper_snapshot_age_seconds{group=\"" + group + "\",ssi=\"" + ssi +
                   "\",device=\"/dev/xvda\"}"))
       << t;
@@ -195,8 +196,9 @@ TEST(ApiSystemTest, MetricsAfterARecycle) {
   EXPECT_TRUE(has("spotkeeper_workflow_step_retries_total"));
   EXPECT_TRUE(has("spotkeeper_workflows_finished_total{result=\"succeeded\"} 2\n")) << t;
   EXPECT_TRUE(has("spotkeeper_provider_throttles_total{action=\"RunInstances\",by=\"client\"}"));
-  EXPECT_TRUE(has("spotkeeper_http_requests_total{method=\"PUT\",route=\"/api/v1/"
-                  "statefulInstance/{statefulInstanceId}/recycle\",status=\"202\"} 1\n"))
+  EXPECT_TRUE(
+      has("spotkeeper_http_requests_total{method=\"PUT\",route=\"/api/v1/"
+          "statefulInstance/{statefulInstanceId}/recycle\",status=\"202\"} 1\n"))
       << t;
   std::smatch calls;
   ASSERT_TRUE(std::regex_search(

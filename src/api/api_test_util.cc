@@ -11,8 +11,8 @@ namespace spotkeeper::api::testing {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                     "/spotkeeper-test-XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/spotkeeper-test-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* made = ::mkdtemp(buf.data());
@@ -50,8 +50,7 @@ GroupSpec FakeWorld::Spec(const std::string& name, int target) const {
   return s;
 }
 
-TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed,
-                       int max_streams)
+TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed, int max_streams)
     : world_(world) {
   ServerSettings settings;
   settings.data_dir = dir;
@@ -83,9 +82,9 @@ TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed,
 
 TestServer::~TestServer() = default;
 
-Reply TestServer::Call(const std::string& method, const std::string& path,
-                       const std::string& body, const std::string& content_type, bool auth,
-                       const std::string& token, const httplib::Headers& headers) {
+Reply TestServer::Call(const std::string& method, const std::string& path, const std::string& body,
+                       const std::string& content_type, bool auth, const std::string& token,
+                       const httplib::Headers& headers) {
   httplib::Client c("127.0.0.1", port());
   c.set_read_timeout(60, 0);
   httplib::Headers h = headers;

@@ -7,9 +7,8 @@
 
 #include <functional>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "api/server_app.h"
 #include "provider/fake/fake_cloud.h"
@@ -41,7 +40,7 @@ struct FakeWorld {
 };
 
 struct Reply {
-  int status = 0;  // 0: no answer (connection failed)
+  int status = 0;       // 0: no answer (connection failed)
   nlohmann::json json;  // parsed body (null when not JSON)
   std::string body;
   httplib::Headers headers;

@@ -1,9 +1,9 @@
 #include "api/controller_loop.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 namespace spotkeeper::api {
 
@@ -121,8 +121,9 @@ Status ControllerLoop::BusyStatus() const {
                               .count()) +
            " s, probably waiting for slow cloud calls)";
   }
-  return Status(Code::kUnavailable, "the controller is busy" + held + "; nothing was changed, "
-                                    "try again")
+  return Status(Code::kUnavailable, "the controller is busy" + held +
+                                        "; nothing was changed, "
+                                        "try again")
       .WithRetryAfter(std::chrono::seconds(5));
 }
 
@@ -144,8 +145,7 @@ bool ControllerLoop::Ready(std::string* why) const {
     *why = "the controller loop last ticked " + secs(now - s.last_tick_end) + " ago";
     return false;
   }
-  *why = "last tick " + secs(now - s.last_tick_end) + " ago, " + std::to_string(s.ticks) +
-         " ticks";
+  *why = "last tick " + secs(now - s.last_tick_end) + " ago, " + std::to_string(s.ticks) + " ticks";
   return true;
 }
 

@@ -40,8 +40,7 @@ Result<std::vector<InstanceStatus>> CountingProvider::DescribeInstanceStatus(
 Result<Volume> CountingProvider::CreateVolume(const CreateVolumeRequest& req) {
   return Counted("CreateVolume", ForwardingProvider::CreateVolume(req));
 }
-Status CountingProvider::AttachVolume(const std::string& volume_id,
-                                      const std::string& instance_id,
+Status CountingProvider::AttachVolume(const std::string& volume_id, const std::string& instance_id,
                                       const std::string& device) {
   return Counted("AttachVolume", ForwardingProvider::AttachVolume(volume_id, instance_id, device));
 }
@@ -89,9 +88,9 @@ Result<std::vector<NetworkInterface>> CountingProvider::DescribeNetworkInterface
 }
 Status CountingProvider::SetNetworkInterfaceDeleteOnTermination(const std::string& eni_id,
                                                                 bool delete_on_termination) {
-  return Counted("ModifyNetworkInterfaceAttribute",
-                 ForwardingProvider::SetNetworkInterfaceDeleteOnTermination(
-                     eni_id, delete_on_termination));
+  return Counted(
+      "ModifyNetworkInterfaceAttribute",
+      ForwardingProvider::SetNetworkInterfaceDeleteOnTermination(eni_id, delete_on_termination));
 }
 Status CountingProvider::CreateTags(const std::vector<std::string>& resource_ids,
                                     const Tags& tags) {
@@ -115,8 +114,7 @@ Result<std::vector<SpotPrice>> CountingProvider::DescribeSpotPriceHistory(
 Result<std::vector<AvailabilityZone>> CountingProvider::DescribeAvailabilityZones() {
   return Counted("DescribeAvailabilityZones", ForwardingProvider::DescribeAvailabilityZones());
 }
-Result<std::vector<Subnet>> CountingProvider::DescribeSubnets(
-    const std::vector<std::string>& ids) {
+Result<std::vector<Subnet>> CountingProvider::DescribeSubnets(const std::vector<std::string>& ids) {
   return Counted("DescribeSubnets", ForwardingProvider::DescribeSubnets(ids));
 }
 Result<std::vector<CloudEvent>> CountingProvider::ReceiveEvents(int max) {

@@ -16,8 +16,8 @@ namespace spotkeeper::api {
 
 struct ActionCounts {
   int64_t calls = 0;
-  int64_t client_throttles = 0;  // refused before reaching the cloud
-  int64_t cloud_throttles = 0;   // the cloud said RequestLimitExceeded (or the like)
+  int64_t client_throttles = 0;           // refused before reaching the cloud
+  int64_t cloud_throttles = 0;            // the cloud said RequestLimitExceeded (or the like)
   std::map<std::string, int64_t> errors;  // other failures by Status code name
 };
 

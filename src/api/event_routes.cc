@@ -210,8 +210,8 @@ void StreamEvents(ApiServices* s, EventStreamOptions o, const RouteRequest& req,
   }
   st->filter.after = 0;
   if (!s->events->TryOpenStream()) {
-    return SendStatus(res, ResourceExhausted(
-                               std::to_string(s->events->max_streams()) +
+    return SendStatus(
+        res, ResourceExhausted(std::to_string(s->events->max_streams()) +
                                " event streams are open, the most this server serves; close "
                                "one or use GET /api/v1/events?wait= (long poll)"));
   }
@@ -240,29 +240,41 @@ void AddEventRoutes(RouteTable& t, ApiServices* s, EventStreamOptions o) {
                          "Long poll: when nothing matches yet, wait up to this many seconds "
                          "(0..60) for an event",
                          false});
-  t.Add({"GET", "/api/v1/events", true,
-         {"listEvents", "The audit log",
+  t.Add({"GET",
+         "/api/v1/events",
+         true,
+         {"listEvents",
+          "The audit log",
           "Events oldest first. To follow: pass the answer's lastSeq as ?after= with ?wait=.",
-          "events", list_params, "", false, {},
-          {{200, "The events", "EventList", "application/json"},
-           Err(400, "Bad query parameter")}},
+          "events",
+          list_params,
+          "",
+          false,
+          {},
+          {{200, "The events", "EventList", "application/json"}, Err(400, "Bad query parameter")}},
          [s, o](const RouteRequest& r, httplib::Response& res) { ListEvents(s, o, r, res); }});
   std::vector<ParamDoc> stream_params = filter;
   stream_params.push_back(
       {"tail", "query", "integer", "Send the last N matching events first (1..1000)", false});
   stream_params.push_back({"Last-Event-ID", "header", "integer",
                            "Resume after this seq (browsers send it when reconnecting)", false});
-  t.Add({"GET", "/api/v1/events/stream", true,
-         {"streamEvents", "Follow the audit log live (server-sent events)",
+  t.Add({"GET",
+         "/api/v1/events/stream",
+         true,
+         {"streamEvents",
+          "Follow the audit log live (server-sent events)",
           "text/event-stream: each event is `id: <seq>` and `data: <Event JSON>`; a comment "
           "line every 15 s keeps idle connections open. Starts after Last-Event-ID, ?after=, "
           "?tail= events, or now.",
-          "events", stream_params, "", false, {},
-          {{200, "The stream", "", "text/event-stream"}, Err(400, "Bad query parameter"),
+          "events",
+          stream_params,
+          "",
+          false,
+          {},
+          {{200, "The stream", "", "text/event-stream"},
+           Err(400, "Bad query parameter"),
            Err(429, "Too many streams open")}},
-         [s, o](const RouteRequest& r, httplib::Response& res) {
-           StreamEvents(s, o, r, res);
-         }});
+         [s, o](const RouteRequest& r, httplib::Response& res) { StreamEvents(s, o, r, res); }});
 }
 
 }  // namespace spotkeeper::api

@@ -19,8 +19,7 @@ Result<Volume> ForwardingProvider::CreateVolume(const CreateVolumeRequest& req) 
   return inner_->CreateVolume(req);
 }
 Status ForwardingProvider::AttachVolume(const std::string& volume_id,
-                                        const std::string& instance_id,
-                                        const std::string& device) {
+                                        const std::string& instance_id, const std::string& device) {
   return inner_->AttachVolume(volume_id, instance_id, device);
 }
 Status ForwardingProvider::DetachVolume(const std::string& volume_id, bool force) {

@@ -84,7 +84,8 @@ void DeleteGroup(ApiServices* s, const RouteRequest& req, httplib::Response& res
   if (!body) return;
   for (const auto& [k, v] : body->items()) {
     if (k != "statefulDeallocation") {
-      return SendStatus(res, InvalidArgument("unknown field '" + k + "'; the body is "
+      return SendStatus(res, InvalidArgument("unknown field '" + k +
+                                             "'; the body is "
                                              "{\"statefulDeallocation\": {...}}"));
     }
   }
@@ -95,8 +96,7 @@ void DeleteGroup(ApiServices* s, const RouteRequest& req, httplib::Response& res
   DeallocationSpec defaults;
   ParseOutcome spec = ParseGroupSpec(group->spec_json);
   if (spec.ok()) defaults = spec.spec->stateful_deallocation;
-  auto flags =
-      ParseDeallocation(body->value("statefulDeallocation", nlohmann::json()), defaults);
+  auto flags = ParseDeallocation(body->value("statefulDeallocation", nlohmann::json()), defaults);
   if (!flags.ok()) return SendStatus(res, flags.status());
   Status st = s->loop->Act([&](Controller& c) { return c.DeleteGroup(id, *flags, kApiActor); });
   if (!st.ok()) return SendStatus(res, st);
@@ -107,29 +107,56 @@ void DeleteGroup(ApiServices* s, const RouteRequest& req, httplib::Response& res
 
 void AddGroupRoutes(RouteTable& t, ApiServices* s) {
   const std::vector<std::string> kSpecTypes = {"application/json", "application/yaml"};
-  t.Add({"POST", "/api/v1/group", true,
-         {"createGroup", "Create a group",
+  t.Add({"POST",
+         "/api/v1/group",
+         true,
+         {"createGroup",
+          "Create a group",
           "The body is a group spec, as `spotkeeper validate` reads it (JSON, or YAML with "
           "Content-Type application/yaml). Its stateful instances are launched at once.",
-          "groups", {}, "GroupSpec", true, kSpecTypes,
+          "groups",
+          {},
+          "GroupSpec",
+          true,
+          kSpecTypes,
           {{201, "Created; Location names the group", "Group"},
-           Err(400, "Body missing or not JSON"), Err(409, "A group with that name exists"),
-           Err(413, "Body over 1 MiB"), Err(415, "Content-Type not JSON or YAML"),
+           Err(400, "Body missing or not JSON"),
+           Err(409, "A group with that name exists"),
+           Err(413, "Body over 1 MiB"),
+           Err(415, "Content-Type not JSON or YAML"),
            Err(422, "The spec does not validate (details.fieldErrors)")}},
          [s](const RouteRequest& r, httplib::Response& res) { CreateGroup(s, r, res); }});
-  t.Add({"GET", "/api/v1/group", true,
-         {"listGroups", "List groups", "", "groups",
+  t.Add({"GET",
+         "/api/v1/group",
+         true,
+         {"listGroups",
+          "List groups",
+          "",
+          "groups",
           {{"includeDeleted", "query", "boolean", "Also list deleted groups"}},
-          "", false, {},
+          "",
+          false,
+          {},
           {{200, "The groups", "GroupList"}, Err(400, "Bad query parameter")}},
          [s](const RouteRequest& r, httplib::Response& res) { ListGroups(s, r, res); }});
-  t.Add({"GET", "/api/v1/group/{groupId}", true,
-         {"getGroup", "Get a group: spec and status with conditions",
-          "The ETag header carries the generation (for If-Match on update).", "groups", {}, "",
-          false, {}, {{200, "The group", "Group"}, Err(404, "No such group")}},
+  t.Add({"GET",
+         "/api/v1/group/{groupId}",
+         true,
+         {"getGroup",
+          "Get a group: spec and status with conditions",
+          "The ETag header carries the generation (for If-Match on update).",
+          "groups",
+          {},
+          "",
+          false,
+          {},
+          {{200, "The group", "Group"}, Err(404, "No such group")}},
          [s](const RouteRequest& r, httplib::Response& res) { GetGroup(s, r, res); }});
-  t.Add({"PUT", "/api/v1/group/{groupId}", true,
-         {"updateGroup", "Update a group's spec (its generation goes up)",
+  t.Add({"PUT",
+         "/api/v1/group/{groupId}",
+         true,
+         {"updateGroup",
+          "Update a group's spec (its generation goes up)",
           "Changes that would strand the identity of existing stateful instances (persistence "
           "flags, device names, IPs in use) are refused with 409.",
           "groups",
@@ -137,18 +164,28 @@ void AddGroupRoutes(RouteTable& t, ApiServices* s) {
             "Resume the group's paused stateful instances too (as Elastigroup does)"},
            {"If-Match", "header", "string",
             "Only update if the group is still at this generation (the ETag of a GET)"}},
-          "GroupSpec", true, kSpecTypes,
-          {{200, "The updated group", "Group"}, Err(400, "Bad body or query"),
+          "GroupSpec",
+          true,
+          kSpecTypes,
+          {{200, "The updated group", "Group"},
+           Err(400, "Bad body or query"),
            Err(404, "No such group"),
            Err(409, "Not allowed now (deleting, identity change, If-Match mismatch, name taken)"),
            Err(422, "The spec does not validate (details.fieldErrors)")}},
          [s](const RouteRequest& r, httplib::Response& res) { UpdateGroup(s, r, res); }});
-  t.Add({"DELETE", "/api/v1/group/{groupId}", true,
-         {"deleteGroup", "Delete a group",
+  t.Add({"DELETE",
+         "/api/v1/group/{groupId}",
+         true,
+         {"deleteGroup",
+          "Delete a group",
           "Every stateful instance is deallocated per statefulDeallocation (default: the "
           "group spec's), then the group is DELETED. Answers 202 at once; the group is "
           "DELETING meanwhile.",
-          "groups", {}, "DeleteGroupRequest", false, {"application/json"},
+          "groups",
+          {},
+          "DeleteGroupRequest",
+          false,
+          {"application/json"},
           {{202, "Deletion started", "Group"}, Err(400, "Bad body"), Err(404, "No such group")}},
          [s](const RouteRequest& r, httplib::Response& res) { DeleteGroup(s, r, res); }});
 }

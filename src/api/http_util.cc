@@ -110,9 +110,8 @@ std::optional<GroupSpec> ReadSpecBody(const RouteRequest& req, httplib::Response
     }
     out = ParseGroupSpecJson(*j);
   } else {
-    SendError(res, UnsupportedMediaType(
-                       type, {"application/json", "application/yaml", "application/x-yaml",
-                              "text/yaml"}));
+    SendError(res, UnsupportedMediaType(type, {"application/json", "application/yaml",
+                                               "application/x-yaml", "text/yaml"}));
     return std::nullopt;
   }
   if (!out.ok()) {
@@ -173,9 +172,11 @@ std::optional<int64_t> QueryInt(const RouteRequest& req, const std::string& name
   if (ok) n = std::stoll(*v);
   if (!ok || n < min || n > max) {
     *failed = true;
-    SendError(res, FromStatus(InvalidArgument("query parameter " + name + " must be an integer "
-                                              "from " + std::to_string(min) + " to " +
-                                              std::to_string(max) + ", not '" + *v + "'")));
+    SendError(res, FromStatus(InvalidArgument("query parameter " + name +
+                                              " must be an integer "
+                                              "from " +
+                                              std::to_string(min) + " to " + std::to_string(max) +
+                                              ", not '" + *v + "'")));
     return std::nullopt;
   }
   return n;

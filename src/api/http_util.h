@@ -2,10 +2,9 @@
 // query parameters strictly (a bad one is a 400 that names it).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
 #include "api/route_table.h"

@@ -45,8 +45,7 @@ struct ImportBody {
 
 Result<ImportBody> ParseImportBody(const nlohmann::json& j) {
   static const std::vector<std::string> kKeys = {"originalInstanceId", "groupId", "newGroupName",
-                                                 "shouldKeepPrivateIp",
-                                                 "shouldTerminateInstance"};
+                                                 "shouldKeepPrivateIp", "shouldTerminateInstance"};
   ImportBody b;
   for (const auto& [k, v] : j.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end()) {
@@ -65,12 +64,14 @@ Result<ImportBody> ParseImportBody(const nlohmann::json& j) {
   b.keep_private_ip = j.value("shouldKeepPrivateIp", false);
   b.terminate_instance = j.value("shouldTerminateInstance", false);
   if (b.instance_id.rfind("i-", 0) != 0 || b.instance_id.size() < 3) {
-    return InvalidArgument("originalInstanceId is required: the id (i-...) of the instance to "
-                           "import");
+    return InvalidArgument(
+        "originalInstanceId is required: the id (i-...) of the instance to "
+        "import");
   }
   if (b.group_id.empty() == b.new_group_name.empty()) {
-    return InvalidArgument("give exactly one of groupId (an existing group) and newGroupName "
-                           "(a group built from the instance)");
+    return InvalidArgument(
+        "give exactly one of groupId (an existing group) and newGroupName "
+        "(a group built from the instance)");
   }
   return b;
 }
@@ -90,17 +91,16 @@ void StartImport(ApiServices* s, const RouteRequest& req, httplib::Response& res
   if (!b->new_group_name.empty()) {
     auto owner = s->store->FindSsiByInstance(b->instance_id);
     if (owner.ok()) {
-      return SendStatus(res, AlreadyExists(b->instance_id + " already is stateful instance " +
-                                           owner->id));
+      return SendStatus(
+          res, AlreadyExists(b->instance_id + " already is stateful instance " + owner->id));
     }
     // Describing happens outside the controller lock (the provider is thread-safe).
-    auto built = BuildImportSpec(*s->cloud, b->new_group_name, b->instance_id,
-                                 b->keep_private_ip);
+    auto built = BuildImportSpec(*s->cloud, b->new_group_name, b->instance_id, b->keep_private_ip);
     if (!built.ok()) return SendStatus(res, built.status());
     if (!built->errors.empty()) {
       ApiError e = InvalidSpec(built->errors);
-      e.message = "the group spec built from " + b->instance_id + " does not validate: " +
-                  built->errors.front().ToString();
+      e.message = "the group spec built from " + b->instance_id +
+                  " does not validate: " + built->errors.front().ToString();
       return SendError(res, e);
     }
     // Both calls under one lock hold; if the import is refused the new, empty group goes.
@@ -164,38 +164,69 @@ void CancelImport(ApiServices* s, const RouteRequest& req, httplib::Response& re
 }  // namespace
 
 void AddImportRoutes(RouteTable& t, ApiServices* s) {
-  t.Add({"POST", "/api/v1/import", true,
-         {"startImport", "Import an existing instance",
+  t.Add({"POST",
+         "/api/v1/import",
+         true,
+         {"startImport",
+          "Import an existing instance",
           "Brings an instance spotkeeper did not launch under a group as a stateful instance: "
           "snapshots its volumes, images it and relaunches it under the group (keeping its "
           "private IP with shouldKeepPrivateIp, which needs its termination). With "
           "newGroupName a group is built from the instance (zone, subnet, type, image, "
           "non-root volumes, persistence of root and data volumes) with capacity 0 and the "
           "instance imported into it. The import's id is its stateful instance's id.",
-          "imports", {}, "ImportRequest", true, {"application/json"},
+          "imports",
+          {},
+          "ImportRequest",
+          true,
+          {"application/json"},
           {{202, "Started; Location names the import", "ImportStatus", "application/json"},
-           Err(400, "Bad body"), Err(404, "No such group or instance"),
+           Err(400, "Bad body"),
+           Err(404, "No such group or instance"),
            Err(409, "The instance is already managed, or the group cannot take it"),
            Err(422, "The spec built for a new group does not validate")}},
          [s](const RouteRequest& r, httplib::Response& res) { StartImport(s, r, res); }});
-  t.Add({"GET", "/api/v1/import", true,
-         {"listImports", "List imports (of every group, or ?groupId=)", "", "imports",
-          {{"groupId", "query", "string", "Only this group's imports", false}}, "", false, {},
-          {{200, "The imports", "ImportList", "application/json"},
-           Err(404, "No such group")}},
+  t.Add({"GET",
+         "/api/v1/import",
+         true,
+         {"listImports",
+          "List imports (of every group, or ?groupId=)",
+          "",
+          "imports",
+          {{"groupId", "query", "string", "Only this group's imports", false}},
+          "",
+          false,
+          {},
+          {{200, "The imports", "ImportList", "application/json"}, Err(404, "No such group")}},
          [s](const RouteRequest& r, httplib::Response& res) { ListImports(s, r, res); }});
-  t.Add({"GET", "/api/v1/import/{importId}", true,
-         {"getImport", "Get an import's progress (MIGRATE_* state)", "", "imports", {}, "", false,
+  t.Add({"GET",
+         "/api/v1/import/{importId}",
+         true,
+         {"getImport",
+          "Get an import's progress (MIGRATE_* state)",
+          "",
+          "imports",
+          {},
+          "",
+          false,
           {},
           {{200, "The import", "ImportStatus", "application/json"}, Err(404, "No such import")}},
          [s](const RouteRequest& r, httplib::Response& res) { GetImport(s, r, res); }});
-  t.Add({"PUT", "/api/v1/import/{importId}/cancel", true,
-         {"cancelImport", "Cancel an import",
+  t.Add({"PUT",
+         "/api/v1/import/{importId}/cancel",
+         true,
+         {"cancelImport",
+          "Cancel an import",
           "Possible while the source instance is untouched (MIGRATE_PREPARING, "
           "MIGRATE_SNAPSHOTTING): the snapshots and image made so far are deleted and the "
           "stateful instance is deallocated.",
-          "imports", {}, "", false, {"application/json"},
-          {{202, "Cancelled", "ImportStatus", "application/json"}, Err(404, "No such import"),
+          "imports",
+          {},
+          "",
+          false,
+          {"application/json"},
+          {{202, "Cancelled", "ImportStatus", "application/json"},
+           Err(404, "No such import"),
            Err(409, "Too late: the source instance is being replaced")}},
          [s](const RouteRequest& r, httplib::Response& res) { CancelImport(s, r, res); }});
 }

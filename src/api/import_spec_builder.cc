@@ -29,8 +29,8 @@ Result<ImportSpecOutcome> BuildImportSpec(CloudProvider& cloud, const std::strin
   if (it == found->end()) return NotFound("instance " + instance_id + " does not exist");
   const Instance& inst = *it;
   if (inst.state == InstanceState::kShuttingDown || inst.state == InstanceState::kTerminated) {
-    return FailedPrecondition("instance " + instance_id + " is " +
-                              InstanceStateName(inst.state) + " and cannot be imported");
+    return FailedPrecondition("instance " + instance_id + " is " + InstanceStateName(inst.state) +
+                              " and cannot be imported");
   }
 
   ImportSpecOutcome out;

@@ -15,8 +15,9 @@ std::string ImportState(const WorkflowRecord& wf) {
   static const std::set<std::string> kSnapshotting = {"snapshot_source", "wait_source_snapshots"};
   static const std::set<std::string> kStopping = {"terminate_source", "wait_source_terminated"};
   static const std::set<std::string> kImaging = {
-      "drain",          "terminate",    "wait_terminated",  "wait_released", "final_snapshots",
-      "wait_final_snapshots", "register_image", "wait_image", "retire_superseded"};
+      "drain",          "terminate",       "wait_terminated",
+      "wait_released",  "final_snapshots", "wait_final_snapshots",
+      "register_image", "wait_image",      "retire_superseded"};
   if (kPreparing.count(wf.step_name)) return "MIGRATE_PREPARING";
   if (kSnapshotting.count(wf.step_name)) return "MIGRATE_SNAPSHOTTING";
   if (kStopping.count(wf.step_name)) return "MIGRATE_STOPPING_SOURCE";

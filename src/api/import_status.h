@@ -13,9 +13,8 @@
 // Cancelling is possible while the source instance is untouched: PREPARING and SNAPSHOTTING.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "store/store.h"
 

@@ -2,10 +2,10 @@
 // JSON lines ({"ts","level","msg", ...fields}) for machines.
 #pragma once
 
-#include <string>
+#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <string>
 
 #include "common/status.h"
 

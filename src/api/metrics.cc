@@ -12,10 +12,9 @@ const std::vector<double>& RecoveryBuckets() {
 }
 
 constexpr SsiState kAllStates[] = {
-    SsiState::kActive,     SsiState::kPause,      SsiState::kPausing,
-    SsiState::kPaused,     SsiState::kResume,     SsiState::kResuming,
-    SsiState::kRecycle,    SsiState::kRecycling,  SsiState::kDeallocate,
-    SsiState::kDeallocating, SsiState::kDeallocated, SsiState::kError};
+    SsiState::kActive,     SsiState::kPause,        SsiState::kPausing,     SsiState::kPaused,
+    SsiState::kResume,     SsiState::kResuming,     SsiState::kRecycle,     SsiState::kRecycling,
+    SsiState::kDeallocate, SsiState::kDeallocating, SsiState::kDeallocated, SsiState::kError};
 
 double Seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
 
@@ -58,8 +57,8 @@ std::string Metrics::Render(const MetricsInputs& in) const {
     w.Family("spotkeeper_groups", "gauge", "Groups by status (ACTIVE, DELETING).");
     std::map<std::string, int> by_status;
     for (const auto& g : *groups) ++by_status[g.status];
-    for (const char* st : {"ACTIVE", "DELETING"}) w.Sample("spotkeeper_groups", {{"status", st}},
-                                                          by_status[st]);
+    for (const char* st : {"ACTIVE", "DELETING"})
+      w.Sample("spotkeeper_groups", {{"status", st}}, by_status[st]);
     w.Family("spotkeeper_stateful_instances", "gauge",
              "Stateful instances by group and state (every state listed, 0 when none).");
     for (const auto& g : *groups) {
@@ -177,8 +176,7 @@ std::string Metrics::Render(const MetricsInputs& in) const {
     w.Family("spotkeeper_controller_last_tick_age_seconds", "gauge",
              "Real time since the controller loop last finished a tick.");
     w.Sample("spotkeeper_controller_last_tick_age_seconds", {},
-             std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                           in.loop.last_tick_end)
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - in.loop.last_tick_end)
                  .count());
   }
 
@@ -186,8 +184,7 @@ std::string Metrics::Render(const MetricsInputs& in) const {
   w.Family("spotkeeper_provider_calls_total", "counter",
            "Cloud API calls the controller made, by action (throttled ones included).");
   for (const auto& [action, c] : in.provider_calls) {
-    w.Sample("spotkeeper_provider_calls_total", {{"action", action}},
-             static_cast<double>(c.calls));
+    w.Sample("spotkeeper_provider_calls_total", {{"action", action}}, static_cast<double>(c.calls));
   }
   w.Family("spotkeeper_provider_throttles_total", "counter",
            "Throttled cloud calls by action; by=client: refused by spotkeeper's own token "

@@ -59,9 +59,8 @@ nlohmann::json Operation(const Route& r) {
     responses[std::to_string(resp.status)] = rj;
   }
   if (r.auth) {
-    responses["401"] = {
-        {"description", "Missing or wrong bearer token"},
-        {"content", {{"application/json", {{"schema", SchemaRef("Error")}}}}}};
+    responses["401"] = {{"description", "Missing or wrong bearer token"},
+                        {"content", {{"application/json", {{"schema", SchemaRef("Error")}}}}}};
   } else {
     op["security"] = nlohmann::json::array();
   }

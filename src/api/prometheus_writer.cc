@@ -1,8 +1,8 @@
 #include "api/prometheus_writer.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace spotkeeper::api {
 namespace {

@@ -81,10 +81,11 @@ nlohmann::json GroupJson(const GroupRecord& g, const std::vector<SsiRecord>& ssi
                           {"message", std::to_string(active) + " of " + std::to_string(target) +
                                           " stateful instances ACTIVE"}});
   } else {
-    std::string msg = std::to_string(active) + " of " + std::to_string(target) +
-                      " stateful instances ACTIVE";
+    std::string msg =
+        std::to_string(active) + " of " + std::to_string(target) + " stateful instances ACTIVE";
     for (const auto& [state, n] : by_state) {
-      if (state != "ACTIVE" && state != "DEALLOCATED") msg += ", " + std::to_string(n) + " " + state;
+      if (state != "ACTIVE" && state != "DEALLOCATED")
+        msg += ", " + std::to_string(n) + " " + state;
     }
     conditions.push_back({{"type", "Ready"},
                           {"status", "False"},
@@ -99,12 +100,12 @@ nlohmann::json GroupJson(const GroupRecord& g, const std::vector<SsiRecord>& ssi
                         {"message", error > 0 ? "in ERROR: " + errored_list +
                                                     " (see their conditions; retry or deallocate)"
                                               : ""}});
-  conditions.push_back({{"type", "Progressing"},
-                        {"status", moving > 0 ? "True" : "False"},
-                        {"reason", moving > 0 ? "ActionsInProgress" : "Idle"},
-                        {"message", moving > 0 ? std::to_string(moving) +
-                                                     " stateful instances changing state"
-                                               : ""}});
+  conditions.push_back(
+      {{"type", "Progressing"},
+       {"status", moving > 0 ? "True" : "False"},
+       {"reason", moving > 0 ? "ActionsInProgress" : "Idle"},
+       {"message",
+        moving > 0 ? std::to_string(moving) + " stateful instances changing state" : ""}});
 
   nlohmann::json status = {
       {"phase", g.status},
@@ -192,7 +193,9 @@ nlohmann::json SsiJson(const SsiRecord& s, const std::vector<ResourceRecord>& re
       {"privateIp", s.private_ip},
       {"imageId", s.image_id.empty() ? spec_image : s.image_id},
       {"instanceType", s.instance_type},
-      {"lifeCycle", s.market == "spot" ? "SPOT" : s.market == "on-demand" ? "OD" : ""},
+      {"lifeCycle", s.market == "spot"        ? "SPOT"
+                    : s.market == "on-demand" ? "OD"
+                                              : ""},
       {"availabilityZone", s.availability_zone},
       {"subnetId", s.subnet_id},
       {"networkInterfaceId", s.eni_id},
@@ -209,10 +212,9 @@ nlohmann::json SsiJson(const SsiRecord& s, const std::vector<ResourceRecord>& re
   if (!s.pause_reason.empty()) out["pauseReason"] = s.pause_reason;
   const nlohmann::json pending = status.value("pending", nlohmann::json());
   out["pendingAction"] =
-      pending.is_object()
-          ? nlohmann::json{{"kind", pending.value("kind", std::string())},
-                           {"requestedBy", pending.value("actor", std::string())}}
-          : nlohmann::json();
+      pending.is_object() ? nlohmann::json{{"kind", pending.value("kind", std::string())},
+                                           {"requestedBy", pending.value("actor", std::string())}}
+                          : nlohmann::json();
   if (workflow) {
     out["workflow"] = {{"id", workflow->id},
                        {"kind", workflow->kind},
@@ -229,12 +231,9 @@ nlohmann::json SsiJson(const SsiRecord& s, const std::vector<ResourceRecord>& re
 }
 
 nlohmann::json EventJson(const EventRecord& e) {
-  return {{"seq", e.seq},
-          {"at", TimeJson(e.at)},
-          {"groupId", e.group_id},
-          {"statefulInstanceId", e.ssi_id},
-          {"actor", e.actor},
-          {"kind", e.kind},
+  return {{"seq", e.seq},          {"at", TimeJson(e.at)},
+          {"groupId", e.group_id}, {"statefulInstanceId", e.ssi_id},
+          {"actor", e.actor},      {"kind", e.kind},
           {"message", e.message}};
 }
 

@@ -2,11 +2,10 @@
 // after Elastigroup's where they fit; times are RFC 3339 UTC strings, "" when unset).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/store.h"
 

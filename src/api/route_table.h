@@ -31,7 +31,7 @@ using RouteHandler = std::function<void(const RouteRequest&, httplib::Response&)
 
 struct ParamDoc {
   std::string name;
-  std::string in = "query";  // query | header
+  std::string in = "query";     // query | header
   std::string type = "string";  // string | integer | boolean
   std::string description;
   bool required = false;

@@ -142,9 +142,10 @@ Status ServerApp::Start() {
       if (zones.ok()) {
         spdlog::info("ec2: reachable, {} availability zones", zones->size());
       } else {
-        spdlog::warn("ec2: DescribeAvailabilityZones failed: {} (check credentials, region "
-                     "and endpoint; the controller keeps retrying)",
-                     zones.status().ToString());
+        spdlog::warn(
+            "ec2: DescribeAvailabilityZones failed: {} (check credentials, region "
+            "and endpoint; the controller keeps retrying)",
+            zones.status().ToString());
       }
     });
   }

@@ -1,14 +1,13 @@
 #include "api/server_config.h"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include <spdlog/spdlog.h>
-#include <yaml-cpp/yaml.h>
 
 #include "api/data_dir.h"
 #include "spec/closest_match.h"
@@ -52,8 +51,8 @@ nlohmann::json YamlToJson(const YAML::Node& n) {
 
 const std::vector<std::string>& FileKeys() {
   static const std::vector<std::string> k = {
-      "listen",  "allowRemote", "dataDir",   "provider",  "region",   "endpointUrl",
-      "eventsQueueUrl", "profile", "logFormat", "logLevel", "simSpeed", "providerConfig"};
+      "listen",         "allowRemote", "dataDir",   "provider", "region",   "endpointUrl",
+      "eventsQueueUrl", "profile",     "logFormat", "logLevel", "simSpeed", "providerConfig"};
   return k;
 }
 
@@ -86,7 +85,8 @@ Result<nlohmann::json> LoadConfigFile(const std::string& path) {
     return InvalidArgument("config file " + path + ": " + e.what());
   }
   if (root.IsNull()) return nlohmann::json::object();
-  if (!root.IsMap()) return InvalidArgument("config file " + path + ": must be a mapping of settings");
+  if (!root.IsMap())
+    return InvalidArgument("config file " + path + ": must be a mapping of settings");
   nlohmann::json j;
   try {
     j = YamlToJson(root);
@@ -211,9 +211,9 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
   SK_RETURN_IF_ERROR(str("logLevel", flags.log_level, &out.log_level));
 
   {
-    Raw r = pick("allowRemote", flags.allow_remote ? std::optional<nlohmann::json>(
-                                                         *flags.allow_remote)
-                                                   : std::nullopt);
+    Raw r =
+        pick("allowRemote", flags.allow_remote ? std::optional<nlohmann::json>(*flags.allow_remote)
+                                               : std::nullopt);
     if (r.value) {
       if (r.value->is_boolean()) {
         out.allow_remote = r.value->get<bool>();
@@ -224,9 +224,8 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
     }
   }
   {
-    Raw r = pick("simSpeed", flags.sim_speed
-                                 ? std::optional<nlohmann::json>(*flags.sim_speed)
-                                 : std::nullopt);
+    Raw r = pick("simSpeed",
+                 flags.sim_speed ? std::optional<nlohmann::json>(*flags.sim_speed) : std::nullopt);
     if (r.value) {
       if (r.value->is_number()) {
         out.sim_speed = r.value->get<double>();
@@ -259,8 +258,8 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
                            "launched), ec2");
   }
   if (out.log_format != "text" && out.log_format != "json") {
-    return InvalidArgument("logFormat (from " + out.sources["logFormat"] + ") '" +
-                           out.log_format + "' is not text or json");
+    return InvalidArgument("logFormat (from " + out.sources["logFormat"] + ") '" + out.log_format +
+                           "' is not text or json");
   }
   auto lvl = spdlog::level::from_str(out.log_level);
   if (lvl == spdlog::level::off && out.log_level != "off") {

@@ -137,8 +137,8 @@ TEST(ServerConfigTest, RemoteListenNeedsAllowRemote) {
   EXPECT_NE(refused.status().message().find("token"), std::string::npos);
   flags.allow_remote = true;
   EXPECT_TRUE(ResolveServerSettings(flags, Env({})).ok());
-  auto env = ResolveServerSettings({}, Env({{"SPOTKEEPER_LISTEN", "10.1.2.3:80"},
-                                            {"SPOTKEEPER_ALLOW_REMOTE", "true"}}));
+  auto env = ResolveServerSettings(
+      {}, Env({{"SPOTKEEPER_LISTEN", "10.1.2.3:80"}, {"SPOTKEEPER_ALLOW_REMOTE", "true"}}));
   EXPECT_TRUE(env.ok()) << env.status().ToString();
 
   EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));

@@ -1,9 +1,9 @@
 #include "api/sim_world.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace spotkeeper::api {
 
@@ -22,8 +22,8 @@ Result<SimWorld> CreateSimWorld(const Clock* clock, uint64_t seed, const std::st
   if (out << SimExampleSpec(w)) w.example_spec_path = path;
   nlohmann::json subnets = nlohmann::json::array();
   for (const auto& s : w.subnets) {
-    subnets.push_back({{"id", s.id}, {"availabilityZone", s.availability_zone},
-                       {"cidrBlock", s.cidr_block}});
+    subnets.push_back(
+        {{"id", s.id}, {"availabilityZone", s.availability_zone}, {"cidrBlock", s.cidr_block}});
   }
   w.info = {{"sim",
              {{"region", w.region},
@@ -69,8 +69,8 @@ strategy:
     shouldPersistPrivateIp: true
 )",
       fmt::arg("path", w.example_spec_path.empty() ? "sim-example.yaml" : w.example_spec_path),
-      fmt::arg("region", w.region), fmt::arg("az", s.availability_zone),
-      fmt::arg("subnet", s.id), fmt::arg("image", w.image_id));
+      fmt::arg("region", w.region), fmt::arg("az", s.availability_zone), fmt::arg("subnet", s.id),
+      fmt::arg("image", w.image_id));
 }
 
 std::string SimBanner(const SimWorld& w, double speed) {

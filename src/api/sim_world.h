@@ -4,10 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "provider/fake/fake_cloud.h"
 
@@ -17,7 +16,7 @@ struct SimWorld {
   std::unique_ptr<FakeCloud> cloud;
   std::string region;
   std::string image_id;
-  std::vector<Subnet> subnets;  // by zone
+  std::vector<Subnet> subnets;    // by zone
   std::string example_spec_path;  // "" when it could not be written
   nlohmann::json info;            // for GET /api/v1/info: {"sim": {...}}
 };

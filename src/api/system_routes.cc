@@ -44,25 +44,59 @@ void ServeMetrics(ApiServices* s, httplib::Response& res) {
 
 void AddSystemRoutes(RouteTable& t, ApiServices* s, std::function<nlohmann::json()> openapi) {
   auto started = s->clock->Now();
-  t.Add({"GET", "/healthz", false,
-         {"healthz", "Liveness: the server answers", "No token needed.", "system", {}, "", false,
-          {}, {{200, "Alive", "Health", "application/json"}}},
+  t.Add({"GET",
+         "/healthz",
+         false,
+         {"healthz",
+          "Liveness: the server answers",
+          "No token needed.",
+          "system",
+          {},
+          "",
+          false,
+          {},
+          {{200, "Alive", "Health", "application/json"}}},
          [](const RouteRequest&, httplib::Response& res) {
            SendJson(res, 200, {{"status", "ok"}});
          }});
-  t.Add({"GET", "/readyz", false,
-         {"readyz", "Readiness: store open and controller loop ticking", "No token needed.",
-          "system", {}, "", false, {},
+  t.Add({"GET",
+         "/readyz",
+         false,
+         {"readyz",
+          "Readiness: store open and controller loop ticking",
+          "No token needed.",
+          "system",
+          {},
+          "",
+          false,
+          {},
           {{200, "Ready", "Ready", "application/json"},
            {503, "Not ready (see checks)", "Ready", "application/json"}}},
          [s](const RouteRequest&, httplib::Response& res) { Ready(s, res); }});
-  t.Add({"GET", "/metrics", true,
-         {"metrics", "Prometheus metrics (text format 0.0.4), names prefixed spotkeeper_", "",
-          "system", {}, "", false, {},
+  t.Add({"GET",
+         "/metrics",
+         true,
+         {"metrics",
+          "Prometheus metrics (text format 0.0.4), names prefixed spotkeeper_",
+          "",
+          "system",
+          {},
+          "",
+          false,
+          {},
           {{200, "The metrics", "", "text/plain"}}},
          [s](const RouteRequest&, httplib::Response& res) { ServeMetrics(s, res); }});
-  t.Add({"GET", "/api/v1/info", true,
-         {"info", "Server version, provider and clock", "", "system", {}, "", false, {},
+  t.Add({"GET",
+         "/api/v1/info",
+         true,
+         {"info",
+          "Server version, provider and clock",
+          "",
+          "system",
+          {},
+          "",
+          false,
+          {},
           {{200, "About this server", "Info", "application/json"}}},
          [s, started](const RouteRequest&, httplib::Response& res) {
            nlohmann::json j = s->info;
@@ -72,12 +106,20 @@ void AddSystemRoutes(RouteTable& t, ApiServices* s, std::function<nlohmann::json
            j["startedAt"] = FormatTime(started);
            SendJson(res, 200, j);
          }});
-  t.Add({"GET", "/api/v1/openapi.json", true,
-         {"openapi", "This API's OpenAPI 3.0 document", "", "system", {}, "", false, {},
-          {{200, "The document", "OpenApiDocument", "application/json"}}},
-         [openapi](const RouteRequest&, httplib::Response& res) {
-           SendJson(res, 200, openapi());
-         }});
+  t.Add(
+      {"GET",
+       "/api/v1/openapi.json",
+       true,
+       {"openapi",
+        "This API's OpenAPI 3.0 document",
+        "",
+        "system",
+        {},
+        "",
+        false,
+        {},
+        {{200, "The document", "OpenApiDocument", "application/json"}}},
+       [openapi](const RouteRequest&, httplib::Response& res) { SendJson(res, 200, openapi()); }});
 }
 
 }  // namespace spotkeeper::api

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <iostream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/client.h"
 #include "cli/output.h"

@@ -146,8 +146,8 @@ std::unique_ptr<ApiClient> MakeClient(const ClientOptions& o) {
 
 int ReportFailure(const ApiClient& client, const ApiResponse& r, const std::string& what) {
   if (!r.connected) {
-    std::cerr << "error: " << what << ": cannot reach the spotkeeper server at "
-              << client.server() << " (" << r.error << ")\n"
+    std::cerr << "error: " << what << ": cannot reach the spotkeeper server at " << client.server()
+              << " (" << r.error << ")\n"
               << "  start one with `spotkeeper server`, or point --server / SPOTKEEPER_SERVER "
                  "at it\n";
     return kExitUnreachable;

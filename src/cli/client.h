@@ -3,12 +3,11 @@
 // are reported.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 namespace spotkeeper::cli {
 
@@ -28,9 +27,9 @@ enum ExitCode : int {
 std::string ExitCodesHelp();
 
 struct ClientOptions {
-  std::string server;    // --server / SPOTKEEPER_SERVER
-  std::string token;     // --token / SPOTKEEPER_TOKEN
-  std::string data_dir;  // --data-dir (SPOTKEEPER_DATA_DIR is read where it is used)
+  std::string server;            // --server / SPOTKEEPER_SERVER
+  std::string token;             // --token / SPOTKEEPER_TOKEN
+  std::string data_dir;          // --data-dir (SPOTKEEPER_DATA_DIR is read where it is used)
   std::string output = "table";  // -o table | json | yaml
 };
 
@@ -43,9 +42,9 @@ std::string ResolveDataDir(const ClientOptions& o);
 struct ApiResponse {
   bool connected = false;  // false: no HTTP answer at all (see error)
   int status = 0;
-  nlohmann::json body;     // parsed JSON (null when not JSON)
-  std::string text;        // raw body
-  std::string error;       // transport error
+  nlohmann::json body;  // parsed JSON (null when not JSON)
+  std::string text;     // raw body
+  std::string error;    // transport error
   bool ok() const { return connected && status >= 200 && status < 300; }
 };
 

@@ -77,9 +77,7 @@ complete -o default -F _spotkeeper spotkeeper
 void AddCompletionCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("completion", "Print a shell completion script");
   auto shell = std::make_shared<std::string>();
-  cmd->add_option("SHELL", *shell, "The shell (bash)")
-      ->required()
-      ->check(CLI::IsMember({"bash"}));
+  cmd->add_option("SHELL", *shell, "The shell (bash)")->required()->check(CLI::IsMember({"bash"}));
   const CLI::App* root = &app;
   cmd->callback([root, shell, exit_code] {
     std::cout << BashScript(*root);

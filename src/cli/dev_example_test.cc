@@ -1,10 +1,10 @@
 #include "cli/dev_example.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "spec/group_spec.h"
 
@@ -45,8 +45,7 @@ TEST(MapExampleToLocalCloud, RedisExampleBecomesAValidLocalSpec) {
   EXPECT_EQ(s.compute.availability_zones[0].name, "local-1b");
   EXPECT_EQ(s.compute.availability_zones[0].subnet_ids, std::vector<std::string>{"subnet-1234"});
   EXPECT_EQ(s.compute.launch_specification.image_id, "ami-00000000000000001");
-  EXPECT_EQ(s.compute.launch_specification.security_group_ids,
-            std::vector<std::string>{"sg-5678"});
+  EXPECT_EQ(s.compute.launch_specification.security_group_ids, std::vector<std::string>{"sg-5678"});
   // m5a.large is not in the local cloud's catalog.
   EXPECT_EQ(s.compute.instance_types.spot, std::vector<std::string>{"m5.large"});
   EXPECT_EQ(s.compute.instance_types.ondemand, "m5.large");
@@ -75,8 +74,7 @@ TEST(MapExampleToLocalCloud, UnknownInstanceTypesFallBackToTheFirstKnownOne) {
 }
 
 TEST(MapExampleToLocalCloud, RefusesWhatIsNotASpec) {
-  EXPECT_EQ(MapExampleToLocalCloud("- a\n- b\n", Local()).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(MapExampleToLocalCloud("- a\n- b\n", Local()).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(MapExampleToLocalCloud("name: x\n", Local()).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(MapExampleToLocalCloud("a: [", Local()).status().code(), Code::kInvalidArgument);
   LocalPlacement none = Local();

@@ -58,14 +58,13 @@ int Run(const ClientOptions& o, const EventsArgs& a) {
   // Follow: the SSE stream, resumed after the last event seen when the connection drops.
   int failures = 0;
   while (true) {
-    ApiResponse s = client->Stream(
-        "/api/v1/events/stream?after=" + std::to_string(last) + filter, "",
-        [&](const nlohmann::json& e) {
-          PrintOne(o, e);
-          last = e.value("seq", last);
-          failures = 0;
-          return true;
-        });
+    ApiResponse s = client->Stream("/api/v1/events/stream?after=" + std::to_string(last) + filter,
+                                   "", [&](const nlohmann::json& e) {
+                                     PrintOne(o, e);
+                                     last = e.value("seq", last);
+                                     failures = 0;
+                                     return true;
+                                   });
     if (s.connected && s.status != 200) return ReportFailure(*client, s, "following events");
     if (!s.connected && ++failures >= 5) return ReportFailure(*client, s, "following events");
     std::cerr << "(event stream ended; reconnecting)\n";

@@ -96,8 +96,8 @@ int Create(const ClientOptions& o, const GroupArgs& a) {
 
 int List(const ClientOptions& o, const GroupArgs& a) {
   auto client = MakeClient(o);
-  ApiResponse r = client->Get(std::string("/api/v1/group") +
-                              (a.include_deleted ? "?includeDeleted=true" : ""));
+  ApiResponse r =
+      client->Get(std::string("/api/v1/group") + (a.include_deleted ? "?includeDeleted=true" : ""));
   if (!r.ok()) return ReportFailure(*client, r, "listing groups");
   Emit(o, r.body, [&] {
     if (r.body["items"].empty()) {
@@ -138,12 +138,12 @@ int Update(const ClientOptions& o, const GroupArgs& a) {
   if (!ResolveGroupId(*client, a.id, &id, &code)) return code;
   int64_t after = a.wait ? LatestEventSeq(*client) : 0;
   ApiResponse r = client->Send(
-      "PUT", "/api/v1/group/" + id + (a.resume_stateful ? "?shouldResumeStateful=true" : ""),
-      text, type);
+      "PUT", "/api/v1/group/" + id + (a.resume_stateful ? "?shouldResumeStateful=true" : ""), text,
+      type);
   if (!r.ok()) return ReportFailure(*client, r, "updating group " + a.id);
   Emit(o, r.body, [&] {
-    std::cout << "group " << id << " updated (generation " << r.body["generation"].dump()
-              << ")" << (a.resume_stateful ? "; paused instances resume" : "") << "\n";
+    std::cout << "group " << id << " updated (generation " << r.body["generation"].dump() << ")"
+              << (a.resume_stateful ? "; paused instances resume" : "") << "\n";
   });
   if (!a.wait) return kExitOk;
   return WaitForGroup(*client, o, id, false, std::max<int64_t>(after, 0), a.timeout);
@@ -173,8 +173,7 @@ int Delete(const ClientOptions& o, const GroupArgs& a) {
   if (!r.ok()) return ReportFailure(*client, r, "deleting group " + a.id);
   Emit(o, r.body, [&] {
     std::cout << "group " << id << " is being deleted (deallocation "
-              << r.body["status"].value("deallocation", nlohmann::json::object()).dump()
-              << ")\n";
+              << r.body["status"].value("deallocation", nlohmann::json::object()).dump() << ")\n";
   });
   if (!a.wait) return kExitOk;
   return WaitForGroup(*client, o, id, true, std::max<int64_t>(after, 0), a.timeout);
@@ -215,8 +214,9 @@ void AddGroupCommand(CLI::App& app, const ClientOptions* o, int* exit_code) {
   update->callback([o, a, exit_code] { *exit_code = Update(*o, *a); });
 
   auto* del = group->add_subcommand(
-      "delete", "Delete a group: deallocate its instances, keeping what the flags do not delete "
-                "(no flags: the spec's statefulDeallocation)");
+      "delete",
+      "Delete a group: deallocate its instances, keeping what the flags do not delete "
+      "(no flags: the spec's statefulDeallocation)");
   del->add_option("GROUP", a->id, "Group id (sig-...) or name")->required();
   del->add_flag("--delete-volumes", a->del_volumes, "Delete the data and root volumes");
   del->add_flag("--delete-snapshots", a->del_snapshots, "Delete the snapshots");

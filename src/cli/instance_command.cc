@@ -69,8 +69,8 @@ int WaitForSsi(ApiClient& client, const ClientOptions& o, const InstanceArgs& a,
         bool running = s["workflow"].is_object() && s["workflow"].value("status", "") == "running";
         bool pending = s["pendingAction"].is_object();
         std::string wf = s["workflow"].is_object() ? s["workflow"].value("id", "") : "";
-        auto took = Elapsed(std::chrono::duration_cast<Duration>(
-            std::chrono::steady_clock::now() - start));
+        auto took =
+            Elapsed(std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start));
         if (state == "ERROR") {
           p.outcome = Probe::kFailed;
           p.summary = FailureSummary(s);
@@ -141,8 +141,7 @@ int Act(const ClientOptions& o, const InstanceArgs& a, const std::string& action
     after = std::max<int64_t>(0, LatestEventSeq(*client));
   }
   std::string body;
-  if (action == "deallocate" &&
-      (a.del_volumes || a.del_snapshots || a.del_images || a.del_enis)) {
+  if (action == "deallocate" && (a.del_volumes || a.del_snapshots || a.del_images || a.del_enis)) {
     body = nlohmann::json{{"shouldDeleteVolumes", a.del_volumes},
                           {"shouldDeleteSnapshots", a.del_snapshots},
                           {"shouldDeleteImages", a.del_images},
@@ -304,8 +303,7 @@ void AddInstanceCommand(CLI::App& app, const ClientOptions* o, int* exit_code) {
 
   auto* import = inst->add_subcommand(
       "import", "Bring an existing instance under a group (or a new group built from it)");
-  import->add_option("--instance-id", a->instance_id, "The instance to import (i-...)")
-      ->required();
+  import->add_option("--instance-id", a->instance_id, "The instance to import (i-...)")->required();
   auto* g = import->add_option("--group", a->group, "Into this group (id or name)");
   auto* n = import->add_option("--new-group", a->new_group,
                                "Into a new group of this name, built from the instance");
@@ -318,20 +316,21 @@ void AddInstanceCommand(CLI::App& app, const ClientOptions* o, int* exit_code) {
   import->callback([o, a, exit_code, import] {
     if (a->group.empty() && a->new_group.empty()) {
       std::cerr << "error: give --group ID or --new-group NAME\n" << import->help();
-      *exit_code = kExitUsage;
-      return;
-    }
-    *exit_code = Import(*o, *a);
-  });
+  *exit_code = kExitUsage;
+  return;
+}
+*exit_code = Import(*o, *a);
+}  // namespace spotkeeper::cli
+);
 
-  auto* status = inst->add_subcommand("import-status", "Show an import's progress (MIGRATE_*)");
-  status->add_option("IMPORT", a->id, "Import id (the imported instance's ssi-...)")->required();
-  status->callback([o, a, exit_code] { *exit_code = ImportStatus(*o, *a, false); });
+auto* status = inst->add_subcommand("import-status", "Show an import's progress (MIGRATE_*)");
+status->add_option("IMPORT", a->id, "Import id (the imported instance's ssi-...)")->required();
+status->callback([o, a, exit_code] { *exit_code = ImportStatus(*o, *a, false); });
 
-  auto* cancel = inst->add_subcommand(
-      "import-cancel", "Cancel an import while its source instance is untouched");
-  cancel->add_option("IMPORT", a->id, "Import id (ssi-...)")->required();
-  cancel->callback([o, a, exit_code] { *exit_code = ImportStatus(*o, *a, true); });
+auto* cancel = inst->add_subcommand("import-cancel",
+                                    "Cancel an import while its source instance is untouched");
+cancel->add_option("IMPORT", a->id, "Import id (ssi-...)")->required();
+cancel->callback([o, a, exit_code] { *exit_code = ImportStatus(*o, *a, true); });
 }
 
 }  // namespace spotkeeper::cli

@@ -2,12 +2,11 @@
 
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
-
-#include <yaml-cpp/yaml.h>
 
 namespace spotkeeper::cli {
 namespace {

@@ -42,12 +42,12 @@ void PrintGroupTable(std::ostream& out, const nlohmann::json& groups, Time now) 
       if (c["status"] == "True" && c["type"] != "Ready") ready += S(c, "type") + " ";
     }
     for (const auto& c : st["conditions"]) {
-      if (c["type"] == "Ready") ready = (c["status"] == "True" ? "Ready " : S(c, "reason") + " ") +
-                                        ready;
+      if (c["type"] == "Ready")
+        ready = (c["status"] == "True" ? "Ready " : S(c, "reason") + " ") + ready;
     }
     t.AddRow({S(g, "id"), S(g, "name"), S(st, "phase"),
-              S(st["capacity"], "active") + "/" + S(st["capacity"], "target"),
-              S(g, "generation"), Age(S(g, "createdAt"), now), ready});
+              S(st["capacity"], "active") + "/" + S(st["capacity"], "target"), S(g, "generation"),
+              Age(S(g, "createdAt"), now), ready});
   }
   t.Print(out, TableWidth());
 }
@@ -58,11 +58,10 @@ void DescribeGroup(std::ostream& out, const nlohmann::json& g, const nlohmann::j
   const auto& cap = st["capacity"];
   out << "Group:        " << S(g, "id") << " (" << S(g, "name") << ")\n";
   out << "Status:       " << S(st, "phase") << ", generation " << S(g, "generation") << "\n";
-  out << "Capacity:     " << S(cap, "active") << " of " << S(cap, "target")
-      << " ACTIVE (minimum " << S(cap, "minimum") << ", maximum " << S(cap, "maximum") << ")\n";
+  out << "Capacity:     " << S(cap, "active") << " of " << S(cap, "target") << " ACTIVE (minimum "
+      << S(cap, "minimum") << ", maximum " << S(cap, "maximum") << ")\n";
   out << "Region:       " << S(g["spec"], "region") << "\n";
-  out << "Created:      " << S(g, "createdAt") << " (" << Age(S(g, "createdAt"), now)
-      << " ago)\n";
+  out << "Created:      " << S(g, "createdAt") << " (" << Age(S(g, "createdAt"), now) << " ago)\n";
   if (st.contains("deallocation")) out << "Deallocation: " << st["deallocation"].dump() << "\n";
   Conditions(out, st["conditions"]);
   if (ssis.is_array() && !ssis.empty()) {
@@ -103,8 +102,7 @@ void DescribeSsi(std::ostream& out, const nlohmann::json& s, Time now) {
       << Dash(S(s, "networkInterfaceId")) << ", subnet " << Dash(S(s, "subnetId")) << ")\n";
   out << "Image:        " << Dash(S(s, "imageId")) << "\n";
   out << "Launched:     " << Dash(S(s, "launchedAt")) << "\n";
-  out << "Created:      " << S(s, "createdAt") << " (" << Age(S(s, "createdAt"), now)
-      << " ago)\n";
+  out << "Created:      " << S(s, "createdAt") << " (" << Age(S(s, "createdAt"), now) << " ago)\n";
   if (s["pendingAction"].is_object()) {
     out << "Pending:      " << S(s["pendingAction"], "kind") << " (requested by "
         << S(s["pendingAction"], "requestedBy") << ")\n";

@@ -3,6 +3,7 @@
 // down exits at once (what is committed stays committed; unfinished steps run again later).
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -10,8 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "api/log_setup.h"
 #include "api/server_app.h"
@@ -21,8 +20,8 @@ namespace spotkeeper::cli {
 namespace {
 
 struct ServerArgs {
-  std::string config, listen, provider, region, endpoint_url, events_queue_url, profile,
-      log_format, log_level;
+  std::string config, listen, provider, region, endpoint_url, events_queue_url, profile, log_format,
+      log_level;
   bool allow_remote = false;
   double sim_speed = 1;
 };
@@ -107,9 +106,10 @@ int Run(CLI::App* cmd, const ClientOptions& client, const ServerArgs& a) {
         spdlog::default_logger()->flush();
         std::_Exit(kExitError);
       }
-      spdlog::info("{}: shutting down (stop accepting requests, finish the tick in progress, "
-                   "close the store)",
-                   strsignal(sig));
+      spdlog::info(
+          "{}: shutting down (stop accepting requests, finish the tick in progress, "
+          "close the store)",
+          strsignal(sig));
       st->cv.notify_all();
     }
   }).detach();

@@ -1,12 +1,12 @@
 // `spotkeeper simulate`: the deterministic simulation (sim/simulation.h) over many seeds.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "sim/simulation.h"

@@ -9,9 +9,10 @@
 namespace spotkeeper::cli {
 
 void AddValidateCommand(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("validate", "Check group spec files (YAML or JSON); prints OK "
-                                             "or every problem with its field path. Exit 1 on "
-                                             "errors.");
+  auto* cmd = app.add_subcommand("validate",
+                                 "Check group spec files (YAML or JSON); prints OK "
+                                 "or every problem with its field path. Exit 1 on "
+                                 "errors.");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("FILE", *files, "Spec files")->required();
   cmd->callback([files, exit_code] {

@@ -45,11 +45,11 @@ bool ParseTimeout(const std::string& text, Duration* out) {
   return true;
 }
 
-int WaitUntilSettled(ApiClient& client, const WaitOptions& o,
-                     const std::function<Probe()>& probe, std::ostream& out) {
+int WaitUntilSettled(ApiClient& client, const WaitOptions& o, const std::function<Probe()>& probe,
+                     std::ostream& out) {
   auto since = [&] {
-    return "+" + Elapsed(std::chrono::duration_cast<Duration>(
-                     std::chrono::steady_clock::now() - o.start));
+    return "+" + Elapsed(std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() -
+                                                              o.start));
   };
   auto pad = [](std::string s, size_t n) {
     if (s.size() < n) s += std::string(n - s.size(), ' ');
@@ -80,9 +80,9 @@ int WaitUntilSettled(ApiClient& client, const WaitOptions& o,
     }
     int64_t wait_s = std::clamp<int64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(deadline - now).count(), 1, 5);
-    ApiResponse ev = client.Get("/api/v1/events?" + o.events_filter +
-                                "&after=" + std::to_string(cursor) +
-                                "&wait=" + std::to_string(wait_s));
+    ApiResponse ev =
+        client.Get("/api/v1/events?" + o.events_filter + "&after=" + std::to_string(cursor) +
+                   "&wait=" + std::to_string(wait_s));
     if (!ev.ok()) return ReportFailure(client, ev, "following the events of " + o.what);
     for (const auto& e : ev.body["items"]) {
       out << "  " << pad(since(), 9) << "  " << e.value("kind", "") << ": "

@@ -22,10 +22,9 @@ std::string FormatTime(Time t) {
 Result<Time> ParseTime(const std::string& text) {
   int y, mo, d, h, mi, consumed = 0;
   double s;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &s,
-                  &consumed) != 6) {
-    return InvalidArgument("not an ISO-8601 UTC time (want 2026-01-31T12:00:00Z): '" + text +
-                           "'");
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
+    return InvalidArgument("not an ISO-8601 UTC time (want 2026-01-31T12:00:00Z): '" + text + "'");
   }
   std::string rest = text.substr(static_cast<size_t>(consumed));
   int offset_minutes = 0;

@@ -47,8 +47,7 @@ Duration Ec2RateLimiter::Acquire(const std::string& action, Time now) {
   BucketSpec spec = Ec2BucketFor(action);
   auto it = buckets_.find(spec.name);
   if (it == buckets_.end()) {
-    it = buckets_.emplace(spec.name, TokenBucket(spec.capacity, spec.refill_per_second, now))
-             .first;
+    it = buckets_.emplace(spec.name, TokenBucket(spec.capacity, spec.refill_per_second, now)).first;
   }
   if (it->second.TryTake(now)) return Duration{0};
   const Duration interval{static_cast<int64_t>(std::ceil(1000.0 / spec.refill_per_second))};

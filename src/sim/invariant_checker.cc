@@ -1,7 +1,6 @@
 #include "sim/invariant_checker.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace spotkeeper {
@@ -49,8 +48,8 @@ std::vector<std::string> InvariantChecker::CheckStep() {
   for (const auto& vol : cloud_->AllVolumes()) {
     int live = 0;
     for (const auto& a : vol.attachments) live += a.state != "detached" ? 1 : 0;
-    if (live > 1) v.push_back("volume " + vol.id + " is attached to " + std::to_string(live) +
-                              " instances");
+    if (live > 1)
+      v.push_back("volume " + vol.id + " is attached to " + std::to_string(live) + " instances");
   }
   std::map<std::string, std::string> eni_owner;
   std::map<std::string, Volume> volumes_by_id;
@@ -60,8 +59,7 @@ std::vector<std::string> InvariantChecker::CheckStep() {
     for (const auto& ni : inst.network_interfaces) {
       auto [it, fresh] = eni_owner.emplace(ni.network_interface_id, inst.id);
       if (!fresh) {
-        v.push_back("ENI " + ni.network_interface_id + " is on " + it->second + " and " +
-                    inst.id);
+        v.push_back("ENI " + ni.network_interface_id + " is on " + it->second + " and " + inst.id);
       }
     }
   }
@@ -205,8 +203,8 @@ std::vector<std::string> InvariantChecker::ConvergenceProblems() {
   }
   auto retiring = store_->ListResourcesByStatus("retiring");
   if (retiring.ok() && !retiring->empty()) {
-    v.push_back(std::to_string(retiring->size()) + " resources still retiring (first: " +
-                retiring->front().id + ")");
+    v.push_back(std::to_string(retiring->size()) +
+                " resources still retiring (first: " + retiring->front().id + ")");
   }
   auto groups = store_->ListGroups(true);
   if (!groups.ok()) return {"store: " + groups.status().ToString()};
@@ -235,8 +233,7 @@ std::vector<std::string> InvariantChecker::ConvergenceProblems() {
           v.push_back(s.id + " is ERROR without a proper reason (" + reason + ")");
         }
       } else if (s.state != want && !(queued && blocked)) {
-        v.push_back(s.id + " is " + SsiStateName(s.state) + " but should be " +
-                    SsiStateName(want));
+        v.push_back(s.id + " is " + SsiStateName(s.state) + " but should be " + SsiStateName(want));
       }
       if (s.state != SsiState::kDeallocated && s.desired != "deallocated" &&
           !(s.desired == "paused" && s.pause_reason == "capacity")) {

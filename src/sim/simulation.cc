@@ -82,8 +82,9 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
   s.compute.instance_types.ondemand = "m5.large";
   s.strategy.fallback_to_od = rng.Bernoulli(0.7);
   int revert = static_cast<int>(rng.Uniform(3));
-  s.strategy.revert_to_spot.perform_at =
-      revert == 0 ? PerformAt::kNever : revert == 1 ? PerformAt::kAlways : PerformAt::kTimeWindow;
+  s.strategy.revert_to_spot.perform_at = revert == 0   ? PerformAt::kNever
+                                         : revert == 1 ? PerformAt::kAlways
+                                                       : PerformAt::kTimeWindow;
   if (revert == 2) {
     auto w = TimeWindow::Parse("Thu:00:00-Fri:00:00");
     if (w.ok()) s.strategy.revert_to_spot.time_windows.push_back(*w);
@@ -109,8 +110,7 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
 
 class World {
  public:
-  World(const SimOptions& o)
-      : opt_(o), rng_(o.seed * 0x9E3779B97F4A7C15ULL + 1) {}
+  World(const SimOptions& o) : opt_(o), rng_(o.seed * 0x9E3779B97F4A7C15ULL + 1) {}
 
   SimResult Run();
 
@@ -156,8 +156,8 @@ void World::FollowEvents() {
   if (!events.ok()) return;
   for (const auto& e : *events) {
     last_event_seq_ = e.seq;
-    Log("  [" + e.actor + "] " + (e.ssi_id.empty() ? e.group_id : e.ssi_id) + " " + e.kind +
-        ": " + e.message);
+    Log("  [" + e.actor + "] " + (e.ssi_id.empty() ? e.group_id : e.ssi_id) + " " + e.kind + ": " +
+        e.message);
   }
 }
 
@@ -288,8 +288,8 @@ void World::Chaos() {
     cloud_->SetSpotCapacity(type, az, 0);
     if (rng_.Bernoulli(0.3)) cloud_->SetOnDemandCapacity("m5.large", az, 0);
     ++result_.droughts;
-    restores_.push_back({clock_.Now() + Duration{static_cast<int64_t>(rng_.Range(60, 1800)) * 1000},
-                         {type, az}});
+    restores_.push_back(
+        {clock_.Now() + Duration{static_cast<int64_t>(rng_.Range(60, 1800)) * 1000}, {type, az}});
     Log("CHAOS spot capacity drought: " + type + " in " + az);
   } else if (roll < 72) {
     ++result_.operator_actions;
@@ -321,8 +321,8 @@ void World::Chaos() {
         GroupSpec spec = *out.spec;
         spec.capacity.target = static_cast<int>(rng_.Uniform(4));
         auto u = controller_->UpdateGroup(gid, spec, rng_.Bernoulli(0.3), "sim-operator");
-        Log("OPERATOR capacity of " + gid + " -> " + std::to_string(spec.capacity.target) +
-            ": " + u.status().ToString());
+        Log("OPERATOR capacity of " + gid + " -> " + std::to_string(spec.capacity.target) + ": " +
+            u.status().ToString());
         return;
       }
       static const char* kNames[] = {"pause", "resume", "recycle", "recycle", "deallocate"};
@@ -352,7 +352,8 @@ void World::Calm() {
   for (const auto& t : kTypes) {
     for (const auto& s : cloud_->subnets()) cloud_->SetSpotCapacity(t, s.availability_zone, -1);
   }
-  for (const auto& s : cloud_->subnets()) cloud_->SetOnDemandCapacity("m5.large", s.availability_zone, -1);
+  for (const auto& s : cloud_->subnets())
+    cloud_->SetOnDemandCapacity("m5.large", s.availability_zone, -1);
   for (const auto& i : cloud_->AllInstances()) {
     if (i.state == InstanceState::kRunning) (void)cloud_->SetImpaired(i.id, false);
   }
@@ -458,8 +459,8 @@ SimResult World::Run() {
   if (result_.violations.empty()) {
     auto problems = checker_->ConvergenceProblems();
     if (!problems.empty()) {
-      result_.violations.push_back("did not converge within " +
-                                   FormatDuration(opt_.settle_limit) + " of calm:");
+      result_.violations.push_back("did not converge within " + FormatDuration(opt_.settle_limit) +
+                                   " of calm:");
       result_.violations.insert(result_.violations.end(), problems.begin(), problems.end());
       result_.failed_at = FormatTime(clock_.Now());
     } else {

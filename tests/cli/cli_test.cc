@@ -38,10 +38,10 @@ class CliTest : public ::testing::Test {
     std::ifstream in(dir_->path() + "/sim-example.yaml");
     std::stringstream b;
     b << in.rdbuf();
-    std::string spec = std::regex_replace(b.str(), std::regex("name: sim-example"),
-                                          "name: " + name);
-    spec = std::regex_replace(spec, std::regex("target: 1,"), "target: " +
-                                                                  std::to_string(target) + ",");
+    std::string spec =
+        std::regex_replace(b.str(), std::regex("name: sim-example"), "name: " + name);
+    spec = std::regex_replace(spec, std::regex("target: 1,"),
+                              "target: " + std::to_string(target) + ",");
     std::string path = dir_->path() + "/" + name + ".yaml";
     std::ofstream(path) << spec;
     return path;
@@ -166,9 +166,10 @@ TEST_F(CliTest, EventsListAndFollow) {
       env);
   ASSERT_NE(follow, nullptr);
   // The last old event first, then the stream.
-  ASSERT_TRUE(follow->WaitFor([](const std::string& out, const std::string&) {
-    return out.find('\n') != std::string::npos;
-  }, std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      follow->WaitFor([](const std::string& out,
+                         const std::string&) { return out.find('\n') != std::string::npos; },
+                      std::chrono::seconds(30)));
   ASSERT_EQ(Cli({"instance", "recycle", ssi}).exit, 0);
   EXPECT_TRUE(follow->WaitFor(
       [](const std::string& out, const std::string&) {
@@ -219,7 +220,7 @@ TEST_F(CliTest, ExitCodes) {
   EXPECT_EQ(env_token.exit, 7) << env_token.err;
   // Without the data dir there is no token (and no address: --server points at it).
   RunResult no_token = RunProcess({SpotkeeperBinary(), "group", "list", "--server", server_->url()},
-                           {{"HOME", dir_->path() + "/elsewhere"}});
+                                  {{"HOME", dir_->path() + "/elsewhere"}});
   EXPECT_EQ(no_token.exit, 7) << no_token.err;
   EXPECT_NE(no_token.err.find("no token"), std::string::npos) << no_token.err;
 
@@ -243,8 +244,8 @@ TEST_F(CliTest, ImportOfAManagedInstanceConflictsAndCompletion) {
   EXPECT_EQ(into.exit, 4) << into.err;
   RunResult fresh = Cli({"instance", "import", "--instance-id", instance, "--new-group", "n2"});
   EXPECT_EQ(fresh.exit, 4) << fresh.err;
-  RunResult none = Cli({"instance", "import", "--instance-id", "i-0000000000000000",
-                        "--new-group", "n3"});
+  RunResult none =
+      Cli({"instance", "import", "--instance-id", "i-0000000000000000", "--new-group", "n3"});
   EXPECT_EQ(none.exit, 3) << none.err;
   RunResult cancel = Cli({"instance", "import-cancel", ssi});
   EXPECT_EQ(cancel.exit, 3) << cancel.err;  // not an import

@@ -35,8 +35,8 @@ TEST(ServerProcessTest, SecondServerOnTheSameDataDirIsRefusedAndSigtermExitsZero
   EXPECT_EQ(unauth->status, 401);
 
   RunResult second = RunProcess({SpotkeeperBinary(), "server", "--provider", "sim", "--data-dir",
-                          dir.path(), "--listen", "127.0.0.1:0"},
-                         {{"HOME", dir.path()}});
+                                 dir.path(), "--listen", "127.0.0.1:0"},
+                                {{"HOME", dir.path()}});
   EXPECT_EQ(second.exit, 1) << second.err;
   EXPECT_NE(second.err.find("another spotkeeper server (pid " +
                             std::to_string(first.process().pid()) + ")"),
@@ -92,16 +92,16 @@ TEST(ServerProcessTest, JsonLogsFromTheConfigFileAndNoTokenInThem) {
 TEST(ServerProcessTest, RefusesBadSettingsWithUsageExit) {
   TempDir dir;
   RunResult remote = RunProcess({SpotkeeperBinary(), "server", "--provider", "sim", "--data-dir",
-                          dir.path(), "--listen", "0.0.0.0:0"},
-                         {{"HOME", dir.path()}});
+                                 dir.path(), "--listen", "0.0.0.0:0"},
+                                {{"HOME", dir.path()}});
   EXPECT_EQ(remote.exit, 2) << remote.err;
   EXPECT_NE(remote.err.find("--allow-remote"), std::string::npos) << remote.err;
   RunResult env = RunProcess({SpotkeeperBinary(), "server", "--data-dir", dir.path()},
-                      {{"HOME", dir.path()}, {"SPOTKEEPER_PROVIDER", "gcp"}});
+                             {{"HOME", dir.path()}, {"SPOTKEEPER_PROVIDER", "gcp"}});
   EXPECT_EQ(env.exit, 2) << env.err;
   EXPECT_NE(env.err.find("env SPOTKEEPER_PROVIDER"), std::string::npos) << env.err;
-  RunResult flag = RunProcess({SpotkeeperBinary(), "server", "--provider", "azure"},
-                       {{"HOME", dir.path()}});
+  RunResult flag =
+      RunProcess({SpotkeeperBinary(), "server", "--provider", "azure"}, {{"HOME", dir.path()}});
   EXPECT_EQ(flag.exit, 2) << flag.err;
 }
 

@@ -54,8 +54,8 @@ bool WaitForFile(const std::string& dir, const std::string& name,
 SimServer::SimServer(const std::string& data_dir, std::vector<std::string> extra,
                      std::map<std::string, std::string> env)
     : dir_(data_dir) {
-  std::vector<std::string> argv = {SpotkeeperBinary(), "server",      "--provider", "sim",
-                                   "--data-dir",       data_dir,      "--listen",   "127.0.0.1:0",
+  std::vector<std::string> argv = {SpotkeeperBinary(), "server", "--provider", "sim",
+                                   "--data-dir",       data_dir, "--listen",   "127.0.0.1:0",
                                    "--sim-speed",      "100"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   env.emplace("HOME", data_dir);

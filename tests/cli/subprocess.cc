@@ -142,9 +142,8 @@ std::optional<int> Subprocess::Wait(std::chrono::milliseconds timeout) {
   return exit_;
 }
 
-bool Subprocess::WaitFor(
-    const std::function<bool(const std::string&, const std::string&)>& done,
-    std::chrono::milliseconds timeout) {
+bool Subprocess::WaitFor(const std::function<bool(const std::string&, const std::string&)>& done,
+                         std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done(out_, err_)) {
     if (!Pump(deadline)) return done(out_, err_);
@@ -152,8 +151,9 @@ bool Subprocess::WaitFor(
   return true;
 }
 
-RunResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              std::chrono::milliseconds timeout) {
+RunResult RunProcess(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env,
+                     std::chrono::milliseconds timeout) {
   RunResult r;
   auto p = Subprocess::Start(argv, env);
   if (!p) return r;

@@ -57,7 +57,8 @@ struct RunResult {
 };
 
 // Runs to completion (at most `timeout`).
-RunResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              std::chrono::milliseconds timeout = std::chrono::seconds(60));
+RunResult RunProcess(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 }  // namespace spotkeeper::testing

@@ -36,8 +36,8 @@ struct VpcNetwork {
 struct NicConfig {
   std::string eni_id;  // eni-...
   std::string vpc_id;
-  std::string mac;     // "02:xx:xx:xx:xx:xx"
-  std::string ip;      // primary private IPv4
+  std::string mac;      // "02:xx:xx:xx:xx:xx"
+  std::string ip;       // primary private IPv4
   int prefix_len = 24;  // of its subnet
   std::string gateway;  // the subnet's gateway (the VPC bridge address)
 };
@@ -48,8 +48,8 @@ struct VolumeMount {
 };
 
 struct InstanceConfig {
-  std::string instance_id;  // i-...
-  std::string hostname;     // ip-10-0-1-5
+  std::string instance_id;   // i-...
+  std::string hostname;      // ip-10-0-1-5
   std::string image_rootfs;  // the image's root filesystem directory: the overlay's lower layer
   // The root volume: its filesystem holds the overlay's upper and work directories, so the
   // instance's changes to / live on a volume (and can be snapshotted).
@@ -64,9 +64,9 @@ struct InstanceConfig {
 };
 
 enum class RuntimeState {
-  kMissing,   // no container
-  kRunning,   // its init runs
-  kStopped,   // the container exists but its init exited (crashed, or shut down from inside)
+  kMissing,  // no container
+  kRunning,  // its init runs
+  kStopped,  // the container exists but its init exited (crashed, or shut down from inside)
 };
 
 // What the cloud believes exists, for Recover() after the cloud restarts.
