@@ -73,6 +73,9 @@ enum class RuntimeState {
 struct HostInventory {
   std::vector<VpcNetwork> vpcs;
   std::vector<std::string> volumes;  // volume ids that exist
+  // Snapshot ids the cloud knows (pending or completed). Recover drops captures it does not
+  // list (a CreateSnapshot that crashed before it was recorded) and never deletes a stored one.
+  std::vector<std::string> snapshots;
   std::vector<NicConfig> nics;
   std::vector<std::string> running_instances;  // instance ids that should be running
   std::vector<std::pair<std::string, VolumeMount>> attachments;  // (instance id, mount)
@@ -99,6 +102,26 @@ class HostDriver {
                              int size_gib) = 0;
   virtual Status DeleteVolume(const std::string& volume_id) = 0;
   virtual std::string VolumeFile(const std::string& volume_id) const = 0;
+
+  // --- Snapshots (EBS semantics): point in time at CaptureSnapshot, stored incrementally by
+  // StoreSnapshot in the pool's chunk store, each restorable on its own.
+  // Takes the point-in-time copy of the volume now. A volume mounted in a running instance is
+  // frozen only for the instant of the copy (an instant clone: the time writers are blocked does
+  // not grow with the volume's size), under a timeout that always thaws. Idempotent: a snapshot
+  // already captured or stored is left as it is.
+  virtual Status CaptureSnapshot(const std::string& snapshot_id, const std::string& volume_id) = 0;
+  // Stores the captured copy: reads only what changed since the volume's previous stored
+  // snapshot (all of it when that history is unknown), keeps only new chunks, commits, then
+  // drops the capture. `progress` gets 0..100 (may be empty). Idempotent: a stored snapshot
+  // returns OK at once.
+  virtual Status StoreSnapshot(const std::string& snapshot_id, const std::string& volume_id,
+                               std::function<void(int)> progress) = 0;
+  // Removes the snapshot (captured or stored) and the chunks nothing else needs; absent is OK.
+  virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
+  // Makes volume `volume_id` (which must not exist yet) from a stored snapshot, grown (file and
+  // ext4 filesystem) to `size_gib` when that is larger than the snapshot's volume.
+  virtual Status RestoreVolume(const std::string& volume_id, const std::string& snapshot_id,
+                               int size_gib) = 0;
 
   // --- Network interfaces: a veth pair, the bridge end in the VPC namespace, the instance end
   // parked (in a parking namespace of the VPC) while no instance uses it. MAC and IP stay.

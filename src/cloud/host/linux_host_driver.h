@@ -64,6 +64,12 @@ class LinuxHostDriver final : public HostDriver {
                      int size_gib) override;
   Status DeleteVolume(const std::string& volume_id) override;
   std::string VolumeFile(const std::string& volume_id) const override;
+  Status CaptureSnapshot(const std::string& snapshot_id, const std::string& volume_id) override;
+  Status StoreSnapshot(const std::string& snapshot_id, const std::string& volume_id,
+                       std::function<void(int)> progress) override;
+  Status DeleteSnapshot(const std::string& snapshot_id) override;
+  Status RestoreVolume(const std::string& volume_id, const std::string& snapshot_id,
+                       int size_gib) override;
   Status CreateNic(const NicConfig& nic) override;
   Status DeleteNic(const NicConfig& nic) override;
   Status StartInstance(const InstanceConfig& config) override;
