@@ -116,6 +116,10 @@ class HostDriver {
   // returns OK at once.
   virtual Status StoreSnapshot(const std::string& snapshot_id, const std::string& volume_id,
                                std::function<void(int)> progress) = 0;
+  // A stored snapshot `snapshot_id` with the contents of stored snapshot `source_snapshot_id`
+  // (CopySnapshot; shares its chunks). Idempotent.
+  virtual Status CopySnapshot(const std::string& snapshot_id,
+                              const std::string& source_snapshot_id) = 0;
   // Removes the snapshot (captured or stored) and the chunks nothing else needs; absent is OK.
   virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
   // Makes volume `volume_id` (which must not exist yet) from a stored snapshot, grown (file and

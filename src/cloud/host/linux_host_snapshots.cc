@@ -11,6 +11,9 @@ Status LinuxHostDriver::StoreSnapshot(const std::string&, const std::string&,
                                       std::function<void(int)>) {
   return Status(Code::kUnimplemented, "snapshots are not built yet");
 }
+Status LinuxHostDriver::CopySnapshot(const std::string&, const std::string&) {
+  return Status(Code::kUnimplemented, "snapshots are not built yet");
+}
 Status LinuxHostDriver::DeleteSnapshot(const std::string&) {
   return Status(Code::kUnimplemented, "snapshots are not built yet");
 }

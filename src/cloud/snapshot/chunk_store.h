@@ -100,6 +100,9 @@ class ChunkStore {
   // zero chunks become holes. `size_bytes` > the image size grows the file (the tail is a hole).
   virtual Status Restore(const std::string& snapshot_id, const std::string& target_path,
                          uint64_t size_bytes = 0) = 0;
+  // Commits `snapshot_id` as a copy of committed `source_id` (same chunks, nothing read).
+  // Idempotent.
+  virtual Result<SnapshotInfo> Copy(const std::string& snapshot_id, const std::string& source_id) = 0;
   // Removes the manifest, then the chunks no other snapshot needs (NotFound is not an error).
   virtual Status Delete(const std::string& snapshot_id) = 0;
   virtual Result<SnapshotInfo> Get(const std::string& snapshot_id) = 0;

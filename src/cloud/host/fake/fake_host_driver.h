@@ -52,6 +52,8 @@ class FakeHostDriver final : public HostDriver {
   Status CaptureSnapshot(const std::string& snapshot_id, const std::string& volume_id) override;
   Status StoreSnapshot(const std::string& snapshot_id, const std::string& volume_id,
                        std::function<void(int)> progress) override;
+  Status CopySnapshot(const std::string& snapshot_id,
+                      const std::string& source_snapshot_id) override;
   Status DeleteSnapshot(const std::string& snapshot_id) override;
   Status RestoreVolume(const std::string& volume_id, const std::string& snapshot_id,
                        int size_gib) override;

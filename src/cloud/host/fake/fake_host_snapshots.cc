@@ -10,6 +10,9 @@ Status FakeHostDriver::StoreSnapshot(const std::string&, const std::string&,
                                      std::function<void(int)>) {
   return Status(Code::kUnimplemented, "snapshots are not built yet");
 }
+Status FakeHostDriver::CopySnapshot(const std::string&, const std::string&) {
+  return Status(Code::kUnimplemented, "snapshots are not built yet");
+}
 Status FakeHostDriver::DeleteSnapshot(const std::string&) {
   return Status(Code::kUnimplemented, "snapshots are not built yet");
 }
