@@ -85,7 +85,7 @@ TEST_F(RecoverTest, AdoptsARunningInstanceAndRemovesHalfMadeOnes) {
   EXPECT_EQ(*driver_->InstancePid("i-a"), *pid_before);
 }
 
-TEST_F(RecoverTest, RecreatesALostVpcAndRemovesWhatTheCloudDoesNotKnow) {
+TEST_F(RecoverTest, RecreatesALostVpcRemovesHalfMadeFilesAndMovesUnknownVolumesAside) {
   MakeVpc(7);
   MakeVpc(8);
   NicConfig a = Nic(10), stray = Nic(99);
@@ -93,6 +93,7 @@ TEST_F(RecoverTest, RecreatesALostVpcAndRemovesWhatTheCloudDoesNotKnow) {
   ASSERT_OK(driver_->CreateNic(stray));
   CreateVolume("vol-keep");
   CreateVolume("vol-unknown");
+  CreateVolume("vol-creating");  // made, but the cloud had not recorded it yet
   std::ofstream(driver_->layout().VolumesDir() + "/vol-half.img.tmp") << "half made";
   // A host reboot loses the namespaces (deleting one destroys the veths in it).
   ASSERT_TRUE(linuxhost::RunChecked({linuxhost::FindExecutable("ip"), "netns", "del",
@@ -103,6 +104,7 @@ TEST_F(RecoverTest, RecreatesALostVpcAndRemovesWhatTheCloudDoesNotKnow) {
   HostInventory inventory;
   inventory.vpcs = {{VpcId(7), "10.7.0.0/16", "10.7.0.1"}};
   inventory.volumes = {"vol-keep"};
+  inventory.other_volumes = {"vol-creating"};
   inventory.nics = {a};
   Status s = driver_->Recover(inventory);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -112,8 +114,16 @@ TEST_F(RecoverTest, RecreatesALostVpcAndRemovesWhatTheCloudDoesNotKnow) {
   EXPECT_TRUE(*driver_->network().NicExists(a));
   EXPECT_FALSE(*driver_->network().NicExists(stray));
   EXPECT_TRUE(fs::exists(driver_->VolumeFile("vol-keep")));
+  EXPECT_TRUE(fs::exists(driver_->VolumeFile("vol-creating")));
+  // A volume file the cloud does not know is data nobody asked to delete: moved aside, intact.
   EXPECT_FALSE(fs::exists(driver_->VolumeFile("vol-unknown")));
+  EXPECT_TRUE(fs::exists(driver_->layout().QuarantineDir() + "/vol-unknown.img"));
+  EXPECT_EQ(fs::file_size(driver_->layout().QuarantineDir() + "/vol-unknown.img"),
+            fs::file_size(driver_->VolumeFile("vol-keep")));
   EXPECT_FALSE(fs::exists(driver_->layout().VolumesDir() + "/vol-half.img.tmp"));
+  // Recovering again moves nothing more and keeps what was moved aside.
+  ASSERT_OK(driver_->Recover(inventory));
+  EXPECT_TRUE(fs::exists(driver_->layout().QuarantineDir() + "/vol-unknown.img"));
   // The recreated VPC and ENI work.
   Status started = driver_->StartInstance(Instance("i-a", a));
   ASSERT_TRUE(started.ok()) << started.ToString();

@@ -222,7 +222,11 @@ HostInventory Engine::Inventory() {
     if (v.host_created) inv.vpcs.push_back(VpcFor(v));
   }
   for (const auto& [id, v] : volumes_) {
-    if (v.host_created && v.state != "deleting") inv.volumes.push_back(id);
+    if (v.host_created && v.state != "deleting") {
+      inv.volumes.push_back(id);
+    } else {
+      inv.other_volumes.push_back(id);
+    }
   }
   for (const auto& [id, e] : enis_) {
     if (e.host_created && e.status != "deleting") inv.nics.push_back(NicFor(e));
@@ -435,10 +439,7 @@ void Engine::CheckInstancesOnce() {
     if (it == instances_.end() || it->second.state != "running") continue;
     InstanceRecord r = it->second;
     CloudDb::Transaction tx(db_);
-    r.state_reason_code = "Client.InstanceInitiatedShutdown";
-    r.state_reason_message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
-    r.transition_reason = "Instance initiated shutdown (" + FormatTime(options_.clock->Now()) + ")";
-    Status s = SetState(r, r.shutdown_behavior == "terminate" ? "shutting-down" : "stopping");
+    Status s = MarkShutDownFromInside(r);
     if (s.ok()) s = Save(r);
     if (s.ok()) s = tx.Commit();
     if (!s.ok()) {
@@ -460,6 +461,13 @@ void Engine::CheckInstancesOnce() {
     (void)tx.Commit();
   }
   EnqueueUnfinishedLocked();
+}
+
+Status Engine::MarkShutDownFromInside(InstanceRecord& r) {
+  r.state_reason_code = "Client.InstanceInitiatedShutdown";
+  r.state_reason_message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
+  r.transition_reason = "Instance initiated shutdown (" + FormatTime(options_.clock->Now()) + ")";
+  return SetState(r, r.shutdown_behavior == "terminate" ? "shutting-down" : "stopping");
 }
 
 bool Engine::NoteFailure(const std::string& key, const Status& s) {

@@ -193,6 +193,9 @@ class Engine {
   // Records a driver failure for `key`; true when it should be retried now.
   bool NoteFailure(const std::string& key, const Status& s);
   Status FinishTermination(InstanceRecord& r);
+  // The instance's init exited by itself: stopping, or shutting-down per its
+  // InstanceInitiatedShutdownBehavior. REQUIRES mu_ and a transaction; the caller saves `r`.
+  Status MarkShutDownFromInside(InstanceRecord& r);
   void NotifyVpcAvailable(const VpcRecord& vpc);
 
   CloudDb* db_;

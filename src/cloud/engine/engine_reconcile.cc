@@ -85,6 +85,7 @@ bool Engine::StepInstance(const std::string& id) {
   std::string decided_state;
   bool transition_call = false;  // StartInstance/StopInstance: applies only if the state holds
   bool start_call = false;
+  bool shut_down = false;              // an attach found the instance's init gone
   const char* crash_before = nullptr;  // crash points around the driver call (crash_point.h)
   const char* crash_after = nullptr;
   {
@@ -191,8 +192,17 @@ bool Engine::StepInstance(const std::string& id) {
         bool attach = st == "attaching";
         what = (attach ? "attach " : "detach ") + vid + " to " + id;
         if (running) {
-          call = [this, id, m, attach] {
-            return attach ? driver_->AttachVolume(id, m) : driver_->DetachVolume(id, m);
+          call = [this, id, m, attach, &shut_down] {
+            if (!attach) return driver_->DetachVolume(id, m);
+            Status s = driver_->AttachVolume(id, m);
+            if (!s.ok()) {
+              // The workload may have ended (the init exited) after the attach was accepted.
+              // Then the instance is shutting down, not the attach failing: the volume stays
+              // attached, as on EC2, and the instance's stop carries it.
+              Result<RuntimeState> st = driver_->GetInstanceState(id);
+              shut_down = st.ok() && *st != RuntimeState::kRunning;
+            }
+            return s;
           };
           if (attach) {
             crash_before = "engine.volume.before-attach";
@@ -241,6 +251,15 @@ bool Engine::StepInstance(const std::string& id) {
       CommitOrLog(tx, what);
     }
     return true;
+  }
+  if (shut_down && r.state == "running") {
+    CloudDb::Transaction tx(db_);
+    Status rs = MarkShutDownFromInside(r);
+    if (rs.ok()) rs = Save(r);
+    if (!rs.ok()) spdlog::error("cloud: recording {}: {}", what, rs.ToString());
+    CommitOrLog(tx, what);
+    spdlog::info("cloud: {} shut down from inside during an attach; now {}", id, r.state);
+    return true;  // the stop or termination runs next, carrying the attachment
   }
   bool retry = false;
   bool terminal = false;

@@ -50,6 +50,42 @@ TEST_F(CrashRestart, KilledAfterTheHostStartedTheInstanceButBeforeItWasRecorded)
   ExpectHostMatchesState();
 }
 
+TEST_F(CrashRestart, ALostCloudDatabaseNeverDeletesAVolumeItDoesNotKnow) {
+  std::string id = Running();
+  CreateVolumeRequest c;
+  c.availability_zone = "local-1a";
+  c.size = 1;
+  auto v = engine_->CreateVolume(c);
+  ASSERT_TRUE(v.ok());
+  Drain();
+  std::string empty = (dir_ / "empty.db").string();
+  Restart(empty);  // a cloud.db lost or rolled back to nothing: a new cloud on the same host
+  Drain();
+  // The volumes the lost database knew (the data volume, the instance's root) are moved aside,
+  // not removed: nothing a user stored is lost because the cloud forgot it.
+  EXPECT_EQ(driver_.QuarantinedVolumes().count(v->id), 1u);
+  EXPECT_EQ(driver_.QuarantinedVolumes().size(), 2u);
+  EXPECT_EQ(driver_.Volumes().count(v->id), 0u);
+  (void)id;
+}
+
+TEST_F(CrashRestart, AVolumeBeingCreatedAtTheCrashKeepsItsFile) {
+  CreateVolumeRequest c;
+  c.availability_zone = "local-1a";
+  c.size = 1;
+  auto v = engine_->CreateVolume(c);
+  ASSERT_TRUE(v.ok());
+  std::string before = SnapshotDb("creating.db");
+  Drain();  // the host made the file; the snapshot still says "creating"
+  ASSERT_EQ(driver_.Volumes().count(v->id), 1u);
+  Restart(before);
+  EXPECT_EQ(driver_.QuarantinedVolumes().size(), 0u);
+  Drain();
+  EXPECT_EQ(VolumeState(v->id), "available");
+  EXPECT_EQ(driver_.Volumes().count(v->id), 1u);
+  ExpectHostMatchesState();
+}
+
 TEST_F(CrashRestart, ARunningInstanceIsFoundAgainNotRestarted) {
   std::string id = Running();
   int starts = driver_.CallCount("StartInstance");

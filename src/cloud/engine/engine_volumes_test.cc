@@ -154,6 +154,40 @@ TEST_F(Volumes, AFailingAttachLeavesTheVolumeAvailable) {
   EXPECT_FALSE(Volume(v->id).attachment.has_value());
 }
 
+// Found with boto3: an attach accepted while the instance ran, whose workload then ended (the
+// init exits, the instance shuts down from inside) before the mount. The volume must stay the
+// user's: attached to the stopped instance as on EC2, or available after a termination --
+// never failed three times and dropped, never deleted.
+TEST_F(Volumes, AnAttachRacingAShutdownFromInsideKeepsTheVolume) {
+  for (const std::string behavior : {"stop", "terminate"}) {
+    SCOPED_TRACE(behavior);
+    RunInstancesRequest launch = Launch();
+    launch.shutdown_behavior = behavior;
+    std::string id = Running(launch);
+    auto v = engine_->CreateVolume(InZone("local-1a"));
+    Drain();
+    driver_.ExitInstance(id);  // the workload ended; the engine has not noticed yet
+    ASSERT_TRUE(engine_->AttachVolume(v->id, id, "/dev/sdf").ok());
+    Drain();
+    if (behavior == "stop") {
+      EXPECT_EQ(State(id), "stopped");
+      ASSERT_TRUE(Volume(v->id).attachment.has_value());
+      EXPECT_EQ(Volume(v->id).attachment->status, "attached");
+      EXPECT_EQ(Volume(v->id).attachment->instance_id, id);
+      // It is mounted when the instance starts again.
+      ASSERT_TRUE(engine_->StartInstances({id}).ok());
+      Drain();
+      EXPECT_EQ(driver_.Instances().at(id).mounts.at("/dev/sdf").volume_id, v->id);
+      ASSERT_TRUE(engine_->TerminateInstances({id}).ok());
+      Drain();
+    }
+    EXPECT_EQ(State(id), "terminated");
+    EXPECT_EQ(VolumeState(v->id), "available");
+    EXPECT_EQ(driver_.Volumes().count(v->id), 1u);
+    ExpectHostMatchesState();
+  }
+}
+
 TEST_F(Volumes, DescribeFiltersAndPages) {
   std::string id = Running();
   for (int i = 0; i < 6; ++i) {

@@ -72,7 +72,10 @@ enum class RuntimeState {
 // What the cloud believes exists, for Recover() after the cloud restarts.
 struct HostInventory {
   std::vector<VpcNetwork> vpcs;
-  std::vector<std::string> volumes;  // volume ids that exist
+  std::vector<std::string> volumes;  // volume ids that exist (made on the host)
+  // Volume ids the cloud knows that are not made yet or are being deleted: a file of theirs is
+  // left for the engine (which makes or deletes it again), never removed by Recover.
+  std::vector<std::string> other_volumes;
   // Snapshot ids the cloud knows (pending or completed). Recover drops captures it does not
   // list (a CreateSnapshot that crashed before it was recorded) and never deletes a stored one.
   std::vector<std::string> snapshots;
@@ -158,7 +161,9 @@ class HostDriver {
 
   // After the cloud restarts: make the host match `expected` without restarting what runs
   // (re-find namespaces, loop devices, mounts, containers; remove partial leftovers that
-  // `expected` does not mention).
+  // `expected` does not mention). Stored data is never deleted on a guess: a volume file the
+  // cloud does not know (a lost or rolled-back cloud database) is moved aside into the pool's
+  // quarantine and reported, not removed; only files known to be half-made go.
   virtual Status Recover(const HostInventory& expected) = 0;
   // Removes everything this driver's prefix owns.
   virtual Status DestroyAll() = 0;

@@ -123,6 +123,8 @@ class LinuxHostDriver final : public HostDriver {
   Status RecoverInstances(const HostInventory& expected);
   Status RecoverNetwork(const HostInventory& expected);
   Status RecoverVolumes(const HostInventory& expected);
+  // Moves volumes/<name> into the quarantine directory (never overwriting what is there).
+  Status Quarantine(const std::string& name);
 
   LinuxHostDriverOptions options_;
   linuxhost::HostTools tools_;

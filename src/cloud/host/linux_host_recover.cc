@@ -153,6 +153,24 @@ Status LinuxHostDriver::RecoverNetwork(const HostInventory& expected) {
   return errors.Take();
 }
 
+Status LinuxHostDriver::Quarantine(const std::string& name) {
+  const std::string dir = layout_.QuarantineDir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Internal("mkdir " + dir + ": " + ec.message());
+  const std::string from = layout_.VolumesDir() + "/" + name;
+  std::string to = dir + "/" + name;
+  for (int n = 1; fs::exists(to, ec); ++n) to = dir + "/" + name + "." + std::to_string(n);
+  if (rename(from.c_str(), to.c_str()) != 0) {
+    return Internal("move " + from + " aside to " + to + ": " + strerror(errno));
+  }
+  spdlog::warn(
+      "host driver: volume file {} is unknown to the cloud's database; moved it to {} (nothing "
+      "was deleted: restore the database, or remove the file once it is not needed)",
+      from, to);
+  return OkStatus();
+}
+
 Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
   FirstError errors;
   std::set<std::string> volumes(expected.volumes.begin(), expected.volumes.end());
@@ -169,22 +187,37 @@ Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
       errors.Note(DetachLoopDevice(l.device));  // attached, never mounted: a crash in between
     }
   }
+  // Files of volumes the cloud knows stay. A ".tmp" is half-made by construction (a volume
+  // file appears only by rename): it goes. Anything else is data the cloud does not know (a
+  // lost or rolled-back cloud database must not wipe stateful data): moved aside, reported.
+  std::set<std::string> known(expected.volumes.begin(), expected.volumes.end());
+  known.insert(expected.other_volumes.begin(), expected.other_volumes.end());
   std::error_code ec;
+  std::vector<std::string> unknown;
   for (const auto& e : fs::directory_iterator(layout_.VolumesDir(), ec)) {
+    if (!e.is_regular_file(ec)) continue;  // the quarantine directory, ...
     const std::string path = e.path().string();
     const std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      if (in_use.count(path)) continue;
+      if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+        errors.Note(Internal("unlink " + path + ": " + strerror(errno)));
+      }
+      continue;
+    }
     std::string id;
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".img") == 0) {
       id = name.substr(0, name.size() - 4);
     }
-    if (!id.empty() && volumes.count(id)) continue;
+    if (!id.empty() && known.count(id)) continue;
     if (in_use.count(path)) {
       errors.Note(
           FailedPrecondition("volume file " + path + " is unknown to the cloud but mounted"));
       continue;
     }
-    if (unlink(path.c_str()) != 0) errors.Note(Internal("unlink " + path + ": " + strerror(errno)));
+    unknown.push_back(name);
   }
+  for (const auto& name : unknown) errors.Note(Quarantine(name));
   for (const auto& id : expected.volumes) {
     if (access(layout_.VolumeFile(id).c_str(), F_OK) != 0) {
       errors.Note(NotFound("volume " + id + " has no file " + layout_.VolumeFile(id)));

@@ -249,8 +249,14 @@ Status FakeHostDriver::Recover(const HostInventory& expected) {
     if (instances_.count(id) > 0) instances_[id].mounts[m.device] = m;
   }
   std::set<std::string> vols(expected.volumes.begin(), expected.volumes.end());
+  std::set<std::string> others(expected.other_volumes.begin(), expected.other_volumes.end());
   for (auto it = volumes_.begin(); it != volumes_.end();) {
-    it = vols.count(it->first) == 0 ? volumes_.erase(it) : std::next(it);
+    if (vols.count(it->first) == 0 && others.count(it->first) == 0) {
+      quarantined_volumes_[it->first] = it->second;  // unknown data is moved aside, not lost
+      it = volumes_.erase(it);
+    } else {
+      ++it;
+    }
   }
   for (const std::string& v : vols) volumes_.emplace(v, 1);
   std::map<std::string, FakeNic> nics;
@@ -269,6 +275,7 @@ Status FakeHostDriver::DestroyAll() {
   vpcs_.clear();
   images_.clear();
   volumes_.clear();
+  quarantined_volumes_.clear();
   nics_.clear();
   instances_.clear();
   return injected;
@@ -325,6 +332,13 @@ std::set<std::string> FakeHostDriver::Volumes() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::set<std::string> out;
   for (const auto& [id, size] : volumes_) out.insert(id);
+  return out;
+}
+
+std::set<std::string> FakeHostDriver::QuarantinedVolumes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [id, size] : quarantined_volumes_) out.insert(id);
   return out;
 }
 

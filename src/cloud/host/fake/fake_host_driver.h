@@ -86,6 +86,7 @@ class FakeHostDriver final : public HostDriver {
   int CallCount(const std::string& method) const;  // calls of `method`, failed ones included
   std::set<std::string> Vpcs() const;
   std::set<std::string> Volumes() const;
+  std::set<std::string> QuarantinedVolumes() const;  // moved aside by Recover
   std::map<std::string, FakeNic> Nics() const;
   std::map<std::string, FakeInstance> Instances() const;
   bool Empty() const;  // nothing exists (after DestroyAll)
@@ -107,7 +108,8 @@ class FakeHostDriver final : public HostDriver {
   std::map<std::string, Status> fail_always_;
   std::set<std::string> vpcs_;
   std::set<std::string> images_;
-  std::map<std::string, int> volumes_;  // id -> size
+  std::map<std::string, int> volumes_;              // id -> size
+  std::map<std::string, int> quarantined_volumes_;  // moved aside by Recover: id -> size
   std::map<std::string, FakeNic> nics_;
   std::map<std::string, FakeInstance> instances_;
 };

@@ -2,6 +2,7 @@
 // driver owns exactly these subdirectories (DestroyAll removes them and nothing else):
 //
 //   volumes/<volume id>.img            sparse ext4 image files (".tmp" while being made)
+//   volumes/quarantine/                files unknown to the cloud at a restart, moved aside
 //   images/<image id>/rootfs           base root filesystems (overlay lower layers)
 //   instances/<instance id>/
 //       bundle/config.json             runc spec
@@ -33,6 +34,8 @@ class PoolLayout {
   std::string ImagesDir() const { return data_dir_ + "/images"; }
   std::string InstancesDir() const { return data_dir_ + "/instances"; }
   std::string RuncRoot() const { return data_dir_ + "/run"; }
+  // Volume files the cloud did not know at a restart, moved aside (never deleted).
+  std::string QuarantineDir() const { return VolumesDir() + "/quarantine"; }
 
   std::string VolumeFile(const std::string& volume_id) const;
   std::string ImageRootfs(const std::string& image_id) const;
