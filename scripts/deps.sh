@@ -25,7 +25,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps: missing packages: ${missing[*]}" >&2
-  echo "deps: run this as root (sudo $0) to install them" >&2
+  echo "deps: run this as root to install them ($0 as root, or sudo $0)" >&2
   exit 1
 fi
 echo "deps: installing ${missing[*]}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine: install the Debian packages (root), build, and
 # run spotkeeper's main job on the embedded defaults: the Redis demo on the local cloud.
-#   sudo ./scripts/setup.sh            # install, build, run the demo
-#   sudo ./scripts/setup.sh --no-run   # install and build only
+#   ./scripts/setup.sh            # as root: install, build, run the demo
+#   ./scripts/setup.sh --no-run   # install and build only
+# (A user with sudo rights prefixes sudo; a bare Debian machine has no sudo and needs none.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
