@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -266,16 +268,15 @@ Result<cli::LocalPlacement> Placement(cloud::LocalCloud& c) {
   p.region = c.region();
   SK_ASSIGN_OR_RETURN(auto subnets, c.engine()->DescribeSubnets({}));
   for (const auto& s : subnets) {
-    if (s.subnet.default_for_az && (p.az.empty() || s.subnet.az < p.az)) {
-      p.az = s.subnet.az;
-      p.subnet_id = s.subnet.id;
-    }
+    if (s.subnet.default_for_az) p.zones.push_back({s.subnet.az, s.subnet.id});
   }
-  if (p.subnet_id.empty()) return FailedPrecondition("the local cloud has no default subnet");
+  if (p.zones.empty()) return FailedPrecondition("the local cloud has no default subnet");
+  std::sort(p.zones.begin(), p.zones.end(),
+            [](const cli::LocalZone& a, const cli::LocalZone& b) { return a.az < b.az; });
   SK_ASSIGN_OR_RETURN(auto vpcs, c.engine()->DescribeVpcs({}));
   for (const auto& v : vpcs) {
     for (const auto& s : subnets) {
-      if (s.subnet.id == p.subnet_id && s.subnet.vpc_id == v.id) {
+      if (s.subnet.id == p.zones.front().subnet_id && s.subnet.vpc_id == v.id) {
         p.security_group = v.default_security_group;
       }
     }
@@ -294,9 +295,26 @@ bool WaitRedis(DevRun& run, const std::string& vpc, const std::string& ip, int t
   });
 }
 
+// What the example's persistence keeps, in words: "root volume through an image, ...".
+std::string WhatIsKept(const YAML::Node& spec) {
+  YAML::Node p = spec["strategy"]["persistence"];
+  std::vector<std::string> kept;
+  auto on = [&](const char* key) { return p[key] && p[key].as<bool>(false); };
+  if (on("shouldPersistRootDevice")) kept.push_back("the root volume (snapshot -> image)");
+  if (on("shouldPersistBlockDevices")) {
+    std::string mode = p["blockDevicesMode"] ? p["blockDevicesMode"].as<std::string>("") : "";
+    kept.push_back(mode == "onLaunch" ? "the data volumes (restored from their latest snapshots)"
+                                      : "the data volumes (detached and reattached)");
+  }
+  if (on("shouldPersistPrivateIp")) kept.push_back("the private IP (the same interface)");
+  std::string out;
+  for (size_t i = 0; i < kept.size(); ++i) out += (i == 0 ? "" : ", ") + kept[i];
+  return out.empty() ? "nothing (a stateless group)" : out;
+}
+
 int RedisDemo(const DevArgs& a, DevRun& run) {
   const auto t0 = Clock::now();
-  const std::string file = ExamplesDir() + "/redis.yaml";
+  const std::string file = ExamplesDir() + "/" + a.example + ".yaml";
   std::ifstream in(file);
   if (!in) return Fail("cannot read " + file + " (set SPOTKEEPER_EXAMPLES_DIR)");
   std::stringstream text;
@@ -305,18 +323,29 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   if (!placement.ok()) return Fail(placement.status().ToString());
   auto spec = MapExampleToLocalCloud(text.str(), *placement);
   if (!spec.ok()) return Fail(spec.status().ToString());
+  YAML::Node mapped;
+  try {
+    mapped = YAML::Load(*spec);
+  } catch (const YAML::Exception& e) {
+    return Fail(std::string("example spec: ") + e.what());
+  }
+  const std::string name = mapped["name"] ? mapped["name"].as<std::string>("") : "";
+  std::string zones;
+  for (const auto& z : mapped["compute"]["availabilityZones"]) {
+    zones += (zones.empty() ? "" : ", ") + z["name"].as<std::string>("");
+  }
   ApiClient client(run.server->url(), run.server->token());
 
-  std::cout << "\n== demo: Redis on a stateful spot instance (examples/redis.yaml) ==\n";
+  std::cout << "\n== demo: Redis on a stateful spot instance (examples/" << a.example
+            << ".yaml) ==\n";
   std::string group_id;
-  auto existing = GroupIdByName(client, "redis");
+  auto existing = GroupIdByName(client, name);
   if (existing.ok()) {
     group_id = *existing;
-    std::cout << "1. group 'redis' exists already (" << group_id << "): using it\n";
+    std::cout << "1. group '" << name << "' exists already (" << group_id << "): using it\n";
   } else {
-    std::cout << "1. creating group 'redis' in " << placement->az << " (subnet "
-              << placement->subnet_id << ", image " << placement->image_id
-              << "): data volume /dev/sdf kept and reattached, same private IP\n"
+    std::cout << "1. creating group '" << name << "' in " << zones << " (image "
+              << placement->image_id << "); a replacement keeps " << WhatIsKept(mapped) << "\n"
               << std::flush;
     ApiResponse r = client.Send("POST", "/api/v1/group", *spec, "application/yaml");
     if (!r.ok()) return Fail("creating the group: HTTP " + std::to_string(r.status) + " " + r.text);
@@ -351,13 +380,13 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   auto wrote = RedisCommands(*run.driver, *vpc, first.private_ip, 6379, sets);
   if (!wrote.ok()) return Fail("writing keys: " + wrote.status().ToString());
   std::cout << "3. wrote " << keys.size() << " keys to Redis at " << first.private_ip
-            << ":6379 (appendonly, on the data volume /mnt/sdf):\n";
+            << ":6379 (append-only file, fsync'd before each answer):\n";
   for (const auto& [k, v] : keys) std::cout << "     " << k << " = " << v << "\n";
 
   ApiResponse rec = client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
   if (!rec.ok()) return Fail("recycle: HTTP " + std::to_string(rec.status) + " " + rec.text);
   std::cout << "4. recycling " << first.id << ": terminate " << first.instance_id
-            << ", launch a replacement with the same interface and volume ...\n"
+            << ", launch a replacement that keeps " << WhatIsKept(mapped) << " ...\n"
             << std::flush;
   Ssi second;
   nlohmann::json last;
@@ -399,13 +428,20 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
     std::cout << "     " << keys[i].first << " = " << (*read)[i]
               << (same ? "   (same)" : "   (LOST)") << "\n";
   }
+  YAML::Node persistence = mapped["strategy"]["persistence"];
+  const bool keeps_ip = persistence["shouldPersistPrivateIp"] &&
+                        persistence["shouldPersistPrivateIp"].as<bool>(false);
   const bool same_ip = second.private_ip == first.private_ip;
-  std::cout << "6. " << (same_ip ? "same IP " : "DIFFERENT IP ") << first.private_ip << " -> "
-            << second.private_ip << ", " << (same_keys ? "same keys" : "keys LOST")
-            << ", new instance " << first.instance_id << " -> " << second.instance_id << " (demo "
-            << Fixed(SecondsSince(t0)) << " s)\n"
-            << (same_ip && same_keys ? "demo: OK\n" : "demo: FAILED\n") << std::flush;
-  return same_ip && same_keys ? kExitOk : kExitError;
+  const bool ip_ok = same_ip || !keeps_ip;
+  std::cout << "6. "
+            << (same_ip    ? "same IP "
+                : keeps_ip ? "DIFFERENT IP "
+                           : "new IP (not kept) ")
+            << first.private_ip << " -> " << second.private_ip << ", "
+            << (same_keys ? "same keys" : "keys LOST") << ", new instance " << first.instance_id
+            << " -> " << second.instance_id << " (demo " << Fixed(SecondsSince(t0)) << " s)\n"
+            << (ip_ok && same_keys ? "demo: OK\n" : "demo: FAILED\n") << std::flush;
+  return ip_ok && same_keys ? kExitOk : kExitError;
 }
 
 int Run(const ClientOptions& client, const DevArgs& a) {
@@ -469,10 +505,11 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       "dev",
       "Run the local cloud (real instances on this Linux host; root) and the controller "
       "with its API in one process. Data: the global --data-dir (default ~/.spotkeeper), the "
-      "cloud's under DIR/cloud. --example redis then creates a Redis group (examples/redis.yaml "
-      "mapped to the local cloud's region, zone, subnet and base image; root persistence off "
-      "as the local cloud has no snapshots yet), writes keys, recycles the instance and shows "
-      "the same IP and keys on the replacement. Ctrl-C stops the controller and the cloud "
+      "cloud's under DIR/cloud. --example NAME then creates the group of examples/NAME.yaml "
+      "(mapped to the local cloud's region, zones, subnets and base image; every persistence "
+      "mode as written), writes keys to Redis, recycles the instance and shows the same keys "
+      "(and IP, where the example keeps it) on the replacement. Ctrl-C stops the controller and "
+      "the cloud "
       "and, unless --keep, removes every instance, volume and network the cloud made and "
       "both state databases (the next run starts afresh), and so it refuses a data dir whose "
       "state it did not make; with --keep the instances keep running and the next "
@@ -483,7 +520,10 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
   cmd->add_option("--cloud-listen", a->cloud_listen,
                   "Loopback HOST:PORT of the local cloud's EC2/SQS endpoint")
       ->capture_default_str();
-  cmd->add_option("--example", a->example, "Run a demo: redis")->check(CLI::IsMember({"redis"}));
+  cmd->add_option("--example", a->example,
+                  "Run a demo: redis (reattach + private IP + root), redis-onlaunch (data from "
+                  "snapshots, two zones), redis-root (root volume only)")
+      ->check(CLI::IsMember({"redis", "redis-onlaunch", "redis-root"}));
   cmd->add_flag("--keep", a->keep, "On exit, keep the cloud's instances, volumes and state");
   cmd->add_flag("--exit-after-demo", a->exit_after_demo,
                 "Exit when the demo ends (exit 0 only if it showed the same IP and keys)");

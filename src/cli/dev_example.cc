@@ -33,15 +33,23 @@ Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalP
     return InvalidArgument("example spec: not a mapping with a compute section");
   }
   if (p.instance_types.empty()) return InvalidArgument("no instance types in the local cloud");
+  if (p.zones.empty()) return InvalidArgument("no zones in the local cloud");
   try {
     root["region"] = p.region;
     YAML::Node compute = root["compute"];
-    YAML::Node zone;
-    zone["name"] = p.az;
-    zone["subnetIds"].push_back(p.subnet_id);
+    size_t wanted = 1;
+    if (compute["availabilityZones"] && compute["availabilityZones"].IsSequence()) {
+      wanted = std::max<size_t>(1, compute["availabilityZones"].size());
+    }
     YAML::Node zones(YAML::NodeType::Sequence);
-    zones.push_back(zone);
+    for (size_t i = 0; i < std::min(wanted, p.zones.size()); ++i) {
+      YAML::Node zone;
+      zone["name"] = p.zones[i].az;
+      zone["subnetIds"].push_back(p.zones[i].subnet_id);
+      zones.push_back(zone);
+    }
     compute["availabilityZones"] = zones;
+    if (compute["privateIps"]) compute.remove("privateIps");
 
     YAML::Node types = compute["instanceTypes"];
     std::string fallback = p.instance_types.front();
@@ -66,8 +74,6 @@ Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalP
     groups.push_back(p.security_group);
     launch["securityGroupIds"] = groups;
 
-    YAML::Node persistence = root["strategy"]["persistence"];
-    if (persistence.IsMap()) persistence["shouldPersistRootDevice"] = false;
   } catch (const YAML::Exception& e) {
     return InvalidArgument(std::string("example spec: ") + e.what());
   }

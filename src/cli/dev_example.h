@@ -12,12 +12,16 @@
 namespace spotkeeper::cli {
 
 // Where the example goes in the local cloud.
+struct LocalZone {
+  std::string az;         // "local-1a"
+  std::string subnet_id;  // its default subnet
+};
+
 struct LocalPlacement {
-  std::string region;          // "local-1"
-  std::string az;              // "local-1a"
-  std::string subnet_id;       // the default subnet of `az`
-  std::string image_id;        // the base image (cloud::kBaseImageId)
-  std::string security_group;  // the VPC's default security group
+  std::string region;            // "local-1"
+  std::vector<LocalZone> zones;  // the cloud's zones in name order; at least one
+  std::string image_id;          // the base image (cloud::kBaseImageId)
+  std::string security_group;    // the VPC's default security group
   // Instance types the cloud knows; the example's others are dropped (the first known one is
   // used when none is left).
   std::vector<std::string> instance_types;
@@ -25,13 +29,15 @@ struct LocalPlacement {
 
 // Rewrites an example spec (YAML text) for the local cloud and returns it as YAML:
 //   region                                   -> placement.region
-//   compute.availabilityZones                -> one zone: placement.az with placement.subnet_id
+//   compute.availabilityZones                -> the example's n-th zone becomes the cloud's
+//                                               n-th zone with its default subnet (as many
+//                                               zones as both have; at least one)
 //   compute.launchSpecification.imageId      -> placement.image_id
 //   compute.launchSpecification.securityGroupIds -> [placement.security_group]
 //   compute.instanceTypes.spot / ondemand    -> only types the cloud knows
-//   strategy.persistence.shouldPersistRootDevice -> false: the local cloud has no snapshots yet
-//     (a later issue), so only reattach of data volumes and the private IP are kept
-// Everything else (user data, block devices, capacity, health) is kept as written.
+//   compute.privateIps                       -> dropped (addresses of the example's subnets)
+// Everything else (persistence modes, user data, block devices, capacity, snapshots, health) is
+// kept as written: the local cloud has every persistence mode.
 // InvalidArgument when the text is not a YAML mapping with a compute section.
 Result<std::string> MapExampleToLocalCloud(const std::string& yaml,
                                            const LocalPlacement& placement);

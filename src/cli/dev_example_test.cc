@@ -21,8 +21,7 @@ std::string ReadExample(const std::string& name) {
 LocalPlacement Local() {
   LocalPlacement p;
   p.region = "local-1";
-  p.az = "local-1b";
-  p.subnet_id = "subnet-1234";
+  p.zones = {{"local-1a", "subnet-1234"}, {"local-1b", "subnet-5678"}};
   p.image_id = "ami-00000000000000001";
   p.security_group = "sg-5678";
   p.instance_types = {"t3.micro", "m5.large"};
@@ -41,15 +40,16 @@ TEST(MapExampleToLocalCloud, RedisExampleBecomesAValidLocalSpec) {
   ASSERT_TRUE(out.ok()) << (out.errors.empty() ? "" : out.errors[0].ToString()) << "\n" << *mapped;
   const GroupSpec& s = *out.spec;
   EXPECT_EQ(s.region, "local-1");
-  ASSERT_EQ(s.compute.availability_zones.size(), 1u);
-  EXPECT_EQ(s.compute.availability_zones[0].name, "local-1b");
+  ASSERT_EQ(s.compute.availability_zones.size(), 1u);  // the example names one zone
+  EXPECT_EQ(s.compute.availability_zones[0].name, "local-1a");
   EXPECT_EQ(s.compute.availability_zones[0].subnet_ids, std::vector<std::string>{"subnet-1234"});
   EXPECT_EQ(s.compute.launch_specification.image_id, "ami-00000000000000001");
   EXPECT_EQ(s.compute.launch_specification.security_group_ids, std::vector<std::string>{"sg-5678"});
   // m5a.large is not in the local cloud's catalog.
   EXPECT_EQ(s.compute.instance_types.spot, std::vector<std::string>{"m5.large"});
   EXPECT_EQ(s.compute.instance_types.ondemand, "m5.large");
-  EXPECT_FALSE(s.strategy.persistence.should_persist_root_device);
+  // Every persistence mode is kept as written: the local cloud has snapshots and images.
+  EXPECT_TRUE(s.strategy.persistence.should_persist_root_device);
   // What the example is about is kept as written.
   const GroupSpec& o = *original.spec;
   EXPECT_EQ(s.compute.launch_specification.user_data, o.compute.launch_specification.user_data);
@@ -60,6 +60,35 @@ TEST(MapExampleToLocalCloud, RedisExampleBecomesAValidLocalSpec) {
   EXPECT_EQ(s.strategy.persistence.block_devices_mode, BlockDevicesMode::kReattach);
   EXPECT_EQ(s.capacity, o.capacity);
   EXPECT_EQ(s.name, o.name);
+}
+
+TEST(MapExampleToLocalCloud, ZonesMapInOrderAsFarAsTheCloudHasThem) {
+  // onlaunch-multi-az.yaml names three zones; the local cloud has two.
+  Result<std::string> mapped =
+      MapExampleToLocalCloud(ReadExample("onlaunch-multi-az.yaml"), Local());
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  ParseOutcome out = ParseGroupSpec(*mapped);
+  ASSERT_TRUE(out.ok()) << *mapped;
+  const auto& zones = out.spec->compute.availability_zones;
+  ASSERT_EQ(zones.size(), 2u);
+  EXPECT_EQ(zones[0].name, "local-1a");
+  EXPECT_EQ(zones[0].subnet_ids, std::vector<std::string>{"subnet-1234"});
+  EXPECT_EQ(zones[1].name, "local-1b");
+  EXPECT_EQ(zones[1].subnet_ids, std::vector<std::string>{"subnet-5678"});
+  EXPECT_EQ(out.spec->strategy.persistence.block_devices_mode, BlockDevicesMode::kOnLaunch);
+}
+
+TEST(MapExampleToLocalCloud, EveryDemoExampleMapsToAValidSpec) {
+  for (const char* name : {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml"}) {
+    SCOPED_TRACE(name);
+    const std::string text = ReadExample(name);
+    ASSERT_FALSE(text.empty());
+    Result<std::string> mapped = MapExampleToLocalCloud(text, Local());
+    ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+    ParseOutcome out = ParseGroupSpec(*mapped);
+    ASSERT_TRUE(out.ok()) << (out.errors.empty() ? "" : out.errors[0].ToString()) << "\n"
+                          << *mapped;
+  }
 }
 
 TEST(MapExampleToLocalCloud, UnknownInstanceTypesFallBackToTheFirstKnownOne) {
