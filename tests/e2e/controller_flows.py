@@ -10,8 +10,7 @@ A reattach + private-IP group (one SSI, data volume /dev/sdf, tags):
   pause       -> PAUSED: the instance terminated, the volume and the ENI `available`
   resume      -> ACTIVE again: same IP, same data
   deallocate  -> DEALLOCATED: volume and ENI deleted (the spec's statefulDeallocation)
-onLaunch and root persistence need snapshots, which the local cloud does not have yet (a later
-issue): not run here.
+onLaunch, root persistence and reattach across zones: controller_snapshot_flows.py.
 
 Usage: controller_flows.py SPOTKEEPER. Exit 77 (skipped) without root, runc or boto3.
 """
