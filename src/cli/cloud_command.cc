@@ -17,6 +17,7 @@
 #include <memory>
 #include <thread>
 
+#include "api/server_config.h"
 #include "cli/commands.h"
 #include "cloud/api/cloud_config.h"
 #include "cloud/api/local_cloud.h"
@@ -50,7 +51,7 @@ sigset_t BlockStopSignals() {
 }
 
 int Serve(const std::string& data_dir, const std::string& listen, const std::string& config,
-          const std::string& driver_kind) {
+          const std::string& driver_kind, bool allow_remote) {
   cloud::LocalCloudOptions o;
   o.data_dir = data_dir;
   if (!config.empty()) {
@@ -60,6 +61,12 @@ int Serve(const std::string& data_dir, const std::string& listen, const std::str
   if (!listen.empty()) {
     Status s = cloud::ApplyListen(listen, &o);
     if (!s.ok()) return Fail(s.ToString());
+  }
+  if (!api::IsLoopbackHost(o.listen_host) && !allow_remote) {
+    return Fail("the endpoint would listen on " + o.listen_host +
+                ", which is not a loopback address: anything that reaches it can run instances "
+                "on this host once it has the access key. Listen on 127.0.0.1 (or [::1]), or "
+                "pass --allow-remote if that is what you want");
   }
   o.host_driver_kind = driver_kind;
   if (driver_kind == "fake") {
@@ -369,7 +376,12 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
                    "runs, state only - for tests without root")
       ->check(CLI::IsMember({"linux", "fake"}))
       ->capture_default_str();
-  serve->callback([=] { *exit_code = Serve(*data_dir, *listen, *config, *driver); });
+  auto allow_remote = std::make_shared<bool>(false);
+  serve->add_flag("--allow-remote", *allow_remote,
+                  "Allow a --listen address that is not loopback (the endpoint is plain HTTP "
+                  "with SigV4; put TLS in front of it)");
+  serve->callback(
+      [=] { *exit_code = Serve(*data_dir, *listen, *config, *driver, *allow_remote); });
 
   auto* creds =
       cmd->add_subcommand("credentials",

@@ -33,6 +33,13 @@ def main():
     spotkeeper = sys.argv[1]
     rc, out = sk(spotkeeper, "serve", "--help")
     check(rc == 0 and "fake" in out and "tests without root" in out, "serve --help names fake")
+    # A non-loopback endpoint needs --allow-remote (nothing is started without it).
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="sk-remote-") as d:
+        rc, out = sk(spotkeeper, "serve", "--host-driver", "fake", "--data-dir", d, "--listen",
+                     "0.0.0.0:0")
+        check(rc != 0 and "--allow-remote" in out and "not a loopback" in out,
+              "serve refuses a non-loopback --listen without --allow-remote: %d %s" % (rc, out))
     with CloudProcess(spotkeeper) as cloud:
         rc, creds = sk(spotkeeper, "credentials", "--data-dir", cloud.data_dir)
         key, secret = cloud.credentials()

@@ -8,18 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/random.h"
+#include "common/secure_random.h"
 
 namespace spotkeeper::cloud {
-namespace {
-
-std::string RandomChars(Random& r, int n, const std::string& alphabet) {
-  std::string s;
-  for (int i = 0; i < n; ++i) s.push_back(alphabet[r.Uniform(alphabet.size())]);
-  return s;
-}
-
-}  // namespace
 
 std::string AccessKeyPath(const std::string& data_dir) { return data_dir + "/credentials.json"; }
 
@@ -39,10 +30,12 @@ Result<AccessKey> LoadAccessKey(const std::string& data_dir) {
 Result<AccessKey> LoadOrCreateAccessKey(const std::string& data_dir) {
   auto existing = LoadAccessKey(data_dir);
   if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
-  Random r = Random::FromEntropy();
-  AccessKey key{
-      "AKIA" + RandomChars(r, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
-      RandomChars(r, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")};
+  // The secret is a real secret: from the kernel's CSPRNG, like EC2's.
+  SK_ASSIGN_OR_RETURN(std::string id, SecureRandomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+  SK_ASSIGN_OR_RETURN(
+      std::string secret,
+      SecureRandomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
+  AccessKey key{"AKIA" + id, secret};
   std::string body =
       nlohmann::json{{"accessKeyId", key.access_key_id}, {"secretAccessKey", key.secret_access_key}}
           .dump(2) +

@@ -1,5 +1,7 @@
 #include "cloud/api/imds_handler.h"
 
+#include "common/secure_random.h"
+
 #include <nlohmann/json.hpp>
 
 namespace spotkeeper::cloud {
@@ -30,8 +32,7 @@ std::string Hostname(const InstanceView& v, const std::string& region) {
 
 }  // namespace
 
-ImdsHandler::ImdsHandler(Engine* engine, const Clock* clock, uint64_t seed)
-    : engine_(engine), clock_(clock), random_(seed) {}
+ImdsHandler::ImdsHandler(Engine* engine, const Clock* clock) : engine_(engine), clock_(clock) {}
 
 void ImdsHandler::SetExtraPaths(ExtraPaths fn) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -56,7 +57,9 @@ ApiReply ImdsHandler::Handle(const std::string& vpc_id, const std::string& sourc
     for (auto it = tokens_.begin(); it != tokens_.end();) {
       it = it->second <= now ? tokens_.erase(it) : std::next(it);
     }
-    std::string token = random_.Hex(56);
+    Result<std::string> token_or = SecureRandomHex(56);  // a session secret: from the CSPRNG
+    if (!token_or.ok()) return Text(503, "Service Unavailable");
+    std::string token = *token_or;
     tokens_[token] = now + std::chrono::seconds(seconds);
     ApiReply r = Text(200, token);
     r.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(seconds)}};

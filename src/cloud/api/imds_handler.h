@@ -26,7 +26,7 @@ namespace spotkeeper::cloud {
 
 class ImdsHandler {
  public:
-  ImdsHandler(Engine* engine, const Clock* clock, uint64_t seed);
+  ImdsHandler(Engine* engine, const Clock* clock);
 
   ApiReply Handle(const std::string& vpc_id, const std::string& source_ip,
                   const std::string& method, const std::string& path,
@@ -44,7 +44,6 @@ class ImdsHandler {
   Engine* engine_;
   const Clock* clock_;
   std::mutex mu_;
-  Random random_;
   std::map<std::string, Time> tokens_;  // token -> expiry
   ExtraPaths extra_;
 };

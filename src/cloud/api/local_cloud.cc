@@ -77,7 +77,7 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
         << "\n";
   }
   if (options.imds) {
-    c->imds_handler_ = std::make_unique<ImdsHandler>(c->engine_.get(), clock, seed + 3);
+    c->imds_handler_ = std::make_unique<ImdsHandler>(c->engine_.get(), clock);
     c->imds_server_ =
         std::make_unique<ImdsServer>(c->imds_handler_.get(), driver, options.imds_options);
     ImdsServer* imds = c->imds_server_.get();
