@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "common/secure_random.h"
 
 namespace spotkeeper::api {
 namespace {
@@ -115,24 +116,10 @@ Result<std::string> DataDir::LoadOrCreateToken() {
     }
     return token;
   }
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Unavailable("cannot get random bytes for the token: " + Errno());
-    }
-    got += static_cast<size_t>(n);
-  }
-  std::string token;
-  static const char* kHex = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    token += kHex[b >> 4];
-    token += kHex[b & 15];
-  }
-  SK_RETURN_IF_ERROR(WriteFileAtomically(path, token + "\n", 0600));
-  return token;
+  Result<std::string> token = SecureRandomHex(64);  // 256 bits from getrandom
+  if (!token.ok()) return token.status().Annotate("cannot make the token");
+  SK_RETURN_IF_ERROR(WriteFileAtomically(path, *token + "\n", 0600));
+  return *token;
 }
 
 Status DataDir::WriteAddress(const std::string& url) {

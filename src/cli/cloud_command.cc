@@ -380,8 +380,7 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
   serve->add_flag("--allow-remote", *allow_remote,
                   "Allow a --listen address that is not loopback (the endpoint is plain HTTP "
                   "with SigV4; put TLS in front of it)");
-  serve->callback(
-      [=] { *exit_code = Serve(*data_dir, *listen, *config, *driver, *allow_remote); });
+  serve->callback([=] { *exit_code = Serve(*data_dir, *listen, *config, *driver, *allow_remote); });
 
   auto* creds =
       cmd->add_subcommand("credentials",

@@ -1,8 +1,8 @@
 #include "cloud/api/imds_handler.h"
 
-#include "common/secure_random.h"
-
 #include <nlohmann/json.hpp>
+
+#include "common/secure_random.h"
 
 namespace spotkeeper::cloud {
 namespace {
