@@ -200,6 +200,7 @@ Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
 }
 
 Status LinuxHostDriver::Recover(const HostInventory& expected) {
+  SK_RETURN_IF_ERROR(pool_.EnsureMounted().Annotate("recover storage pool"));  // e.g. a reboot
   SK_RETURN_IF_ERROR(layout_.EnsureDirs());
   FirstError errors;
   // Instances first (their teardown parks ENIs), then networks, then volumes (which must be
@@ -207,6 +208,7 @@ Status LinuxHostDriver::Recover(const HostInventory& expected) {
   errors.Note(RecoverInstances(expected).Annotate("recover instances"));
   errors.Note(RecoverNetwork(expected).Annotate("recover network"));
   errors.Note(RecoverVolumes(expected).Annotate("recover volumes"));
+  errors.Note(RecoverSnapshots(expected).Annotate("recover snapshots"));
   return errors.Take();
 }
 
@@ -257,6 +259,7 @@ Status LinuxHostDriver::DestroyAll() {
   if (loops.ok()) {
     for (const auto& l : *loops) {
       if (!layout_.Contains(l.backing_file)) continue;
+      if (l.backing_file == pool_.ImagePath()) continue;  // the pool goes last, below
       errors.Note(DetachLoopDevice(l.device));
       errors.Note(WaitForLoopRelease(l.backing_file, std::chrono::seconds(10)));
     }
@@ -283,6 +286,8 @@ Status LinuxHostDriver::DestroyAll() {
       fs::remove_all(dir, ec);
       if (ec) errors.Note(Internal("remove " + dir + ": " + ec.message()));
     }
+    // The pool image, once nothing in it is used any more.
+    errors.Note(pool_.Unmount(/*remove_image=*/true).Annotate("storage pool"));
   }
   {
     std::lock_guard<std::mutex> lock(pids_mu_);
