@@ -117,6 +117,7 @@ Result<std::unique_ptr<LinuxHostDriver>> LinuxHostDriver::Create(LinuxHostDriver
   SK_RETURN_IF_ERROR(driver->layout_.EnsureDirs());
   driver->clone_method_ =
       driver->pool_.reflink() ? CloneMethod::kReflink : CloneMethod::kSparseCopy;
+
   if (driver->options_.reap_instances && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     return Internal(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
   }

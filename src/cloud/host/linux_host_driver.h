@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "cloud/host/host_driver.h"
@@ -36,6 +37,7 @@
 #include "cloud/host/linux/runc_client.h"
 #include "cloud/host/linux/storage_pool.h"
 #include "cloud/host/linux/volume_files.h"
+#include "cloud/snapshot/chunk_store.h"
 
 namespace spotkeeper::cloud {
 
@@ -49,6 +51,8 @@ struct LinuxHostDriverOptions {
   // The longest a volume's filesystem stays frozen for a capture; the watchdog thaws then and
   // the capture fails (DeadlineExceeded).
   Duration freeze_timeout = std::chrono::seconds(1);
+  // Hashing and compression workers of the snapshot store; 0: all cores.
+  int snapshot_threads = 0;
   // Names every host object; 2-6 characters [a-z][a-z0-9]*. Empty: "sk" + 4 characters derived
   // from the canonical data_dir, so every process opening the same data dir agrees.
   std::string prefix;
@@ -104,6 +108,10 @@ class LinuxHostDriver final : public HostDriver {
   const linuxhost::HostNames& names() const { return names_; }
   const linuxhost::PoolLayout& layout() const { return layout_; }
   const linuxhost::StoragePool& pool() const { return pool_; }
+  // The chunk store of stored snapshots (<data dir>/snapshots), opened at the first use: the
+  // store is one process's at a time, and most processes that open a driver on a data dir
+  // (the `cloud exec|forward` verbs) never touch snapshots.
+  Result<snapshot::ChunkStore*> SnapshotStore();
   linuxhost::NetworkPlumbing& network() { return network_; }
   // How CloneVolume copies in this pool: kReflink when its filesystem shares extents.
   linuxhost::CloneMethod clone_method() const { return clone_method_; }
@@ -155,6 +163,12 @@ class LinuxHostDriver final : public HostDriver {
   Status RecoverSnapshots(const HostInventory& expected);
   // The clone of the volume file into `tmp`, under a freeze when the volume is mounted.
   Result<CaptureInfo> CloneForCapture(const std::string& volume_id, const std::string& tmp);
+  // The volume's change-tracking base: the file and the (committed) snapshot it is; nullopt
+  // when there is none.
+  std::optional<std::pair<std::string, std::string>> FindBase(const std::string& volume_id);
+  // The stored snapshot's capture becomes the volume's base (replacing older ones).
+  Status PromoteToBase(const std::string& volume_id, const std::string& snapshot_id);
+  std::shared_ptr<std::mutex> VolumeStoreMutex(const std::string& volume_id);
 
   LinuxHostDriverOptions options_;
   linuxhost::HostTools tools_;
@@ -170,6 +184,10 @@ class LinuxHostDriver final : public HostDriver {
   std::mutex volume_mu_;   // the check-then-mount of a volume (one mount at a time)
   std::mutex pids_mu_;
   std::map<std::string, int> init_pids_;  // instance id → host PID of its init, to reap it
+  std::unique_ptr<snapshot::ChunkStore> store_;
+  std::mutex store_mu_;  // store_ (its opening), store_locks_
+  // Per volume: StoreSnapshot reads and replaces the volume's base under it.
+  std::map<std::string, std::shared_ptr<std::mutex>> store_locks_;
 };
 
 }  // namespace spotkeeper::cloud
