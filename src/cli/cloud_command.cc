@@ -1,4 +1,5 @@
-// `spotkeeper cloud ...`: the local cloud — serve, credentials, ps, exec, forward, destroy.
+// `spotkeeper cloud ...`: the local cloud — serve, credentials, ps, exec, forward, destroy,
+// snapshot (cloud_snapshot_command.cc).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "api/server_config.h"
+#include "cli/cloud_snapshot_command.h"
 #include "cli/commands.h"
 #include "cloud/api/cloud_config.h"
 #include "cloud/api/local_cloud.h"
@@ -429,6 +431,8 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
   destroy->add_option("--host-driver", *destroy_driver,
                       "Override the driver recorded by `cloud serve` (linux | fake)");
   destroy->callback([=] { *exit_code = Destroy(*data_dir, *destroy_driver); });
+
+  AddCloudSnapshotCommand(*cmd, data_dir, exit_code);
 }
 
 }  // namespace spotkeeper::cli

@@ -46,7 +46,7 @@ using linuxhost::MountFs;
 using linuxhost::MountTable;
 using linuxhost::RunCommand;
 using linuxhost::StartThreadInNetns;
-using linuxhost::SupportsReflink;
+using linuxhost::StoragePool;
 using linuxhost::Unmount;
 using linuxhost::WaitForLoopRelease;
 
@@ -110,27 +110,30 @@ Result<std::unique_ptr<LinuxHostDriver>> LinuxHostDriver::Create(LinuxHostDriver
     return FailedPrecondition("/dev/loop-control is missing (modprobe loop)");
   }
   SK_ASSIGN_OR_RETURN(std::string init_path, ResolveInitPath(options.init_path));
+  SK_ASSIGN_OR_RETURN(StoragePool pool, StoragePool::Open(options.data_dir, options.pool));
 
-  std::unique_ptr<LinuxHostDriver> driver(
-      new LinuxHostDriver(std::move(options), std::move(tools), std::move(init_path)));
+  std::unique_ptr<LinuxHostDriver> driver(new LinuxHostDriver(
+      std::move(options), std::move(tools), std::move(pool), std::move(init_path)));
   SK_RETURN_IF_ERROR(driver->layout_.EnsureDirs());
-  driver->clone_method_ = SupportsReflink(driver->layout_.VolumesDir()) ? CloneMethod::kReflink
-                                                                        : CloneMethod::kSparseCopy;
+  driver->clone_method_ =
+      driver->pool_.reflink() ? CloneMethod::kReflink : CloneMethod::kSparseCopy;
+
   if (driver->options_.reap_instances && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     return Internal(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
   }
-  spdlog::info("host driver: data dir {}, prefix {}, volume clones by {}, init {}",
-               driver->layout_.data_dir(), driver->prefix(), CloneMethodName(driver->clone_method_),
-               driver->init_path_);
+  spdlog::info("host driver: data dir {}, prefix {}, pool {}, volume clones by {}, init {}",
+               driver->layout_.data_dir(), driver->prefix(), driver->pool_.Describe(),
+               CloneMethodName(driver->clone_method_), driver->init_path_);
   return driver;
 }
 
-LinuxHostDriver::LinuxHostDriver(LinuxHostDriverOptions options, HostTools tools,
+LinuxHostDriver::LinuxHostDriver(LinuxHostDriverOptions options, HostTools tools, StoragePool pool,
                                  std::string init_path)
     : options_(std::move(options)),
       tools_(std::move(tools)),
       names_(options_.prefix),
-      layout_(options_.data_dir),
+      pool_(std::move(pool)),
+      layout_(options_.data_dir, pool_.root()),
       network_(names_, tools_),
       runc_(tools_.runc, layout_.RuncRoot()),
       init_path_(std::move(init_path)) {}

@@ -4,7 +4,12 @@
 //              and 169.254.169.254/32; nothing of a VPC in the host namespace
 //   ENI        veth pair made inside the VPC namespace; bridge end on the bridge, instance end
 //              parked beside it, or eth0 of an instance namespace while the instance runs
-//   volume     sparse ext4 file in <data dir>/volumes, on an autoclear loop device while mounted
+//   pool       the filesystem of volumes and snapshot captures: the data dir's own when it can
+//              reflink, else a loop-mounted XFS image <data dir>/pool.xfs (linux/storage_pool.h)
+//   volume     sparse ext4 file in <pool>/volumes, on an autoclear loop device while mounted
+//   snapshot   FICLONE of the volume file under FIFREEZE (<pool>/captures), then stored in the
+//              chunk store <data dir>/snapshots reading only what FIEMAP says changed since the
+//              volume's previous snapshot (<pool>/bases); see linux_host_snapshots.cc
 //   instance   runc container (runc --root <data dir>/run) in namespace <prefix>-i-<instance>:
 //              root = overlay(image rootfs, upper+work on the root volume), host /usr read-only,
 //              /mnt = shared bind of instances/<id>/mnt (attach = mount there), PID 1 =
@@ -21,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "cloud/host/host_driver.h"
@@ -29,14 +35,24 @@
 #include "cloud/host/linux/network_plumbing.h"
 #include "cloud/host/linux/pool_layout.h"
 #include "cloud/host/linux/runc_client.h"
+#include "cloud/host/linux/storage_pool.h"
 #include "cloud/host/linux/volume_files.h"
+#include "cloud/snapshot/chunk_store.h"
 
 namespace spotkeeper::cloud {
 
 struct LinuxHostDriverOptions {
-  // The cloud's data directory (made if missing). The driver owns its subdirectories volumes/,
-  // images/, instances/ and run/, nothing else in it.
+  // The cloud's data directory (made if missing). The driver owns what linux/pool_layout.h
+  // lists (volumes, captures, images, instances, runc state, snapshots, the pool image) and
+  // nothing else in it.
   std::string data_dir;
+  // Where volume files live: the data dir's filesystem or a loop-mounted XFS image (reflink).
+  linuxhost::StoragePoolOptions pool;
+  // The longest a volume's filesystem stays frozen for a capture; the watchdog thaws then and
+  // the capture fails (DeadlineExceeded).
+  Duration freeze_timeout = std::chrono::seconds(1);
+  // Hashing and compression workers of the snapshot store; 0: all cores.
+  int snapshot_threads = 0;
   // Names every host object; 2-6 characters [a-z][a-z0-9]*. Empty: "sk" + 4 characters derived
   // from the canonical data_dir, so every process opening the same data dir agrees.
   std::string prefix;
@@ -91,6 +107,11 @@ class LinuxHostDriver final : public HostDriver {
   const std::string& prefix() const { return names_.prefix(); }
   const linuxhost::HostNames& names() const { return names_; }
   const linuxhost::PoolLayout& layout() const { return layout_; }
+  const linuxhost::StoragePool& pool() const { return pool_; }
+  // The chunk store of stored snapshots (<data dir>/snapshots), opened at the first use: the
+  // store is one process's at a time, and most processes that open a driver on a data dir
+  // (the `cloud exec|forward` verbs) never touch snapshots.
+  Result<snapshot::ChunkStore*> SnapshotStore();
   linuxhost::NetworkPlumbing& network() { return network_; }
   // How CloneVolume copies in this pool: kReflink when its filesystem shares extents.
   linuxhost::CloneMethod clone_method() const { return clone_method_; }
@@ -98,9 +119,23 @@ class LinuxHostDriver final : public HostDriver {
   // The instance's init PID as seen from the host (0 when not running).
   Result<int> InstancePid(const std::string& instance_id);
 
+  // What CaptureSnapshot recorded in a capture's sidecar (until StoreSnapshot consumes it).
+  struct CaptureInfo {
+    std::string snapshot_id;
+    std::string volume_id;
+    int64_t size_bytes = 0;
+    std::string mounted_at;  // "" when the volume was not mounted (no freeze)
+    std::string method;      // "reflink" | "sparse-copy"
+    int64_t blocked_us = 0;  // writers held by the freeze (0 without one)
+    int64_t sync_us = 0;     // the syncfs before the freeze
+    int64_t copy_us = 0;     // the clone itself
+    int64_t captured_unix_ms = 0;
+  };
+  Result<CaptureInfo> ReadCaptureInfo(const std::string& snapshot_id) const;
+
  private:
   LinuxHostDriver(LinuxHostDriverOptions options, linuxhost::HostTools tools,
-                  std::string init_path);
+                  linuxhost::StoragePool pool, std::string init_path);
 
   // StopInstance without the checks: stop the container (grace, then SIGKILL), delete it,
   // unmount the volumes, park the NIC, delete the namespace, unmount overlay and root volume.
@@ -125,10 +160,22 @@ class LinuxHostDriver final : public HostDriver {
   Status RecoverVolumes(const HostInventory& expected);
   // Moves volumes/<name> into the quarantine directory (never overwriting what is there).
   Status Quarantine(const std::string& name);
+  // Captures the inventory does not list, half-written captures, bases of unknown volumes or
+  // snapshots. Never a stored snapshot.
+  Status RecoverSnapshots(const HostInventory& expected);
+  // The clone of the volume file into `tmp`, under a freeze when the volume is mounted.
+  Result<CaptureInfo> CloneForCapture(const std::string& volume_id, const std::string& tmp);
+  // The volume's change-tracking base: the file and the (committed) snapshot it is; nullopt
+  // when there is none.
+  std::optional<std::pair<std::string, std::string>> FindBase(const std::string& volume_id);
+  // The stored snapshot's capture becomes the volume's base (replacing older ones).
+  Status PromoteToBase(const std::string& volume_id, const std::string& snapshot_id);
+  std::shared_ptr<std::mutex> VolumeStoreMutex(const std::string& volume_id);
 
   LinuxHostDriverOptions options_;
   linuxhost::HostTools tools_;
   linuxhost::HostNames names_;
+  linuxhost::StoragePool pool_;
   linuxhost::PoolLayout layout_;
   linuxhost::NetworkPlumbing network_;
   linuxhost::RuncClient runc_;
@@ -139,6 +186,10 @@ class LinuxHostDriver final : public HostDriver {
   std::mutex volume_mu_;   // the check-then-mount of a volume (one mount at a time)
   std::mutex pids_mu_;
   std::map<std::string, int> init_pids_;  // instance id → host PID of its init, to reap it
+  std::unique_ptr<snapshot::ChunkStore> store_;
+  std::mutex store_mu_;  // store_ (its opening), store_locks_
+  // Per volume: StoreSnapshot reads and replaces the volume's base under it.
+  std::map<std::string, std::shared_ptr<std::mutex>> store_locks_;
 };
 
 }  // namespace spotkeeper::cloud

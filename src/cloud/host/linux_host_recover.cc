@@ -173,7 +173,6 @@ Status LinuxHostDriver::Quarantine(const std::string& name) {
 
 Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
   FirstError errors;
-  std::set<std::string> volumes(expected.volumes.begin(), expected.volumes.end());
   SK_ASSIGN_OR_RETURN(std::vector<LoopInfo> loops, ListLoopDevices());
   SK_ASSIGN_OR_RETURN(MountTable table, MountTable::Read());
   std::set<std::string> mounted_devices;
@@ -233,6 +232,7 @@ Status LinuxHostDriver::RecoverVolumes(const HostInventory& expected) {
 }
 
 Status LinuxHostDriver::Recover(const HostInventory& expected) {
+  SK_RETURN_IF_ERROR(pool_.EnsureMounted().Annotate("recover storage pool"));  // e.g. a reboot
   SK_RETURN_IF_ERROR(layout_.EnsureDirs());
   FirstError errors;
   // Instances first (their teardown parks ENIs), then networks, then volumes (which must be
@@ -240,6 +240,7 @@ Status LinuxHostDriver::Recover(const HostInventory& expected) {
   errors.Note(RecoverInstances(expected).Annotate("recover instances"));
   errors.Note(RecoverNetwork(expected).Annotate("recover network"));
   errors.Note(RecoverVolumes(expected).Annotate("recover volumes"));
+  errors.Note(RecoverSnapshots(expected).Annotate("recover snapshots"));
   return errors.Take();
 }
 
@@ -290,6 +291,7 @@ Status LinuxHostDriver::DestroyAll() {
   if (loops.ok()) {
     for (const auto& l : *loops) {
       if (!layout_.Contains(l.backing_file)) continue;
+      if (l.backing_file == pool_.ImagePath()) continue;  // the pool goes last, below
       errors.Note(DetachLoopDevice(l.device));
       errors.Note(WaitForLoopRelease(l.backing_file, std::chrono::seconds(10)));
     }
@@ -316,6 +318,8 @@ Status LinuxHostDriver::DestroyAll() {
       fs::remove_all(dir, ec);
       if (ec) errors.Note(Internal("remove " + dir + ": " + ec.message()));
     }
+    // The pool image, once nothing in it is used any more.
+    errors.Note(pool_.Unmount(/*remove_image=*/true).Annotate("storage pool"));
   }
   {
     std::lock_guard<std::mutex> lock(pids_mu_);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/time.h"
 
 namespace spotkeeper::cloud::snapshot {
 
@@ -42,6 +43,16 @@ struct ChunkStoreOptions {
   int threads = 0;                        // hashing + compression workers; 0: all cores
   size_t max_memory = size_t{128} << 20;  // bound on chunk buffers in flight
   int zstd_level = 1;
+  // Packs are closed (fsync'd, indexed) once they reach this size; GC rewrites whole packs.
+  uint64_t pack_target_bytes = uint64_t{256} << 20;
+  // GC rewrites a pack whose live bytes are below this fraction of its size (1.0: any dead
+  // byte; 0.0: only packs with nothing live are removed).
+  double gc_rewrite_below = 0.5;
+  // Called at each named crash point (snapshot_crash_points.h). Empty: CrashPoint(name), which
+  // raises SIGKILL when SPOTKEEPER_CLOUD_CRASH_AT names the point. Tests pass a hook that
+  // _exit()s a fork()ed child there.
+  std::function<void(const char* point)> crash_hook;
+  Clock* clock = nullptr;  // created_unix_ms; nullptr: SystemClock::Default()
 };
 
 struct ByteRange {
@@ -64,11 +75,11 @@ struct CreateRequest {
 
 struct SnapshotInfo {
   std::string id;
-  uint64_t image_size = 0;     // bytes
-  uint64_t chunks = 0;         // non-zero chunks referenced
-  uint64_t bytes_read = 0;     // of the source, by the Create that made it
-  uint64_t new_chunks = 0;     // chunks this Create added to the store
-  uint64_t new_bytes = 0;      // bytes (compressed) this Create added to the packs
+  uint64_t image_size = 0;  // bytes
+  uint64_t chunks = 0;      // non-zero chunks referenced
+  uint64_t bytes_read = 0;  // of the source, by the Create that made it
+  uint64_t new_chunks = 0;  // chunks this Create added to the store
+  uint64_t new_bytes = 0;   // bytes (compressed) this Create added to the packs
   int64_t created_unix_ms = 0;
   std::string parent_id;
   std::map<std::string, std::string> labels;
@@ -76,6 +87,7 @@ struct SnapshotInfo {
 
 struct VerifyReport {
   uint64_t chunks_checked = 0;
+  uint64_t bytes_checked = 0;  // uncompressed
   // Packs with a damaged or missing chunk, and the snapshots that need one of those chunks.
   std::vector<std::string> damaged_packs;
   std::vector<std::string> damaged_snapshots;
@@ -102,7 +114,8 @@ class ChunkStore {
                          uint64_t size_bytes = 0) = 0;
   // Commits `snapshot_id` as a copy of committed `source_id` (same chunks, nothing read).
   // Idempotent.
-  virtual Result<SnapshotInfo> Copy(const std::string& snapshot_id, const std::string& source_id) = 0;
+  virtual Result<SnapshotInfo> Copy(const std::string& snapshot_id,
+                                    const std::string& source_id) = 0;
   // Removes the manifest, then the chunks no other snapshot needs (NotFound is not an error).
   virtual Status Delete(const std::string& snapshot_id) = 0;
   virtual Result<SnapshotInfo> Get(const std::string& snapshot_id) = 0;

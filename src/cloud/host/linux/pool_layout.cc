@@ -10,6 +10,19 @@ namespace spotkeeper::cloud::linuxhost {
 std::string PoolLayout::VolumeFile(const std::string& volume_id) const {
   return VolumesDir() + "/" + volume_id + ".img";
 }
+std::string PoolLayout::CaptureFile(const std::string& snapshot_id) const {
+  return CapturesDir() + "/" + snapshot_id + ".img";
+}
+std::string PoolLayout::CaptureSidecar(const std::string& snapshot_id) const {
+  return CapturesDir() + "/" + snapshot_id + ".json";
+}
+std::string PoolLayout::BaseDir(const std::string& volume_id) const {
+  return BasesDir() + "/" + volume_id;
+}
+std::string PoolLayout::BaseFile(const std::string& volume_id,
+                                 const std::string& snapshot_id) const {
+  return BaseDir(volume_id) + "/" + snapshot_id + ".img";
+}
 std::string PoolLayout::ImageRootfs(const std::string& image_id) const {
   return ImagesDir() + "/" + image_id + "/rootfs";
 }
@@ -50,7 +63,8 @@ std::string PoolLayout::RuncLogFile(const std::string& instance_id) const {
 }
 
 std::vector<std::string> PoolLayout::OwnedDirs() const {
-  return {VolumesDir(), ImagesDir(), InstancesDir(), RuncRoot()};
+  return {VolumesDir(),   CapturesDir(), BasesDir(),        ImagesDir(),
+          InstancesDir(), RuncRoot(),    SnapshotStoreDir()};
 }
 
 Status PoolLayout::EnsureDirs() const {

@@ -99,6 +99,24 @@ Status CreateExt4Volume(const HostTools& tools, const std::string& path, int siz
   return s;
 }
 
+Status GrowExt4Image(const HostTools& tools, const std::string& path, int64_t size_bytes) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Internal(Errno("stat " + path));
+  if (st.st_size >= size_bytes) return OkStatus();
+  if (truncate(path.c_str(), size_bytes) != 0) return Internal(Errno("truncate " + path));
+  // resize2fs wants a freshly checked filesystem. e2fsck exits 1 when it fixed something.
+  Result<CommandResult> fsck = RunCommand({.argv = {tools.e2fsck, "-f", "-p", path}});
+  Status s = fsck.status();
+  if (s.ok() && fsck->exit_code > 1) {
+    s = Internal("e2fsck " + path + ": exit " + std::to_string(fsck->exit_code) + ": " + fsck->out +
+                 fsck->err);
+  }
+  if (s.ok()) s = RunChecked({tools.resize2fs, "-f", path}).status();
+  return s;
+}
+
+Status PublishFile(const std::string& tmp, const std::string& path) { return Publish(tmp, path); }
+
 Result<CloneMethod> CloneFileContents(int from_fd, int to_fd) {
   if (ioctl(to_fd, FICLONE, from_fd) == 0) return CloneMethod::kReflink;
   // EOPNOTSUPP / EINVAL / EXDEV / ENOTTY: no shared extents here; copy.
@@ -131,20 +149,9 @@ Result<CloneMethod> CloneExt4Volume(const HostTools& tools, const std::string& s
       return copied.status();
     }
     method = *copied;
-    if (want > st.st_size && ftruncate(to.get(), want) != 0) {
-      unlink(tmp.c_str());
-      return Internal(Errno("ftruncate " + tmp));
-    }
   }
   if (want > st.st_size) {
-    // resize2fs wants a freshly checked filesystem. e2fsck exits 1 when it fixed something.
-    Result<CommandResult> fsck = RunCommand({.argv = {tools.e2fsck, "-f", "-p", tmp}});
-    Status s = fsck.status();
-    if (s.ok() && fsck->exit_code > 1) {
-      s = Internal("e2fsck " + tmp + ": exit " + std::to_string(fsck->exit_code) + ": " +
-                   fsck->out + fsck->err);
-    }
-    if (s.ok()) s = RunChecked({tools.resize2fs, "-f", tmp}).status();
+    Status s = GrowExt4Image(tools, tmp, want);
     if (!s.ok()) {
       unlink(tmp.c_str());
       return s;

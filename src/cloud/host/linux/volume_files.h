@@ -27,6 +27,13 @@ Status CreateExt4Volume(const HostTools& tools, const std::string& path, int siz
 Result<CloneMethod> CloneExt4Volume(const HostTools& tools, const std::string& source,
                                     const std::string& dest, int size_gib);
 
+// Grows the ext4 image file `path` (not mounted) to `size_bytes` and its filesystem with it
+// (e2fsck -f -p, then resize2fs). No-op when it is that large already.
+Status GrowExt4Image(const HostTools& tools, const std::string& path, int64_t size_bytes);
+
+// fsync `tmp`, rename it to `path`, fsync the directory: `path` is complete or absent.
+Status PublishFile(const std::string& tmp, const std::string& path);
+
 // Copies file contents `from` → `to` (both open): FICLONE if possible, else sparse copy.
 Result<CloneMethod> CloneFileContents(int from_fd, int to_fd);
 

@@ -1,0 +1,210 @@
+#include "cloud/snapshot/chunk_pipeline.h"
+
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cloud/snapshot/store_files.h"
+
+namespace spotkeeper::cloud::snapshot {
+namespace {
+
+struct Slot {
+  std::vector<uint8_t> in;
+  std::vector<uint8_t> out;
+  ChunkResult result;
+};
+
+// Fills buf[0, length) with bytes [start, start + length) of the file, reading only its data
+// extents (holes are zero-filled). Returns the number of bytes read.
+Result<uint64_t> ReadSparse(int fd, uint64_t start, uint32_t length, uint8_t* buf) {
+  const uint64_t end = start + length;
+  uint64_t pos = start, bytes = 0;
+  while (pos < end) {
+    off_t data = ::lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) {
+        data = static_cast<off_t>(end);  // only a hole remains
+      } else if (errno == EINVAL || errno == EOPNOTSUPP) {
+        data = static_cast<off_t>(pos);  // no hole support: treat as data
+      } else {
+        return Internal(ErrnoText("SEEK_DATA"));
+      }
+    }
+    const uint64_t d = std::min<uint64_t>(static_cast<uint64_t>(data), end);
+    std::memset(buf + (pos - start), 0, d - pos);
+    if (d >= end) break;
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    uint64_t h = hole < 0 ? end : std::min<uint64_t>(static_cast<uint64_t>(hole), end);
+    if (h <= d) h = end;
+    SK_RETURN_IF_ERROR(PreadFull(fd, buf + (d - start), h - d, d));
+    bytes += h - d;
+    pos = h;
+  }
+  return bytes;
+}
+
+class PipelineRun {
+ public:
+  PipelineRun(const ChunkPipeline::Options& o, int fd, const std::vector<ChunkJob>& jobs,
+              const ChunkPipeline::Lookup& lookup)
+      : o_(o), fd_(fd), jobs_(jobs), lookup_(lookup) {
+    slots_.resize(ChunkPipeline::SlotCount(o));
+    for (size_t i = 0; i < slots_.size(); ++i) free_.push_back(i);
+  }
+
+  Status Go(const ChunkPipeline::Consume& consume) {
+    std::vector<std::thread> threads;
+    threads.emplace_back([this] { Reader(); });
+    for (int i = 0; i < std::max(1, o_.workers); ++i) threads.emplace_back([this] { Worker(); });
+    for (size_t seq = 0; seq < jobs_.size(); ++seq) {
+      size_t slot;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || done_.count(seq) > 0; });
+        if (stop_) break;
+        slot = done_[seq];
+        done_.erase(seq);
+      }
+      Status s = consume(slots_[slot].result);
+      std::lock_guard lock(mu_);
+      if (!s.ok()) {
+        Fail(std::move(s));
+        break;
+      }
+      free_.push_back(slot);
+      cv_.notify_all();
+    }
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+      cv_.notify_all();
+    }
+    for (std::thread& t : threads) t.join();
+    return error_;
+  }
+
+ private:
+  // REQUIRES: mu_ held.
+  void Fail(Status s) {
+    if (error_.ok()) error_ = std::move(s);
+    stop_ = true;
+    cv_.notify_all();
+  }
+
+  void Reader() {
+    for (size_t seq = 0; seq < jobs_.size(); ++seq) {
+      size_t slot;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        if (stop_) return;
+        slot = free_.back();
+        free_.pop_back();
+      }
+      Slot& s = slots_[slot];
+      const ChunkJob& job = jobs_[seq];
+      if (s.in.size() < job.length) s.in.resize(o_.chunk_size);
+      Result<uint64_t> read =
+          ReadSparse(fd_, job.index * uint64_t{o_.chunk_size}, job.length, s.in.data());
+      std::lock_guard lock(mu_);
+      if (!read.ok()) return Fail(read.status().Annotate("read source"));
+      s.result = ChunkResult{};
+      s.result.index = job.index;
+      s.result.raw_len = job.length;
+      s.result.bytes_read = *read;
+      s.result.zero = *read == 0;
+      todo_.emplace_back(seq, slot);
+      cv_.notify_all();
+    }
+  }
+
+  void Worker() {
+    Sha256 sha;
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    for (;;) {
+      std::pair<size_t, size_t> item;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
+        if (stop_) break;
+        item = todo_.front();
+        todo_.pop_front();
+      }
+      Slot& s = slots_[item.second];
+      Status st = Process(s, sha, cctx);
+      std::lock_guard lock(mu_);
+      if (!st.ok()) {
+        Fail(std::move(st));
+        break;
+      }
+      done_[item.first] = item.second;
+      cv_.notify_all();
+    }
+    ZSTD_freeCCtx(cctx);
+  }
+
+  Status Process(Slot& s, Sha256& sha, ZSTD_CCtx* cctx) {
+    ChunkResult& r = s.result;
+    if (!r.zero) r.zero = IsAllZero(s.in.data(), r.raw_len);
+    if (r.zero) return OkStatus();
+    r.hash = sha.Of(s.in.data(), r.raw_len);
+    r.known = lookup_(r.hash);
+    if (r.known) return OkStatus();
+    if (s.out.size() < ZSTD_compressBound(o_.chunk_size)) {
+      s.out.resize(ZSTD_compressBound(o_.chunk_size));
+    }
+    size_t n =
+        ZSTD_compressCCtx(cctx, s.out.data(), s.out.size(), s.in.data(), r.raw_len, o_.zstd_level);
+    if (!ZSTD_isError(n) && n < r.raw_len) {
+      r.codec = ChunkCodec::kZstd;
+      r.payload = s.out.data();
+      r.stored_len = static_cast<uint32_t>(n);
+    } else {  // incompressible (or zstd refused): stored raw
+      r.codec = ChunkCodec::kRaw;
+      r.payload = s.in.data();
+      r.stored_len = r.raw_len;
+    }
+    return OkStatus();
+  }
+
+  const ChunkPipeline::Options& o_;
+  const int fd_;
+  const std::vector<ChunkJob>& jobs_;
+  const ChunkPipeline::Lookup& lookup_;
+  std::vector<Slot> slots_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<size_t> free_;                    // GUARDED_BY(mu_)
+  std::deque<std::pair<size_t, size_t>> todo_;  // (seq, slot) read, not processed
+  std::map<size_t, size_t> done_;               // seq → slot, processed, not consumed
+  bool stop_ = false;
+  Status error_;
+};
+
+}  // namespace
+
+size_t ChunkPipeline::SlotCount(const Options& o) {
+  const size_t per_slot = o.chunk_size + ZSTD_compressBound(o.chunk_size);
+  const size_t workers = static_cast<size_t>(std::max(1, o.workers));
+  // More than a few slots per worker buys nothing: the reader is ahead already.
+  return std::clamp<size_t>(o.max_memory / per_slot, 2, 4 * workers + 4);
+}
+
+Status ChunkPipeline::Run(const Options& options, int source_fd, const std::vector<ChunkJob>& jobs,
+                          const Lookup& lookup, const Consume& consume) {
+  if (jobs.empty()) return OkStatus();
+  PipelineRun run(options, source_fd, jobs, lookup);
+  return run.Go(consume);
+}
+
+}  // namespace spotkeeper::cloud::snapshot
