@@ -189,8 +189,8 @@ class Engine {
   SnapshotRecord NewSnapshotLocked(const VolumeRecord& vol, const std::string& description,
                                    const TagMap& tags);
   // Captures the snapshots (ids recorded as pending, in `capturing_`) outside the lock, records
-  // which were captured and queues them all for storing. REQUIRES mu_ not held.
-  void CaptureNow(const std::vector<std::string>& snapshot_ids);
+  // which were captured (returned) and queues them all for storing. REQUIRES mu_ not held.
+  std::set<std::string> CaptureNow(const std::vector<std::string>& snapshot_ids);
   // For CreateVolume: the size a volume from `snapshot_id` gets (`size` or the snapshot's),
   // with EC2's errors. REQUIRES mu_ not held.
   Result<int> SizeFromSnapshot(const std::string& snapshot_id, std::optional<int> size);

@@ -109,13 +109,13 @@ Result<SnapshotRecord> Engine::CreateSnapshot(const CreateSnapshotRequest& req) 
     SK_RETURN_IF_ERROR(tx.Commit());
     capturing_.insert(snap.id);
   }
-  CaptureNow({snap.id});
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = snapshots_.find(snap.id);
-  return it == snapshots_.end() ? snap : it->second;
+  // Answered as recorded at the capture ("pending", as EC2 answers), whatever a worker has
+  // done since.
+  snap.host_captured = CaptureNow({snap.id}).count(snap.id) > 0;
+  return snap;
 }
 
-void Engine::CaptureNow(const std::vector<std::string>& snapshot_ids) {
+std::set<std::string> Engine::CaptureNow(const std::vector<std::string>& snapshot_ids) {
   std::vector<std::pair<std::string, std::string>> work;  // (snapshot, volume)
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -124,13 +124,13 @@ void Engine::CaptureNow(const std::vector<std::string>& snapshot_ids) {
       if (it != snapshots_.end()) work.emplace_back(id, it->second.volume_id);
     }
   }
-  std::vector<std::string> captured;
+  std::set<std::string> captured;
   for (const auto& [snap, vol] : work) {
     CrashPoint("engine.snapshot.before-capture");
     Status s = driver_->CaptureSnapshot(snap, vol);
     if (s.ok()) {
       CrashPoint("engine.snapshot.after-capture");
-      captured.push_back(snap);
+      captured.insert(snap);
     } else {
       spdlog::warn("cloud: capturing {} of {}: {} (the worker tries again)", snap, vol,
                    s.ToString());
@@ -155,6 +155,7 @@ void Engine::CaptureNow(const std::vector<std::string>& snapshot_ids) {
     auto v = volumes_.find(vol);
     if (v != volumes_.end() && v->second.state == "deleting") Enqueue(vol);
   }
+  return captured;
 }
 
 bool Engine::VolumeAwaitsCaptureLocked(const std::string& volume_id) const {
