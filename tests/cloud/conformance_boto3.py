@@ -278,6 +278,98 @@ def tags_and_enis(ec2, iid, eni_id, vid):
           "InvalidNetworkInterfaceID.NotFound", "eni deleted")
 
 
+def snapshots_and_images(ec2):
+    """Snapshots (EBS) and images (AMIs): create, wait, filter, copy, restore in the other zone,
+    register, launch from the image, deregister, delete."""
+    vol = ec2.create_volume(AvailabilityZone="local-1a", Size=2)["VolumeId"]
+    ec2.get_waiter("volume_available").wait(VolumeIds=[vol],
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    snap = ec2.create_snapshot(VolumeId=vol, Description="conformance",
+                               TagSpecifications=[{"ResourceType": "snapshot",
+                                                   "Tags": [{"Key": "suite", "Value": "b3"}]}])
+    check(snap["State"] == "pending" and snap["Progress"] == "0%", "snapshot pending")
+    check(snap["VolumeSize"] == 2 and snap["OwnerId"] == "000000000000", "snapshot fields")
+    sid = snap["SnapshotId"]
+    ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[sid],
+                                              WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    got = ec2.describe_snapshots(OwnerIds=["self"], Filters=[
+        {"Name": "tag:suite", "Values": ["b3"]}, {"Name": "status", "Values": ["completed"]},
+        {"Name": "volume-id", "Values": [vol]}])["Snapshots"]
+    check([x["SnapshotId"] for x in got] == [sid] and got[0]["Progress"] == "100%",
+          "describe snapshots with filters")
+    check(ec2.describe_snapshots(OwnerIds=["amazon"])["Snapshots"] == [], "no amazon snapshots")
+    check(error_code(ec2.describe_snapshots, SnapshotIds=["snap-0000000000000000f"]) ==
+          "InvalidSnapshot.NotFound", "snapshot not found")
+    check(error_code(ec2.create_snapshot, VolumeId="vol-0000000000000000f") ==
+          "InvalidVolume.NotFound", "snapshot of unknown volume")
+    copy = ec2.copy_snapshot(SourceRegion="local-1", SourceSnapshotId=sid,
+                             TagSpecifications=[{"ResourceType": "snapshot",
+                                                 "Tags": [{"Key": "copy", "Value": "1"}]}])
+    cid = copy["SnapshotId"]
+    check(cid != sid and copy.get("Tags") == [{"Key": "copy", "Value": "1"}], "copy snapshot")
+    ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[cid],
+                                              WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    check(error_code(ec2.copy_snapshot, SourceRegion="us-east-1", SourceSnapshotId=sid) ==
+          "InvalidParameterValue", "copy from another region")
+    check(error_code(ec2.create_volume, AvailabilityZone="local-1b", SnapshotId=sid, Size=1) ==
+          "InvalidParameterValue", "volume smaller than snapshot")
+    rv = ec2.create_volume(AvailabilityZone="local-1b", SnapshotId=cid)
+    check(rv["Size"] == 2 and rv["SnapshotId"] == cid, "volume from snapshot in the other zone")
+    ec2.get_waiter("volume_available").wait(VolumeIds=[rv["VolumeId"]],
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    img = ec2.register_image(Name="conformance-image", RootDeviceName="/dev/xvda",
+                             Architecture="x86_64", VirtualizationType="hvm", EnaSupport=True,
+                             BlockDeviceMappings=[{"DeviceName": "/dev/xvda",
+                                                   "Ebs": {"SnapshotId": sid, "VolumeSize": 8,
+                                                           "DeleteOnTermination": True}}],
+                             TagSpecifications=[{"ResourceType": "image",
+                                                 "Tags": [{"Key": "suite", "Value": "b3"}]}])
+    ami = img["ImageId"]
+    ec2.get_waiter("image_available").wait(ImageIds=[ami],
+                                           WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    found = ec2.describe_images(Owners=["self"], Filters=[
+        {"Name": "block-device-mapping.snapshot-id", "Values": [sid]}])["Images"]
+    check(len(found) == 1 and found[0]["ImageId"] == ami, "describe images by snapshot")
+    bdm = found[0]["BlockDeviceMappings"][0]
+    check(bdm["Ebs"]["SnapshotId"] == sid and bdm["Ebs"]["VolumeSize"] == 8 and
+          found[0]["Tags"] == [{"Key": "suite", "Value": "b3"}], "image block device mapping")
+    check(error_code(ec2.register_image, Name="conformance-image", RootDeviceName="/dev/xvda",
+                     BlockDeviceMappings=[{"DeviceName": "/dev/xvda",
+                                           "Ebs": {"SnapshotId": sid}}]) ==
+          "InvalidAMIName.Duplicate", "duplicate image name")
+    check(error_code(ec2.delete_snapshot, SnapshotId=sid) == "InvalidSnapshot.InUse",
+          "snapshot in use by an image")
+    iid = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1,
+                            Placement={"AvailabilityZone": "local-1b"})["Instances"][0]["InstanceId"]
+    ec2.get_waiter("instance_running").wait(InstanceIds=[iid],
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    root = inst["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    rvol = ec2.describe_volumes(VolumeIds=[root])["Volumes"][0]
+    check(rvol["SnapshotId"] == sid and rvol["Size"] == 8, "root volume restored from the image")
+    made = ec2.create_image(InstanceId=iid, Name="of-instance", NoReboot=True,
+                            TagSpecifications=[{"ResourceType": "snapshot",
+                                                "Tags": [{"Key": "from", "Value": "image"}]}])
+    ec2.get_waiter("image_available").wait(ImageIds=[made["ImageId"]],
+                                           WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    msnaps = ec2.describe_snapshots(Filters=[{"Name": "tag:from", "Values": ["image"]}])
+    check(len(msnaps["Snapshots"]) == 1, "create image snapshots the root")
+    ec2.terminate_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    ec2.deregister_image(ImageId=ami)
+    check(error_code(ec2.describe_images, ImageIds=[ami]) == "InvalidAMIID.NotFound",
+          "deregistered")
+    ec2.deregister_image(ImageId=made["ImageId"], DeleteAssociatedSnapshots=True)
+    ec2.delete_snapshot(SnapshotId=sid)
+    ec2.delete_snapshot(SnapshotId=cid)
+    check(error_code(ec2.describe_snapshots, SnapshotIds=[sid]) == "InvalidSnapshot.NotFound",
+          "snapshot deleted")
+    check(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"] == [], "no snapshots left")
+    ec2.delete_volume(VolumeId=rv["VolumeId"])
+    ec2.delete_volume(VolumeId=vol)
+
+
 def sqs_actions(sqs):
     url = sqs.get_queue_url(QueueName="spotkeeper-events")["QueueUrl"]
     check(url.endswith("/000000000000/spotkeeper-events"), "events queue url")
@@ -347,6 +439,7 @@ def main():
         iid, eni_id, others = instances(ec2, subnets)
         vid = volumes(ec2, iid, others)
         tags_and_enis(ec2, iid, eni_id, vid)
+        snapshots_and_images(ec2)
         sqs_actions(sqs)
         auth(cloud)
         kill9_mid_run_instances(cloud)

@@ -193,5 +193,111 @@ TEST_F(ProviderOnLocalCloud, EventsArriveThroughTheQueue) {
   ASSERT_TRUE(provider_->AckEvents(receipts).ok());
 }
 
+TEST_F(ProviderOnLocalCloud, SnapshotsAndImagesOfTheRootAndDataFlows) {
+  // An instance with a data volume, as a stateful instance runs.
+  RunInstanceRequest run;
+  run.image_id = "ami-00000000000000001";
+  run.instance_type = "t3.micro";
+  run.subnet_id = SubnetIn(provider_.get(), "local-1a");
+  run.block_devices = {{"/dev/sdf", 3, "", "gp3", false}};
+  run.tags = {{kTagSsi, "ssi-9"}};
+  run.client_token = "ssi-9-launch-1";
+  auto inst = provider_->RunInstance(run);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  ASSERT_TRUE(Settle());
+  Filter by_id;
+  by_id.ids = {inst->id};
+  auto running = provider_->DescribeInstances(by_id);
+  ASSERT_TRUE(running.ok());
+  std::string root_volume, data_volume;
+  for (const InstanceBlockDevice& b : (*running)[0].block_devices) {
+    (b.device_name == "/dev/sdf" ? data_volume : root_volume) = b.volume_id;
+  }
+  ASSERT_FALSE(root_volume.empty());
+  ASSERT_FALSE(data_volume.empty());
+
+  // Periodic snapshots of root and data.
+  auto root_snap = provider_->CreateSnapshot(
+      {root_volume, "root of ssi-9", {{kTagSsi, "ssi-9"}}, "ssi-9-root-1"});
+  ASSERT_TRUE(root_snap.ok()) << root_snap.status().ToString();
+  EXPECT_EQ(root_snap->state, "pending");
+  EXPECT_EQ(root_snap->tags.at(kTagToken), "ssi-9-root-1");
+  auto data_snap = provider_->CreateSnapshot({data_volume, "data of ssi-9", {}, "ssi-9-data-1"});
+  ASSERT_TRUE(data_snap.ok()) << data_snap.status().ToString();
+  ASSERT_TRUE(Settle());
+  Filter mine;
+  mine.tags = {{kTagSsi, "ssi-9"}};
+  mine.states = {"completed"};
+  auto snaps = provider_->DescribeSnapshots(mine);
+  ASSERT_TRUE(snaps.ok()) << snaps.status().ToString();
+  ASSERT_EQ(snaps->size(), 1u);
+  EXPECT_EQ((*snaps)[0].id, root_snap->id);
+  EXPECT_EQ((*snaps)[0].progress, "100%");
+  EXPECT_EQ((*snaps)[0].volume_size_gib, 8);
+
+  // Root persistence: an image registered from the root snapshot.
+  RegisterImageRequest reg;
+  reg.name = "ssi-9-root-1";
+  reg.root_device_name = "/dev/xvda";
+  reg.block_devices = {{"/dev/xvda", root_snap->id, 0, true}};
+  reg.tags = {{kTagSsi, "ssi-9"}};
+  reg.client_token = "ssi-9-image-1";
+  auto img = provider_->RegisterImage(reg);
+  ASSERT_TRUE(img.ok()) << img.status().ToString();
+  Filter by_token;
+  by_token.tags = {{kTagToken, "ssi-9-image-1"}};
+  auto images = provider_->DescribeImages(by_token);
+  ASSERT_TRUE(images.ok()) << images.status().ToString();
+  ASSERT_EQ(images->size(), 1u);
+  EXPECT_EQ((*images)[0].id, img->id);
+  EXPECT_EQ((*images)[0].state, "available");
+  ASSERT_EQ((*images)[0].block_devices.size(), 1u);
+  EXPECT_EQ((*images)[0].block_devices[0].snapshot_id, root_snap->id);
+  EXPECT_EQ(provider_->DeleteSnapshot(root_snap->id).cloud_code(), "InvalidSnapshot.InUse");
+
+  // Resume in the other zone: boot from the image, the data volume from its snapshot.
+  ASSERT_TRUE(provider_->TerminateInstance(inst->id).ok());
+  ASSERT_TRUE(Settle());
+  RunInstanceRequest resume;
+  resume.image_id = img->id;
+  resume.instance_type = "t3.micro";
+  resume.subnet_id = SubnetIn(provider_.get(), "local-1b");
+  resume.block_devices = {{"/dev/xvda", 0, "", "gp3", true},
+                          {"/dev/sdf", 0, data_snap->id, "gp3", false}};
+  resume.client_token = "ssi-9-launch-2";
+  auto replacement = provider_->RunInstance(resume);
+  ASSERT_TRUE(replacement.ok()) << replacement.status().ToString();
+  ASSERT_TRUE(Settle());
+  auto host = driver_.Instances().at(replacement->id);
+  EXPECT_EQ(driver_.RestoredFrom(host.config.root_volume_id), root_snap->id);
+  EXPECT_EQ(driver_.RestoredFrom(host.mounts.at("/dev/sdf").volume_id), data_snap->id);
+  EXPECT_EQ(driver_.VolumeSize(host.mounts.at("/dev/sdf").volume_id), 3);
+
+  // Pause's final image, straight from the instance.
+  CreateImageRequest ci;
+  ci.instance_id = replacement->id;
+  ci.name = "ssi-9-final";
+  ci.tags = {{kTagSsi, "ssi-9"}};
+  ci.client_token = "ssi-9-image-2";
+  auto made = provider_->CreateImage(ci);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_TRUE(Settle());
+  Filter made_f;
+  made_f.ids = {made->id};
+  auto made_images = provider_->DescribeImages(made_f);
+  ASSERT_TRUE(made_images.ok());
+  EXPECT_EQ((*made_images)[0].state, "available");
+  EXPECT_EQ((*made_images)[0].block_devices.size(), 2u);
+
+  // Deallocate: images, then snapshots.
+  ASSERT_TRUE(provider_->TerminateInstance(replacement->id).ok());
+  ASSERT_TRUE(provider_->DeregisterImage(img->id).ok());
+  ASSERT_TRUE(provider_->DeregisterImage(made->id).ok());
+  ASSERT_TRUE(provider_->DeleteSnapshot(root_snap->id).ok());
+  ASSERT_TRUE(provider_->DeleteSnapshot(data_snap->id).ok());
+  EXPECT_EQ(provider_->DeleteSnapshot(data_snap->id).code(), Code::kNotFound);
+  ASSERT_TRUE(Settle());
+}
+
 }  // namespace
 }  // namespace spotkeeper

@@ -58,6 +58,27 @@ Result<std::optional<int>> OptInt(const QueryDecoder& p, const std::string& key)
   return std::optional<int>(static_cast<int>(*v));
 }
 
+// BlockDeviceMapping.N (RunInstances, CreateImage, RegisterImage).
+Result<std::vector<BlockDeviceRequest>> BlockDevices(const QueryDecoder& p) {
+  std::vector<BlockDeviceRequest> out;
+  for (const QueryDecoder& b : p.SubList("BlockDeviceMapping")) {
+    BlockDeviceRequest bd;
+    bd.device_name = b.GetOr("DeviceName", "");
+    bd.virtual_name = b.GetOr("VirtualName", "");
+    bd.no_device = b.Has("NoDevice");
+    SK_ASSIGN_OR_RETURN(bd.volume_size, OptInt(b, "Ebs.VolumeSize"));
+    SK_ASSIGN_OR_RETURN(bd.delete_on_termination, b.GetBool("Ebs.DeleteOnTermination"));
+    bd.volume_type = b.GetOr("Ebs.VolumeType", "");
+    bd.snapshot_id = b.GetOr("Ebs.SnapshotId", "");
+    SK_ASSIGN_OR_RETURN(auto iops, OptInt(b, "Ebs.Iops"));
+    SK_ASSIGN_OR_RETURN(auto tp, OptInt(b, "Ebs.Throughput"));
+    bd.iops = iops.value_or(0);
+    bd.throughput = tp.value_or(0);
+    out.push_back(std::move(bd));
+  }
+  return out;
+}
+
 void NextToken(pugi::xml_node root, const std::string& token) {
   if (!token.empty()) Ec2XmlWriter::AddText(root, "nextToken", token);
 }
@@ -141,21 +162,7 @@ void Ec2Handler::Register() {
       SK_ASSIGN_OR_RETURN(ni.delete_on_termination, n.GetBool("DeleteOnTermination"));
       r.network_interfaces.push_back(std::move(ni));
     }
-    for (const QueryDecoder& b : p.SubList("BlockDeviceMapping")) {
-      BlockDeviceRequest bd;
-      bd.device_name = b.GetOr("DeviceName", "");
-      bd.virtual_name = b.GetOr("VirtualName", "");
-      bd.no_device = b.Has("NoDevice");
-      SK_ASSIGN_OR_RETURN(bd.volume_size, OptInt(b, "Ebs.VolumeSize"));
-      SK_ASSIGN_OR_RETURN(bd.delete_on_termination, b.GetBool("Ebs.DeleteOnTermination"));
-      bd.volume_type = b.GetOr("Ebs.VolumeType", "");
-      bd.snapshot_id = b.GetOr("Ebs.SnapshotId", "");
-      SK_ASSIGN_OR_RETURN(auto iops, OptInt(b, "Ebs.Iops"));
-      SK_ASSIGN_OR_RETURN(auto tp, OptInt(b, "Ebs.Throughput"));
-      bd.iops = iops.value_or(0);
-      bd.throughput = tp.value_or(0);
-      r.block_devices.push_back(std::move(bd));
-    }
+    SK_ASSIGN_OR_RETURN(r.block_devices, BlockDevices(p));
     if (auto ud = p.Get("UserData")) {
       auto decoded = aws::Base64Decode(*ud);
       if (!decoded.ok()) {
@@ -323,6 +330,78 @@ void Ec2Handler::Register() {
     pugi::xml_node set = Set(root, "imagesSet");
     for (const ImageRecord& img : page.items) RenderImage(Item(set), img, ctx);
     NextToken(root, page.next_token);
+    return OkStatus();
+  };
+  actions_["CreateSnapshot"] = [e, ctx](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    CreateSnapshotRequest r;
+    r.volume_id = p.GetOr("VolumeId", "");
+    r.description = p.GetOr("Description", "");
+    r.tag_specs = TagSpecs(p);
+    SK_ASSIGN_OR_RETURN(SnapshotRecord snap, e->CreateSnapshot(r));
+    RenderSnapshot(root, snap);
+    return OkStatus();
+  };
+  actions_["CopySnapshot"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    CopySnapshotRequest r;
+    r.source_region = p.GetOr("SourceRegion", "");
+    r.source_snapshot_id = p.GetOr("SourceSnapshotId", "");
+    r.description = p.GetOr("Description", "");
+    r.tag_specs = TagSpecs(p);
+    SK_ASSIGN_OR_RETURN(SnapshotRecord snap, e->CopySnapshot(r));
+    Ec2XmlWriter::AddText(root, "snapshotId", snap.id);
+    Ec2XmlWriter::AddTagSet(root, snap.tags);
+    return OkStatus();
+  };
+  actions_["DeleteSnapshot"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    SK_RETURN_IF_ERROR(e->DeleteSnapshot(p.GetOr("SnapshotId", "")));
+    Ec2XmlWriter::AddBool(root, "return", true);
+    return OkStatus();
+  };
+  actions_["DescribeSnapshots"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "SnapshotId"));
+    SK_ASSIGN_OR_RETURN(Page<SnapshotRecord> page, e->DescribeSnapshots(req, p.GetList("Owner")));
+    pugi::xml_node set = Set(root, "snapshotSet");
+    for (const SnapshotRecord& s : page.items) RenderSnapshot(Item(set), s);
+    NextToken(root, page.next_token);
+    return OkStatus();
+  };
+  actions_["CreateImage"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    CreateImageRequest r;
+    r.instance_id = p.GetOr("InstanceId", "");
+    r.name = p.GetOr("Name", "");
+    r.description = p.GetOr("Description", "");
+    SK_ASSIGN_OR_RETURN(auto no_reboot, p.GetBool("NoReboot"));
+    r.no_reboot = no_reboot.value_or(false);
+    SK_ASSIGN_OR_RETURN(r.block_devices, BlockDevices(p));
+    r.tag_specs = TagSpecs(p);
+    SK_ASSIGN_OR_RETURN(ImageRecord img, e->CreateImage(r));
+    Ec2XmlWriter::AddText(root, "imageId", img.id);
+    return OkStatus();
+  };
+  actions_["RegisterImage"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    RegisterImageRequest r;
+    r.name = p.GetOr("Name", "");
+    r.description = p.GetOr("Description", "");
+    r.root_device_name = p.GetOr("RootDeviceName", "");
+    r.architecture = p.GetOr("Architecture", "");
+    r.virtualization_type = p.GetOr("VirtualizationType", "");
+    if (p.Has("ImageLocation")) {
+      return Ec2Error("InvalidParameterCombination",
+                      "The spotkeeper local cloud registers EBS-backed images only (no "
+                      "ImageLocation)");
+    }
+    SK_ASSIGN_OR_RETURN(auto ena, p.GetBool("EnaSupport"));
+    (void)ena;  // always true here
+    SK_ASSIGN_OR_RETURN(r.block_devices, BlockDevices(p));
+    r.tag_specs = TagSpecs(p);
+    SK_ASSIGN_OR_RETURN(ImageRecord img, e->RegisterImage(r));
+    Ec2XmlWriter::AddText(root, "imageId", img.id);
+    return OkStatus();
+  };
+  actions_["DeregisterImage"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
+    SK_ASSIGN_OR_RETURN(auto del, p.GetBool("DeleteAssociatedSnapshots"));
+    SK_RETURN_IF_ERROR(e->DeregisterImage(p.GetOr("ImageId", ""), del.value_or(false)));
+    Ec2XmlWriter::AddBool(root, "return", true);
     return OkStatus();
   };
   actions_["CreateTags"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {

@@ -7,7 +7,9 @@
 // Actions: RunInstances, TerminateInstances, StopInstances, StartInstances, DescribeInstances,
 // DescribeInstanceStatus, GetConsoleOutput, CreateVolume, AttachVolume, DetachVolume,
 // DeleteVolume, DescribeVolumes, CreateNetworkInterface, DeleteNetworkInterface,
-// DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute, DescribeImages, CreateTags,
+// DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute, CreateSnapshot, CopySnapshot,
+// DeleteSnapshot, DescribeSnapshots, CreateImage, RegisterImage, DeregisterImage,
+// DescribeImages, CreateTags,
 // DeleteTags, DescribeTags, DescribeAvailabilityZones, DescribeRegions, DescribeSubnets,
 // DescribeVpcs, CreateVpc, CreateSubnet, DescribeInstanceTypes. Thread-safe.
 #pragma once

@@ -133,5 +133,127 @@ TEST_F(Ec2HandlerTest, VolumeLifecycleShapes) {
   EXPECT_EQ(XmlText(Root(del, &doc), "return"), "true");
 }
 
+TEST_F(Ec2HandlerTest, SnapshotAndImageShapes) {
+  std::shared_ptr<pugi::xml_document> doc;
+  ApiReply v = Call({{"Action", "CreateVolume"}, {"AvailabilityZone", "local-1a"}, {"Size", "2"}});
+  std::string vol = XmlText(Root(v, &doc), "volumeId");
+  ASSERT_TRUE(cloud_->engine()->WaitIdle(std::chrono::seconds(10)));
+  ApiReply c = Call({{"Action", "CreateSnapshot"},
+                     {"VolumeId", vol},
+                     {"Description", "nightly"},
+                     {"TagSpecification.1.ResourceType", "snapshot"},
+                     {"TagSpecification.1.Tag.1.Key", "k"},
+                     {"TagSpecification.1.Tag.1.Value", "v"}});
+  ASSERT_EQ(c.status, 200) << c.body;
+  pugi::xml_node root = Root(c, &doc);
+  EXPECT_STREQ(root.name(), "CreateSnapshotResponse");
+  std::string snap = XmlText(root, "snapshotId");
+  EXPECT_EQ(snap.rfind("snap-", 0), 0u);
+  EXPECT_EQ(XmlText(root, "volumeId"), vol);
+  EXPECT_EQ(XmlText(root, "status"), "pending");
+  EXPECT_EQ(XmlText(root, "progress"), "0%");
+  EXPECT_EQ(XmlText(root, "volumeSize"), "2");
+  EXPECT_EQ(XmlText(root, "ownerId"), "000000000000");
+  EXPECT_EQ(XmlText(root, "description"), "nightly");
+  EXPECT_EQ(aws::XmlTagSet(root).at("k"), "v");
+  ASSERT_TRUE(cloud_->engine()->WaitIdle(std::chrono::seconds(10)));
+  ApiReply d = Call({{"Action", "DescribeSnapshots"},
+                     {"Owner.1", "self"},
+                     {"Filter.1.Name", "status"},
+                     {"Filter.1.Value.1", "completed"}});
+  auto items = XmlItems(Root(d, &doc), "snapshotSet");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(XmlText(items[0], "progress"), "100%");
+  EXPECT_FALSE(XmlText(items[0], "startTime").empty());
+  EXPECT_FALSE(XmlText(items[0], "completionTime").empty());
+
+  ApiReply copy = Call({{"Action", "CopySnapshot"},
+                        {"SourceRegion", "local-1"},
+                        {"SourceSnapshotId", snap},
+                        {"TagSpecification.1.ResourceType", "snapshot"},
+                        {"TagSpecification.1.Tag.1.Key", "copy"},
+                        {"TagSpecification.1.Tag.1.Value", "1"}});
+  ASSERT_EQ(copy.status, 200) << copy.body;
+  root = Root(copy, &doc);
+  EXPECT_STREQ(root.name(), "CopySnapshotResponse");
+  EXPECT_EQ(XmlText(root, "snapshotId").rfind("snap-", 0), 0u);
+  EXPECT_EQ(aws::XmlTagSet(root).at("copy"), "1");
+
+  ApiReply reg = Call({{"Action", "RegisterImage"},
+                       {"Name", "from-snap"},
+                       {"RootDeviceName", "/dev/xvda"},
+                       {"Architecture", "x86_64"},
+                       {"VirtualizationType", "hvm"},
+                       {"EnaSupport", "true"},
+                       {"BlockDeviceMapping.1.DeviceName", "/dev/xvda"},
+                       {"BlockDeviceMapping.1.Ebs.SnapshotId", snap},
+                       {"BlockDeviceMapping.1.Ebs.VolumeSize", "4"},
+                       {"BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true"},
+                       {"BlockDeviceMapping.2.DeviceName", "/dev/sdf"},
+                       {"BlockDeviceMapping.2.Ebs.VolumeSize", "1"},
+                       {"BlockDeviceMapping.2.Ebs.VolumeType", "gp2"}});
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  std::string ami = XmlText(Root(reg, &doc), "imageId");
+  ApiReply di = Call({{"Action", "DescribeImages"},
+                      {"Filter.1.Name", "block-device-mapping.snapshot-id"},
+                      {"Filter.1.Value.1", snap}});
+  auto images = XmlItems(Root(di, &doc), "imagesSet");
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(XmlText(images[0], "imageId"), ami);
+  EXPECT_EQ(XmlText(images[0], "imageState"), "available");
+  auto bdm = XmlItems(images[0], "blockDeviceMapping");
+  ASSERT_EQ(bdm.size(), 2u);
+  EXPECT_EQ(XmlText(bdm[0], "deviceName"), "/dev/xvda");
+  EXPECT_EQ(XmlText(bdm[0], "ebs/snapshotId"), snap);
+  EXPECT_EQ(XmlText(bdm[0], "ebs/volumeSize"), "4");
+  EXPECT_EQ(XmlText(bdm[0], "ebs/deleteOnTermination"), "true");
+  EXPECT_EQ(XmlText(bdm[1], "ebs/volumeType"), "gp2");
+
+  auto code = [&](const ApiReply& r) { return XmlText(Root(r, &doc), "Errors/Error/Code"); };
+  ApiReply in_use = Call({{"Action", "DeleteSnapshot"}, {"SnapshotId", snap}});
+  EXPECT_EQ(in_use.status, 400);
+  EXPECT_EQ(code(in_use), "InvalidSnapshot.InUse");
+  ApiReply dup = Call({{"Action", "RegisterImage"},
+                       {"Name", "from-snap"},
+                       {"RootDeviceName", "/dev/xvda"},
+                       {"BlockDeviceMapping.1.DeviceName", "/dev/xvda"},
+                       {"BlockDeviceMapping.1.Ebs.SnapshotId", snap}});
+  EXPECT_EQ(code(dup), "InvalidAMIName.Duplicate");
+
+  // CreateImage of a running instance.
+  ApiReply run =
+      Call({{"Action", "RunInstances"}, {"ImageId", ami}, {"MinCount", "1"}, {"MaxCount", "1"}});
+  ASSERT_EQ(run.status, 200) << run.body;
+  std::string iid = XmlText(XmlItems(Root(run, &doc), "instancesSet")[0], "instanceId");
+  ASSERT_TRUE(cloud_->engine()->WaitIdle(std::chrono::seconds(10)));
+  ApiReply ci = Call({{"Action", "CreateImage"},
+                      {"InstanceId", iid},
+                      {"Name", "of-instance"},
+                      {"NoReboot", "true"},
+                      {"TagSpecification.1.ResourceType", "image"},
+                      {"TagSpecification.1.Tag.1.Key", "a"},
+                      {"TagSpecification.1.Tag.1.Value", "b"}});
+  ASSERT_EQ(ci.status, 200) << ci.body;
+  root = Root(ci, &doc);
+  EXPECT_STREQ(root.name(), "CreateImageResponse");
+  std::string made = XmlText(root, "imageId");
+  ASSERT_TRUE(cloud_->engine()->WaitIdle(std::chrono::seconds(10)));
+  ApiReply dm = Call({{"Action", "DescribeImages"}, {"ImageId.1", made}});
+  auto made_items = XmlItems(Root(dm, &doc), "imagesSet");
+  ASSERT_EQ(made_items.size(), 1u);
+  EXPECT_EQ(XmlText(made_items[0], "imageState"), "available");
+  EXPECT_EQ(XmlText(made_items[0], "sourceInstanceId"), iid);
+  EXPECT_EQ(XmlItems(made_items[0], "blockDeviceMapping").size(), 2u);
+
+  ApiReply dereg = Call({{"Action", "DeregisterImage"}, {"ImageId", ami}});
+  EXPECT_EQ(XmlText(Root(dereg, &doc), "return"), "true");
+  ApiReply gone = Call({{"Action", "DescribeImages"}, {"ImageId.1", ami}});
+  EXPECT_EQ(code(gone), "InvalidAMIID.NotFound");
+  ApiReply del = Call({{"Action", "DeleteSnapshot"}, {"SnapshotId", snap}});
+  EXPECT_EQ(XmlText(Root(del, &doc), "return"), "true");
+  ApiReply missing = Call({{"Action", "DescribeSnapshots"}, {"SnapshotId.1", snap}});
+  EXPECT_EQ(code(missing), "InvalidSnapshot.NotFound");
+}
+
 }  // namespace
 }  // namespace spotkeeper::cloud

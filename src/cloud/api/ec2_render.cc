@@ -270,18 +270,47 @@ void RenderImage(pugi::xml_node item, const ImageRecord& img, const RenderContex
   Text(item, "description", img.description);
   Text(item, "rootDeviceType", "ebs");
   Text(item, "rootDeviceName", img.root_device_name);
-  pugi::xml_node b = El(El(item, "blockDeviceMapping"), "item");
-  Text(b, "deviceName", img.root_device_name);
-  pugi::xml_node ebs = El(b, "ebs");
-  if (!img.root_snapshot_id.empty()) Text(ebs, "snapshotId", img.root_snapshot_id);
-  Int(ebs, "volumeSize", img.root_size_gib);
-  Bool(ebs, "deleteOnTermination", true);
-  Text(ebs, "volumeType", "gp3");
-  Bool(ebs, "encrypted", false);
+  if (img.state == "failed" && !img.state_reason.empty()) {
+    pugi::xml_node reason = El(item, "stateReason");
+    Text(reason, "code", "Client.SnapshotFailed");
+    Text(reason, "message", img.state_reason);
+  }
+  pugi::xml_node bdm = El(item, "blockDeviceMapping");
+  std::vector<ImageDeviceRecord> devices = {
+      ImageDeviceRecord{img.root_device_name, img.root_snapshot_id, img.root_size_gib,
+                        img.root_delete_on_termination, img.root_volume_type}};
+  devices.insert(devices.end(), img.data_devices.begin(), img.data_devices.end());
+  for (const ImageDeviceRecord& d : devices) {
+    pugi::xml_node b = El(bdm, "item");
+    Text(b, "deviceName", d.device_name);
+    pugi::xml_node ebs = El(b, "ebs");
+    if (!d.snapshot_id.empty()) Text(ebs, "snapshotId", d.snapshot_id);
+    Int(ebs, "volumeSize", d.volume_size_gib);
+    Bool(ebs, "deleteOnTermination", d.delete_on_termination);
+    Text(ebs, "volumeType", d.volume_type);
+    Bool(ebs, "encrypted", false);
+  }
+  if (!img.source_instance_id.empty()) Text(item, "sourceInstanceId", img.source_instance_id);
   Text(item, "virtualizationType", "hvm");
   Text(item, "hypervisor", "xen");
   Bool(item, "enaSupport", true);
   Ec2XmlWriter::AddTagSet(item, img.tags);
+}
+
+void RenderSnapshot(pugi::xml_node item, const SnapshotRecord& s) {
+  Text(item, "snapshotId", s.id);
+  Text(item, "volumeId", s.volume_id);
+  Text(item, "status", s.state);
+  if (s.state == "error" && !s.state_message.empty()) Text(item, "statusMessage", s.state_message);
+  TimeMs(item, "startTime", s.start_ms);
+  Text(item, "progress", std::to_string(s.progress) + "%");
+  Text(item, "ownerId", s.owner_id);
+  Text(item, "description", s.description);
+  Int(item, "volumeSize", s.volume_size_gib);
+  Bool(item, "encrypted", false);
+  Text(item, "storageTier", "standard");
+  if (s.completion_ms > 0) TimeMs(item, "completionTime", s.completion_ms);
+  Ec2XmlWriter::AddTagSet(item, s.tags);
 }
 
 void RenderVpc(pugi::xml_node item, const VpcRecord& v, const RenderContext& ctx) {

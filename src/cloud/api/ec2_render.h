@@ -26,6 +26,7 @@ void RenderVolume(pugi::xml_node item, const VolumeRecord& v);
 void RenderAttachment(pugi::xml_node parent, const VolumeAttachmentResult& a);
 void RenderNetworkInterface(pugi::xml_node item, const EniRecord& e, const RenderContext& ctx);
 void RenderImage(pugi::xml_node item, const ImageRecord& img, const RenderContext& ctx);
+void RenderSnapshot(pugi::xml_node item, const SnapshotRecord& s);
 void RenderVpc(pugi::xml_node item, const VpcRecord& v, const RenderContext& ctx);
 void RenderSubnet(pugi::xml_node item, const SubnetView& s, const RenderContext& ctx);
 void RenderAvailabilityZone(pugi::xml_node item, const AzInfo& az);

@@ -73,6 +73,10 @@ Status Engine::Save(const ImageRecord& r) {
   images_[r.id] = r;
   return Put(db_, "image", r);
 }
+Status Engine::Save(const SnapshotRecord& r) {
+  snapshots_[r.id] = r;
+  return Put(db_, "snapshot", r);
+}
 Status Engine::Save(const TokenRecord& r) {
   tokens_[r.id] = r;
   return Put(db_, "token", r);
@@ -85,6 +89,7 @@ Status Engine::Erase(const std::string& id) {
   volumes_.erase(id);
   enis_.erase(id);
   images_.erase(id);
+  snapshots_.erase(id);
   tokens_.erase(id);
   return db_->DeleteResource(id);
 }
@@ -105,6 +110,7 @@ Status Engine::LoadState() {
           if (kind == "volume") volumes_[id] = j.get<VolumeRecord>();
           if (kind == "eni") enis_[id] = j.get<EniRecord>();
           if (kind == "image") images_[id] = j.get<ImageRecord>();
+          if (kind == "snapshot") snapshots_[id] = j.get<SnapshotRecord>();
           if (kind == "token") tokens_[id] = j.get<TokenRecord>();
         } catch (const nlohmann::json::exception& e) {
           parse_error = Internal("cloud state: resource " + id + ": " + e.what());
@@ -231,6 +237,9 @@ HostInventory Engine::Inventory() {
   for (const auto& [id, e] : enis_) {
     if (e.host_created && e.status != "deleting") inv.nics.push_back(NicFor(e));
   }
+  // Every recorded snapshot (a pending one may have been captured before the crash recorded
+  // it; a deleting one is deleted by its worker).
+  for (const auto& [id, snap] : snapshots_) inv.snapshots.push_back(id);
   for (const auto& [id, r] : instances_) {
     if (!r.host_started || r.state != "running") continue;
     inv.running_instances.push_back(id);
@@ -362,6 +371,12 @@ void Engine::EnqueueUnfinishedLocked() {
   for (const auto& [id, r] : instances_) {
     if (r.state == "pending" || r.state == "stopping" || r.state == "shutting-down") Enqueue(id);
   }
+  for (const auto& [id, snap] : snapshots_) {
+    if (snap.state == "pending" || snap.state == "deleting") Enqueue(id);
+  }
+  for (const auto& [id, img] : images_) {
+    if (img.state == "pending") Enqueue(id);
+  }
 }
 
 bool Engine::RunOne(bool block) {
@@ -490,6 +505,10 @@ void Engine::Reconcile(const std::string& key) {
       more = StepEni(key);
     } else if (key.rfind("vpc-", 0) == 0) {
       more = StepVpc(key);
+    } else if (key.rfind("snap-", 0) == 0) {
+      more = StepSnapshot(key);
+    } else if (key.rfind("ami-", 0) == 0) {
+      more = StepImage(key);
     }
     if (!more) return;
   }

@@ -110,10 +110,27 @@ class Engine {
   Result<std::vector<AzInfo>> DescribeAvailabilityZones(const DescribeRequest& req);
   Result<Page<InstanceTypeInfo>> DescribeInstanceTypes(const DescribeRequest& req);
 
-  // --- images and tags
+  // --- snapshots (engine_snapshots.cc). CreateSnapshot captures the volume before it returns
+  // (the snapshot's point in time) and answers "pending"; a worker stores it ("completed").
+  Result<SnapshotRecord> CreateSnapshot(const CreateSnapshotRequest& req);
+  Result<SnapshotRecord> CopySnapshot(const CopySnapshotRequest& req);
+  Status DeleteSnapshot(const std::string& snapshot_id);
+  // `owners`: "self", "amazon" or account ids; empty: all.
+  Result<Page<SnapshotRecord>> DescribeSnapshots(const DescribeRequest& req,
+                                                 const std::vector<std::string>& owners);
+
+  // --- images (engine_images.cc)
+  // Snapshots the instance's root and attached data volumes (captured before it returns);
+  // the image is "pending" until they complete.
+  Result<ImageRecord> CreateImage(const CreateImageRequest& req);
+  Result<ImageRecord> RegisterImage(const RegisterImageRequest& req);
+  // The image's snapshots stay unless `delete_snapshots` (DeleteAssociatedSnapshots).
+  Status DeregisterImage(const std::string& image_id, bool delete_snapshots);
   // `owners`: "self", "amazon" or account ids; empty: all.
   Result<Page<ImageRecord>> DescribeImages(const DescribeRequest& req,
                                            const std::vector<std::string>& owners);
+
+  // --- tags
   Status CreateTags(const std::vector<std::string>& resource_ids, const TagMap& tags);
   // A key with a value deletes the tag only when it has that value.
   Status DeleteTags(const std::vector<std::string>& resource_ids,
@@ -151,6 +168,7 @@ class Engine {
   Status Save(const VolumeRecord& r);
   Status Save(const EniRecord& r);
   Status Save(const ImageRecord& r);
+  Status Save(const SnapshotRecord& r);
   Status Save(const TokenRecord& r);
   Status Erase(const std::string& id);
   // Persists the record with this id as it is in memory.
@@ -166,6 +184,24 @@ class Engine {
   Result<InstanceRecord*> FindInstanceLocked(const std::string& id);
   Result<VolumeRecord*> FindVolumeLocked(const std::string& id);
   Result<EniRecord*> FindEniLocked(const std::string& id);
+  Result<SnapshotRecord*> FindSnapshotLocked(const std::string& id);
+  // A new pending snapshot of `vol` (not yet saved).
+  SnapshotRecord NewSnapshotLocked(const VolumeRecord& vol, const std::string& description,
+                                   const TagMap& tags);
+  // Captures the snapshots (ids recorded as pending, in `capturing_`) outside the lock, records
+  // which were captured (returned) and queues them all for storing. REQUIRES mu_ not held.
+  std::set<std::string> CaptureNow(const std::vector<std::string>& snapshot_ids);
+  // For CreateVolume: the size a volume from `snapshot_id` gets (`size` or the snapshot's),
+  // with EC2's errors. REQUIRES mu_ not held.
+  Result<int> SizeFromSnapshot(const std::string& snapshot_id, std::optional<int> size);
+  // The driver call that makes volume `v` on the host: RestoreVolume from its snapshot, else
+  // CreateVolume.
+  std::function<Status()> MakeVolumeCall(const VolumeRecord& v);
+  // A snapshot of the volume is recorded but not yet captured: its deletion must wait.
+  bool VolumeAwaitsCaptureLocked(const std::string& volume_id) const;
+  Status SnapshotEvent(const SnapshotRecord& s, bool succeeded);
+  // Images waiting on `snapshot_id` are re-queued.
+  void EnqueueImagesOfLocked(const std::string& snapshot_id);
   Status CheckToken(const std::string& action, const std::string& token, const std::string& digest,
                     std::vector<std::string>* existing);
   Result<Reservation> RunInstancesLocked(const RunInstancesRequest& req, const std::string& digest);
@@ -190,6 +226,8 @@ class Engine {
   bool StepVolume(const std::string& id);
   bool StepEni(const std::string& id);
   bool StepVpc(const std::string& id);
+  bool StepSnapshot(const std::string& id);
+  bool StepImage(const std::string& id);
   // Records a driver failure for `key`; true when it should be retried now.
   bool NoteFailure(const std::string& key, const Status& s);
   Status FinishTermination(InstanceRecord& r);
@@ -212,6 +250,9 @@ class Engine {
   std::map<std::string, VolumeRecord> volumes_;
   std::map<std::string, EniRecord> enis_;
   std::map<std::string, ImageRecord> images_;
+  std::map<std::string, SnapshotRecord> snapshots_;
+  // Snapshots a CreateSnapshot/CreateImage call is capturing now (workers leave them alone).
+  std::set<std::string> capturing_;
   std::map<std::string, TokenRecord> tokens_;
   std::map<std::string, int> failures_;
   std::function<void(const VpcRecord&)> vpc_listener_;

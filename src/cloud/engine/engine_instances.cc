@@ -162,7 +162,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                     "Invalid id: \"" + req.image_id + "\" (expecting \"ami-...\")");
   }
   auto image = images_.find(req.image_id);
-  if (image == images_.end()) {
+  if (image == images_.end() || image->second.state == "deregistered") {
     return Ec2Error("InvalidAMIID.NotFound",
                     "The image id '[" + req.image_id + "]' does not exist");
   }
@@ -296,11 +296,28 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   }
   if (groups.empty()) groups.push_back(vpcs_.at(subnet->vpc_id).default_security_group);
 
-  // --- block devices
+  // --- block devices: the image's root (restored from its snapshot when it has one), the
+  // image's other devices, and the request's mappings (which override the image's per device).
   const ImageRecord& img = image->second;
+  auto completed_snapshot = [&](const std::string& id) -> Result<const SnapshotRecord*> {
+    SK_ASSIGN_OR_RETURN(SnapshotRecord * snap, FindSnapshotLocked(id));
+    if (snap->state != "completed") {
+      return Ec2Error("IncorrectState", "Snapshot '" + id + "' is not 'completed'.");
+    }
+    return snap;
+  };
+  auto too_small = [](int size, const SnapshotRecord& snap) {
+    return Ec2Error("InvalidBlockDeviceMapping",
+                    "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
+                        snap.id + "', expect size >= " + std::to_string(snap.volume_size_gib) +
+                        "GB");
+  };
+  if (!img.root_snapshot_id.empty()) {
+    SK_RETURN_IF_ERROR(completed_snapshot(img.root_snapshot_id).status());
+  }
   int root_size = img.root_size_gib;
-  bool root_dot = true;
-  std::string root_type = "gp3";
+  bool root_dot = img.root_delete_on_termination;
+  std::string root_type = img.root_volume_type;
   struct DataVolume {
     std::string device;
     int size;
@@ -308,6 +325,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
     std::string type;
     int iops;
     int throughput;
+    std::string snapshot_id;
   };
   std::vector<DataVolume> data;
   std::set<std::string> devices;
@@ -331,16 +349,16 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       }
       continue;  // no instance store here: ephemeral mappings have nothing to map
     }
-    if (!b.snapshot_id.empty()) {
-      return Ec2Error("InvalidSnapshot.NotFound",
-                      "The snapshot '" + b.snapshot_id +
-                          "' does not exist (the spotkeeper local cloud has no snapshots yet)");
-    }
     if (!b.volume_type.empty() && kVolumeTypes.count(b.volume_type) == 0) {
       return Ec2Error("InvalidParameterValue",
                       "Value (" + b.volume_type + ") for parameter volumeType is invalid.");
     }
     if (b.device_name == img.root_device_name) {
+      if (!b.snapshot_id.empty() && b.snapshot_id != img.root_snapshot_id) {
+        return Ec2Error("InvalidBlockDeviceMapping",
+                        "The snapshot of the root device " + b.device_name +
+                            " cannot be changed; use an image registered from " + b.snapshot_id);
+      }
       if (b.volume_size) {
         if (*b.volume_size < img.root_size_gib) {
           return Ec2Error("InvalidBlockDeviceMapping",
@@ -350,23 +368,49 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
         }
         root_size = *b.volume_size;
       }
-      root_dot = b.delete_on_termination.value_or(true);
+      root_dot = b.delete_on_termination.value_or(root_dot);
       if (!b.volume_type.empty()) root_type = b.volume_type;
       continue;
     }
-    if (!b.volume_size) {
+    // A device of the image keeps its snapshot and size unless the mapping says otherwise.
+    const ImageDeviceRecord* of_image = nullptr;
+    for (const ImageDeviceRecord& d : img.data_devices) {
+      if (d.device_name == b.device_name) of_image = &d;
+    }
+    std::string snapshot_id = b.snapshot_id;
+    if (snapshot_id.empty() && of_image != nullptr) snapshot_id = of_image->snapshot_id;
+    std::optional<int> size = b.volume_size;
+    if (!size && of_image != nullptr && snapshot_id == of_image->snapshot_id) {
+      size = of_image->volume_size_gib;
+    }
+    if (!snapshot_id.empty()) {
+      SK_ASSIGN_OR_RETURN(const SnapshotRecord* snap, completed_snapshot(snapshot_id));
+      if (size && *size < snap->volume_size_gib) return too_small(*size, *snap);
+      if (!size) size = snap->volume_size_gib;
+    }
+    if (!size) {
       return Ec2Error("MissingParameter",
                       "The request must contain the parameter size/snapshot "
                       "for " +
                           b.device_name);
     }
-    if (*b.volume_size < 1 || *b.volume_size > 16384) {
+    if (*size < 1 || *size > 16384) {
       return Ec2Error("InvalidParameterValue",
-                      "Volume of " + std::to_string(*b.volume_size) +
+                      "Volume of " + std::to_string(*size) +
                           "GiB is out of range; it must be between 1 and 16384 GiB.");
     }
-    data.push_back({b.device_name, *b.volume_size, b.delete_on_termination.value_or(true),
-                    b.volume_type.empty() ? "gp3" : b.volume_type, b.iops, b.throughput});
+    bool dot = b.delete_on_termination.value_or(
+        of_image != nullptr ? of_image->delete_on_termination : true);
+    std::string type = !b.volume_type.empty() ? b.volume_type
+                       : of_image != nullptr  ? of_image->volume_type
+                                              : "gp3";
+    data.push_back({b.device_name, *size, dot, type, b.iops, b.throughput, snapshot_id});
+  }
+  for (const ImageDeviceRecord& d : img.data_devices) {
+    if (devices.count(d.device_name) > 0) continue;  // mapped (or removed) by the request
+    if (!d.snapshot_id.empty()) SK_RETURN_IF_ERROR(completed_snapshot(d.snapshot_id).status());
+    data.push_back({d.device_name, d.volume_size_gib, d.delete_on_termination, d.volume_type, 0, 0,
+                    d.snapshot_id});
   }
   TagMap instance_tags, volume_tags, eni_tags;
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "instance", &instance_tags));
@@ -457,6 +501,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
     root.az = subnet->az;
     root.size_gib = root_size;
     root.volume_type = root_type;
+    root.snapshot_id = img.root_snapshot_id;
     root.state = "in-use";
     root.create_ms = now;
     root.attachment = AttachmentRecord{r.id, img.root_device_name, "attaching", now, root_dot};
@@ -471,6 +516,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       v.volume_type = d.type;
       v.iops = d.iops;
       v.throughput = d.throughput;
+      v.snapshot_id = d.snapshot_id;
       v.state = "in-use";
       v.create_ms = now;
       v.attachment = AttachmentRecord{r.id, d.device, "attaching", now, d.dot};

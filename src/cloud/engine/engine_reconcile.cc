@@ -109,9 +109,8 @@ bool Engine::StepInstance(const std::string& id) {
       for (const auto& [vid, v] : volumes_) {
         if (!v.attachment || v.attachment->instance_id != id || v.host_created) continue;
         what = "create volume " + vid;
-        int size = v.size_gib;
         std::string vol_id = vid;
-        call = [this, vol_id, size] { return driver_->CreateVolume(vol_id, size); };
+        call = MakeVolumeCall(v);  // restored when it has a snapshot
         record = [this, vol_id](InstanceRecord&, const Status& s) {
           if (!s.ok()) return OkStatus();
           VolumeRecord v = volumes_.at(vol_id);
@@ -298,9 +297,9 @@ bool Engine::StepVolume(const std::string& id) {
     if (it == volumes_.end()) return false;
     const VolumeRecord& v = it->second;
     if (v.state == "creating") {
-      int size = v.size_gib;
-      call = [this, id, size] { return driver_->CreateVolume(id, size); };
+      call = MakeVolumeCall(v);  // restored when it has a snapshot
     } else if (v.state == "deleting") {
+      if (VolumeAwaitsCaptureLocked(id)) return false;  // the capture queues it again
       deleting = true;
       call = [this, id] { return driver_->DeleteVolume(id); };
     } else {

@@ -1,4 +1,4 @@
-// Engine: images and tags.
+// Engine: tags.
 #include "cloud/engine/describe_filter.h"
 #include "cloud/engine/ec2_error.h"
 #include "cloud/engine/engine.h"
@@ -18,6 +18,7 @@ constexpr Kind kKinds[] = {
     {"vol-", "volume", "InvalidVolume.NotFound", "volume"},
     {"eni-", "network-interface", "InvalidNetworkInterfaceID.NotFound", "networkInterface ID"},
     {"ami-", "image", "InvalidAMIID.NotFound", "image id"},
+    {"snap-", "snapshot", "InvalidSnapshot.NotFound", "snapshot"},
     {"vpc-", "vpc", "InvalidVpcID.NotFound", "vpc ID"},
     {"subnet-", "subnet", "InvalidSubnetID.NotFound", "subnet ID"},
 };
@@ -28,11 +29,6 @@ const Kind* KindOf(const std::string& id) {
   }
   return nullptr;
 }
-
-const std::set<std::string> kImageFilters = {
-    "image-id",         "name",         "state",      "owner-id",  "root-device-name",
-    "root-device-type", "architecture", "image-type", "is-public", "virtualization-type",
-    "description"};
 
 }  // namespace
 
@@ -47,7 +43,12 @@ TagMap* Engine::TagsOf(const std::string& id) {
   if (auto it = enis_.find(id); it != enis_.end() && it->second.status != "deleting") {
     return &it->second.tags;
   }
-  if (auto it = images_.find(id); it != images_.end()) return &it->second.tags;
+  if (auto it = images_.find(id); it != images_.end() && it->second.state != "deregistered") {
+    return &it->second.tags;
+  }
+  if (auto it = snapshots_.find(id); it != snapshots_.end() && it->second.state != "deleting") {
+    return &it->second.tags;
+  }
   if (auto it = vpcs_.find(id); it != vpcs_.end()) return &it->second.tags;
   if (auto it = subnets_.find(id); it != subnets_.end()) return &it->second.tags;
   return nullptr;
@@ -59,57 +60,12 @@ Status Engine::SaveById(const std::string& id) {
   if (auto it = volumes_.find(id); it != volumes_.end()) return Save(VolumeRecord(it->second));
   if (auto it = enis_.find(id); it != enis_.end()) return Save(EniRecord(it->second));
   if (auto it = images_.find(id); it != images_.end()) return Save(ImageRecord(it->second));
+  if (auto it = snapshots_.find(id); it != snapshots_.end()) {
+    return Save(SnapshotRecord(it->second));
+  }
   if (auto it = vpcs_.find(id); it != vpcs_.end()) return Save(VpcRecord(it->second));
   if (auto it = subnets_.find(id); it != subnets_.end()) return Save(SubnetRecord(it->second));
   return NotFound("no resource " + id);
-}
-
-Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
-                                                 const std::vector<std::string>& owners) {
-  SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kImageFilters));
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::string& id : req.ids) {
-    if (id.rfind("ami-", 0) != 0) {
-      return Ec2Error("InvalidAMIID.Malformed",
-                      "Invalid id: \"" + id + "\" (expecting \"ami-...\")");
-    }
-    if (images_.count(id) == 0) {
-      return Ec2Error("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
-    }
-  }
-  bool ours = owners.empty();
-  for (const std::string& o : owners) ours = ours || o == "self" || o == options_.account_id;
-  std::set<std::string> wanted(req.ids.begin(), req.ids.end());
-  std::vector<ImageRecord> matched;
-  std::vector<std::string> ids;
-  for (const auto& [id, img] : images_) {
-    if (!ours || (!wanted.empty() && wanted.count(id) == 0)) continue;
-    if (!MatchesFilters(req.filters, img.tags,
-                        [&](const std::string& n) -> std::vector<std::string> {
-                          if (n == "image-id") return {img.id};
-                          if (n == "name") return {img.name};
-                          if (n == "state") return {img.state};
-                          if (n == "owner-id") return {options_.account_id};
-                          if (n == "root-device-name") return {img.root_device_name};
-                          if (n == "root-device-type") return {"ebs"};
-                          if (n == "architecture") return {"x86_64"};
-                          if (n == "image-type") return {"machine"};
-                          if (n == "is-public") return {"false"};
-                          if (n == "virtualization-type") return {"hvm"};
-                          if (n == "description") return {img.description};
-                          return {};
-                        })) {
-      continue;
-    }
-    ids.push_back(id);
-    matched.push_back(img);
-  }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<ImageRecord> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
 }
 
 namespace {
@@ -189,7 +145,12 @@ Result<Page<TagDescription>> Engine::DescribeTags(const DescribeRequest& req) {
   for (const auto& [id, r] : enis_) {
     if (r.status != "deleting") add(id, r.tags);
   }
-  for (const auto& [id, r] : images_) add(id, r.tags);
+  for (const auto& [id, r] : images_) {
+    if (r.state != "deregistered") add(id, r.tags);
+  }
+  for (const auto& [id, r] : snapshots_) {
+    if (r.state != "deleting") add(id, r.tags);
+  }
   for (const auto& [id, r] : vpcs_) add(id, r.tags);
   for (const auto& [id, r] : subnets_) add(id, r.tags);
   std::vector<TagDescription> matched;

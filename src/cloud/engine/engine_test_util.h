@@ -47,8 +47,8 @@ class EngineTest : public ::testing::Test {
     auto db = CloudDb::Open(current_db_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
-    sqs_ =
-        std::make_unique<SqsService>(db_.get(), &clock_, 7, "000000000000", "http://127.0.0.1:1");
+    sqs_ = std::make_unique<SqsService>(db_.get(), &clock_, 1000 + seed_, "000000000000",
+                                        "http://127.0.0.1:1");  // new message ids after a restart
     events_ =
         std::make_unique<EventPublisher>(sqs_.get(), "events", "local-1", "000000000000", ++seed_);
     ASSERT_TRUE(events_->EnsureQueue().ok());

@@ -93,6 +93,39 @@ struct CreateVolumeRequest {
   std::string digest;
 };
 
+struct CreateSnapshotRequest {
+  std::string volume_id;
+  std::string description;
+  std::vector<TagSpec> tag_specs;  // of type "snapshot"
+};
+
+struct CopySnapshotRequest {
+  std::string source_region;
+  std::string source_snapshot_id;
+  std::string description;
+  std::vector<TagSpec> tag_specs;
+};
+
+struct CreateImageRequest {
+  std::string instance_id;
+  std::string name;
+  std::string description;
+  bool no_reboot = false;  // the local cloud never reboots the instance either way
+  // Overrides of the instance's devices: NoDevice leaves a data volume out.
+  std::vector<BlockDeviceRequest> block_devices;
+  std::vector<TagSpec> tag_specs;  // "image" and "snapshot"
+};
+
+struct RegisterImageRequest {
+  std::string name;
+  std::string description;
+  std::string root_device_name;
+  std::string architecture;                       // "" or x86_64
+  std::string virtualization_type;                // "" or hvm
+  std::vector<BlockDeviceRequest> block_devices;  // the root device's needs Ebs.SnapshotId
+  std::vector<TagSpec> tag_specs;                 // "image"
+};
+
 struct CreateNetworkInterfaceRequest {
   std::string subnet_id;
   std::string private_ip;

@@ -89,10 +89,10 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
     return Ec2Error("InvalidParameterValue",
                     "Invalid availability zone: [" + req.availability_zone + "]");
   }
+  std::optional<int> size = req.size;
   if (!req.snapshot_id.empty()) {
-    return Ec2Error("InvalidSnapshot.NotFound",
-                    "The snapshot '" + req.snapshot_id +
-                        "' does not exist (the spotkeeper local cloud has no snapshots yet)");
+    // In any zone; the size defaults to the snapshot's (engine_snapshots.cc).
+    SK_ASSIGN_OR_RETURN(size, SizeFromSnapshot(req.snapshot_id, req.size));
   }
   std::string type = req.volume_type.empty() ? "gp3" : req.volume_type;
   auto range = RangeFor(type);
@@ -100,11 +100,11 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
     return Ec2Error("InvalidParameterValue",
                     "Value (" + type + ") for parameter volumeType is invalid.");
   }
-  if (!req.size) {
+  if (!size) {
     return Ec2Error("MissingParameter", "The request must contain the parameter size/snapshot");
   }
-  if (*req.size < range->lo || *req.size > range->hi) {
-    return Ec2Error("InvalidParameterValue", "Volume of " + std::to_string(*req.size) +
+  if (*size < range->lo || *size > range->hi) {
+    return Ec2Error("InvalidParameterValue", "Volume of " + std::to_string(*size) +
                                                  "GiB is out of range for volume "
                                                  "type " +
                                                  type + "; it must be between " +
@@ -121,7 +121,8 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
   std::string digest = req.digest;
   if (digest.empty()) {
     nlohmann::json j = {{"az", req.availability_zone},
-                        {"size", *req.size},
+                        {"size", *size},
+                        {"snapshot", req.snapshot_id},
                         {"type", type},
                         {"iops", req.iops},
                         {"throughput", req.throughput},
@@ -142,7 +143,8 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
   VolumeRecord v;
   v.id = NewId("vol");
   v.az = req.availability_zone;
-  v.size_gib = *req.size;
+  v.size_gib = *size;
+  v.snapshot_id = req.snapshot_id;
   v.volume_type = type;
   v.iops = req.iops != 0 ? req.iops : (type == "gp3" ? 3000 : 0);
   v.throughput = req.throughput != 0 ? req.throughput : (type == "gp3" ? 125 : 0);

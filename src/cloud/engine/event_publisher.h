@@ -4,6 +4,9 @@
 //    "source":"aws.ec2","account":"…","time":"…","region":"…",
 //    "resources":["arn:aws:ec2:<region>:<account>:instance/i-…"],
 //    "detail":{"instance-id":"i-…","state":"running"}}
+// Snapshots: "EBS Snapshot Notification" (detail event createSnapshot|copySnapshot, result
+// succeeded|failed, cause, request-id, snapshot_id and source as ARNs, startTime, endTime; the
+// resource is the snapshot's ARN, arn:aws:ec2:<region>::snapshot/snap-…).
 // The spot market (a later issue) adds its kinds through the same Put: "EC2 Spot Instance
 // Interruption Warning" (detail instance-id, instance-action) and "EC2 Instance Rebalance
 // Recommendation" (detail instance-id); helpers for both exist already.
@@ -34,9 +37,19 @@ class EventPublisher {
   Status SpotInterruptionWarning(const std::string& instance_id, const std::string& action,
                                  Time at);
   Status RebalanceRecommendation(const std::string& instance_id, Time at);
+  // `event`: createSnapshot | copySnapshot; `source_arn`: the volume's (or the source
+  // snapshot's) ARN; `cause`: why it failed ("" when it succeeded).
+  Status SnapshotNotification(const std::string& snapshot_id, const std::string& event,
+                              bool succeeded, const std::string& cause,
+                              const std::string& source_arn, Time start, Time end);
+  // ARNs of the cloud's resources ("snapshot" has no account, as on AWS).
+  std::string Arn(const std::string& type, const std::string& id) const;
   // Any EC2 event about one instance.
   Status Put(const std::string& detail_type, const std::string& instance_id, nlohmann::json detail,
              Time at);
+  // Any EC2 event about one resource (its ARN).
+  Status PutFor(const std::string& detail_type, const std::string& resource_arn,
+                nlohmann::json detail, Time at);
 
  private:
   SqsService* sqs_;

@@ -44,8 +44,14 @@ SK_CLOUD_JSON_IMPL(EniAttachmentRecord, attachment_id, instance_id, device_index
 SK_CLOUD_JSON_IMPL(EniRecord, id, subnet_id, vpc_id, az, private_ip, mac, description, groups,
                    source_dest_check, status, host_created, client_token, interface_type,
                    attachment, tags)
-SK_CLOUD_JSON_IMPL(ImageRecord, id, name, description, state, root_device_name, root_size_gib,
-                   root_snapshot_id, rootfs, creation_ms, tags)
+SK_CLOUD_JSON_IMPL(ImageDeviceRecord, device_name, snapshot_id, volume_size_gib,
+                   delete_on_termination, volume_type)
+SK_CLOUD_JSON_IMPL(ImageRecord, id, name, description, state, state_reason, root_device_name,
+                   root_size_gib, root_snapshot_id, root_delete_on_termination, root_volume_type,
+                   data_devices, rootfs, source_instance_id, creation_ms, tags)
+SK_CLOUD_JSON_IMPL(SnapshotRecord, id, volume_id, volume_size_gib, state, state_message, progress,
+                   start_ms, completion_ms, description, owner_id, client_token, source_snapshot_id,
+                   host_captured, host_stored, tags)
 SK_CLOUD_JSON_IMPL(InstanceRecord, id, reservation_id, image_id, instance_type, az, subnet_id,
                    vpc_id, private_ip, primary_eni_id, root_volume_id, root_device_name, state,
                    state_reason_code, state_reason_message, transition_reason, launch_ms,

@@ -88,16 +88,53 @@ struct EniRecord {
   TagMap tags;
 };
 
+// An EBS block device of an image other than its root (the root is in ImageRecord's root_*).
+struct ImageDeviceRecord {
+  std::string device_name;  // "/dev/sdf"
+  std::string snapshot_id;  // "" for an empty volume of volume_size_gib
+  int volume_size_gib = 0;
+  bool delete_on_termination = true;
+  std::string volume_type = "gp3";
+};
+
 struct ImageRecord {
   std::string id;
   std::string name;
   std::string description;
+  // pending | available | failed. (Deregistering removes the record.)
   std::string state = "available";
+  std::string state_reason;  // why it failed
   std::string root_device_name = "/dev/xvda";
   int root_size_gib = 8;
   std::string root_snapshot_id;  // "" for the base image
-  std::string rootfs;            // the driver's image directory (the overlay's lower layer)
+  bool root_delete_on_termination = true;
+  std::string root_volume_type = "gp3";
+  std::vector<ImageDeviceRecord> data_devices;
+  std::string rootfs;              // the driver's image directory (the overlay's lower layer)
+  std::string source_instance_id;  // CreateImage's instance
   int64_t creation_ms = 0;
+  TagMap tags;
+};
+
+// An EBS snapshot. The point in time is CaptureSnapshot's (made inside the CreateSnapshot call);
+// StoreSnapshot then runs on a worker. A copy (CopySnapshot) has `source_snapshot_id` and is
+// made by the driver's CopySnapshot alone.
+struct SnapshotRecord {
+  std::string id;
+  std::string volume_id;  // "vol-ffffffff" for a copy, as on EC2
+  int volume_size_gib = 0;
+  // pending | completed | error | deleting (deleting is internal: Describe hides it).
+  std::string state = "pending";
+  std::string state_message;
+  int progress = 0;  // percent
+  int64_t start_ms = 0;
+  int64_t completion_ms = 0;
+  std::string description;
+  std::string owner_id;
+  std::string client_token;
+  std::string source_snapshot_id;
+  bool host_captured = false;
+  bool host_stored = false;
   TagMap tags;
 };
 
@@ -151,7 +188,9 @@ SK_CLOUD_JSON(AttachmentRecord)
 SK_CLOUD_JSON(VolumeRecord)
 SK_CLOUD_JSON(EniAttachmentRecord)
 SK_CLOUD_JSON(EniRecord)
+SK_CLOUD_JSON(ImageDeviceRecord)
 SK_CLOUD_JSON(ImageRecord)
+SK_CLOUD_JSON(SnapshotRecord)
 SK_CLOUD_JSON(InstanceRecord)
 SK_CLOUD_JSON(TokenRecord)
 

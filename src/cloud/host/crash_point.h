@@ -13,6 +13,11 @@
 //   engine.volume.before-attach    AttachVolume recorded ("attaching"); the driver not called
 //   host.volume.after-loop         inside the mount of a volume: on a loop device, not mounted
 //   engine.volume.after-attach     mounted in the instance; "attached" not yet recorded
+//   engine.snapshot.before-capture snapshot recorded "pending" (CreateSnapshot, CreateImage, or
+//                                  its worker after a restart); CaptureSnapshot not called
+//   engine.snapshot.after-capture  captured on the host; the capture not yet recorded
+//   engine.snapshot.before-store   capture recorded; StoreSnapshot not called
+//   engine.snapshot.after-store    stored on the host; "completed" not yet recorded
 #pragma once
 
 #include <signal.h>

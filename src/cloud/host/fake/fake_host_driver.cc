@@ -89,6 +89,7 @@ Status FakeHostDriver::DeleteVolume(const std::string& volume_id) {
     }
   }
   volumes_.erase(volume_id);
+  restored_from_.erase(volume_id);
   return injected;
 }
 
@@ -259,6 +260,12 @@ Status FakeHostDriver::Recover(const HostInventory& expected) {
     }
   }
   for (const std::string& v : vols) volumes_.emplace(v, 1);
+  // Captures the cloud never recorded are dropped; stored snapshots stay (the cloud deletes
+  // them itself).
+  std::set<std::string> snaps(expected.snapshots.begin(), expected.snapshots.end());
+  for (auto it = snapshots_.begin(); it != snapshots_.end();) {
+    it = !it->second.stored && snaps.count(it->first) == 0 ? snapshots_.erase(it) : std::next(it);
+  }
   std::map<std::string, FakeNic> nics;
   for (const NicConfig& n : expected.nics) {
     auto old = nics_.find(n.eni_id);
@@ -278,6 +285,8 @@ Status FakeHostDriver::DestroyAll() {
   quarantined_volumes_.clear();
   nics_.clear();
   instances_.clear();
+  snapshots_.clear();
+  restored_from_.clear();
   return injected;
 }
 
@@ -354,7 +363,8 @@ std::map<std::string, FakeHostDriver::FakeInstance> FakeHostDriver::Instances() 
 
 bool FakeHostDriver::Empty() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return vpcs_.empty() && volumes_.empty() && nics_.empty() && instances_.empty();
+  return vpcs_.empty() && volumes_.empty() && nics_.empty() && instances_.empty() &&
+         snapshots_.empty();
 }
 
 }  // namespace spotkeeper::cloud

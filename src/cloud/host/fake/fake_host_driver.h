@@ -4,8 +4,9 @@
 // thread in the host namespace, so callers must only use loopback there).
 //
 // It records every call (Calls()), keeps what exists (volumes, NICs and where they are,
-// instances and their mounts), follows the HostDriver contract (idempotent calls, Recover
-// removes what the inventory does not mention and adopts what it does) and can inject failures:
+// instances and their mounts, snapshots captured or stored with their volume's size), follows the
+// HostDriver contract (idempotent calls, Recover removes what the inventory does not mention and
+// adopts what it does) and can inject failures:
 //   FailNext("StartInstance", status)          the next call fails before doing anything
 //   FailNext("StartInstance", status, true)    the next call does its work, then fails (a crash
 //                                              after the host changed but before the caller
@@ -36,6 +37,11 @@ class FakeHostDriver final : public HostDriver {
   struct FakeNic {
     NicConfig config;
     std::string location;  // "parked" or the instance id it is in
+  };
+  struct FakeSnapshot {
+    std::string volume_id;  // the volume captured ("" for a copy)
+    int size_gib = 0;       // of that volume at the capture
+    bool stored = false;    // false: captured only
   };
 
   FakeHostDriver() = default;
@@ -89,6 +95,10 @@ class FakeHostDriver final : public HostDriver {
   std::set<std::string> QuarantinedVolumes() const;  // moved aside by Recover
   std::map<std::string, FakeNic> Nics() const;
   std::map<std::string, FakeInstance> Instances() const;
+  std::map<std::string, FakeSnapshot> Snapshots() const;
+  int VolumeSize(const std::string& volume_id) const;  // 0 when absent
+  // The snapshot a volume was restored from ("" when it was made empty or is absent).
+  std::string RestoredFrom(const std::string& volume_id) const;
   bool Empty() const;  // nothing exists (after DestroyAll)
 
  private:
@@ -112,6 +122,8 @@ class FakeHostDriver final : public HostDriver {
   std::map<std::string, int> quarantined_volumes_;  // moved aside by Recover: id -> size
   std::map<std::string, FakeNic> nics_;
   std::map<std::string, FakeInstance> instances_;
+  std::map<std::string, FakeSnapshot> snapshots_;
+  std::map<std::string, std::string> restored_from_;  // volume id -> snapshot id
 };
 
 }  // namespace spotkeeper::cloud

@@ -71,5 +71,68 @@ TEST(FakeHostDriver, RecoverKeepsWhatTheInventoryNamesAndRemovesTheRest) {
   EXPECT_EQ(d.Nics().at("eni-1").location, "parked");
 }
 
+TEST(FakeHostDriver, SnapshotsCaptureStoreCopyRestoreIdempotently) {
+  FakeHostDriver d;
+  ASSERT_TRUE(d.CreateVolume("vol-1", 4).ok());
+  EXPECT_EQ(d.CaptureSnapshot("snap-x", "vol-none").code(), Code::kNotFound);
+  EXPECT_EQ(d.StoreSnapshot("snap-1", "vol-1", nullptr).code(), Code::kNotFound);  // not captured
+  ASSERT_TRUE(d.CaptureSnapshot("snap-1", "vol-1").ok());
+  ASSERT_TRUE(d.CaptureSnapshot("snap-1", "vol-1").ok());
+  EXPECT_FALSE(d.Snapshots().at("snap-1").stored);
+  EXPECT_EQ(d.RestoreVolume("vol-2", "snap-1", 4).code(), Code::kNotFound);  // not stored yet
+  std::vector<int> progress;
+  ASSERT_TRUE(d.StoreSnapshot("snap-1", "vol-1", [&](int p) { progress.push_back(p); }).ok());
+  ASSERT_TRUE(d.StoreSnapshot("snap-1", "vol-1", [&](int p) { progress.push_back(p); }).ok());
+  EXPECT_EQ(progress, (std::vector<int>{50, 100}));
+  EXPECT_EQ(d.Snapshots().at("snap-1").size_gib, 4);
+  ASSERT_TRUE(d.CopySnapshot("snap-2", "snap-1").ok());
+  ASSERT_TRUE(d.CopySnapshot("snap-2", "snap-1").ok());
+  EXPECT_EQ(d.CopySnapshot("snap-3", "snap-none").code(), Code::kNotFound);
+  ASSERT_TRUE(d.RestoreVolume("vol-2", "snap-2", 2).ok());  // never smaller than the snapshot
+  ASSERT_TRUE(d.RestoreVolume("vol-2", "snap-2", 2).ok());
+  EXPECT_EQ(d.VolumeSize("vol-2"), 4);
+  EXPECT_EQ(d.RestoredFrom("vol-2"), "snap-2");
+  ASSERT_TRUE(d.RestoreVolume("vol-3", "snap-1", 9).ok());
+  EXPECT_EQ(d.VolumeSize("vol-3"), 9);
+  ASSERT_TRUE(d.DeleteSnapshot("snap-1").ok());
+  ASSERT_TRUE(d.DeleteSnapshot("snap-1").ok());
+  EXPECT_EQ(d.Snapshots().count("snap-1"), 0u);
+  ASSERT_TRUE(d.DestroyAll().ok());
+  EXPECT_TRUE(d.Empty());
+}
+
+TEST(FakeHostDriver, SnapshotCallsHonourInjectedFailures) {
+  FakeHostDriver d;
+  ASSERT_TRUE(d.CreateVolume("vol-1", 1).ok());
+  d.FailNext("CaptureSnapshot", Unavailable("freeze timed out"));
+  EXPECT_FALSE(d.CaptureSnapshot("snap-1", "vol-1").ok());
+  EXPECT_TRUE(d.Snapshots().empty());
+  ASSERT_TRUE(d.CaptureSnapshot("snap-1", "vol-1").ok());
+  d.FailNext("StoreSnapshot", Unavailable("lost reply"), /*after_effect=*/true);
+  EXPECT_FALSE(d.StoreSnapshot("snap-1", "vol-1", nullptr).ok());
+  EXPECT_TRUE(d.Snapshots().at("snap-1").stored);
+  d.FailNext("RestoreVolume", Unavailable("disk full"));
+  EXPECT_FALSE(d.RestoreVolume("vol-2", "snap-1", 1).ok());
+  EXPECT_EQ(d.VolumeSize("vol-2"), 0);
+  EXPECT_EQ(d.CallCount("StoreSnapshot"), 1);
+}
+
+TEST(FakeHostDriver, RecoverDropsCapturesTheInventoryDoesNotNameAndKeepsStoredOnes) {
+  FakeHostDriver d;
+  ASSERT_TRUE(d.CreateVolume("vol-1", 1).ok());
+  ASSERT_TRUE(d.CaptureSnapshot("snap-known", "vol-1").ok());
+  ASSERT_TRUE(d.CaptureSnapshot("snap-orphan", "vol-1").ok());
+  ASSERT_TRUE(d.CaptureSnapshot("snap-stored", "vol-1").ok());
+  ASSERT_TRUE(d.StoreSnapshot("snap-stored", "vol-1", nullptr).ok());
+  HostInventory inv;
+  inv.volumes = {"vol-1"};
+  inv.snapshots = {"snap-known"};
+  ASSERT_TRUE(d.Recover(inv).ok());
+  auto snaps = d.Snapshots();
+  EXPECT_EQ(snaps.count("snap-known"), 1u);
+  EXPECT_EQ(snaps.count("snap-orphan"), 0u);
+  EXPECT_EQ(snaps.count("snap-stored"), 1u);
+}
+
 }  // namespace
 }  // namespace spotkeeper::cloud
