@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +53,14 @@ struct Config {
   int threads = 0;
   uint64_t seed = 1;
 };
+
+// CPU seconds (user + system) of this process or of its waited-for children.
+double CpuSeconds(int who) {
+  struct rusage ru;
+  ::getrusage(who, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -230,6 +239,7 @@ void FsyncFile(const std::string& path) {
 struct Row {
   std::string phase, tool;
   double seconds = 0;
+  double cpu = 0;       // CPU seconds (user + system), all threads
   uint64_t bytes = 0;   // the volume data the phase covers (for MB/s)
   uint64_t stored = 0;  // bytes added to the repository
   std::string note;
@@ -277,27 +287,48 @@ std::vector<std::string> BorgEnv(const Bench& b) {
           "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes", "BORG_RELOCATED_REPO_ACCESS_IS_OK=yes"};
 }
 
+// Wall and CPU seconds of `f`: CPU of this process (spotkeeper) or of the tools it ran.
+struct Timing {
+  double wall = 0, cpu = 0;
+};
+template <typename F>
+Timing Measure(int who, F f) {
+  const double c0 = CpuSeconds(who), t0 = Now();
+  f();
+  return Timing{Now() - t0, CpuSeconds(who) - c0};
+}
+
+void AddRow(Bench& b, const std::string& phase, const std::string& tool, Timing t, uint64_t stored,
+            std::string note = "") {
+  b.rows.push_back(Row{phase, tool, t.wall, t.cpu, b.data, stored, std::move(note)});
+}
+
 // Snapshot `n` of the image with restic and borg.
 void ReferenceBackup(Bench& b, const std::string& phase, int n) {
   if (!b.cfg.reference) return;
   const std::string restic_repo = b.cfg.dir + "/restic-repo", borg_repo = b.cfg.dir + "/borg-repo";
   const std::string log = b.cfg.dir + "/tools.log";
   uint64_t before = TreeBytes(restic_repo);
-  double t = RunTool({"restic", "backup", "--compression", "auto", "--quiet", b.image},
-                     ResticEnv(b), "", log);
-  b.rows.push_back({phase, "restic", t, b.data, TreeBytes(restic_repo) - before, ""});
+  Timing t = Measure(RUSAGE_CHILDREN, [&] {
+    RunTool({"restic", "backup", "--compression", "auto", "--quiet", b.image}, ResticEnv(b), "",
+            log);
+  });
+  AddRow(b, phase, "restic", t, TreeBytes(restic_repo) - before);
   before = TreeBytes(borg_repo);
-  t = RunTool({"borg", "create", "--chunker-params", "fixed,4194304", "--compression", "zstd,1",
-               borg_repo + "::s" + std::to_string(n), "vol.img"},
-              BorgEnv(b), b.cfg.dir, log);
-  b.rows.push_back({phase, "borg", t, b.data, TreeBytes(borg_repo) - before, ""});
+  t = Measure(RUSAGE_CHILDREN, [&] {
+    RunTool({"borg", "create", "--chunker-params", "fixed,4194304", "--compression", "zstd,1",
+             borg_repo + "::s" + std::to_string(n), "vol.img"},
+            BorgEnv(b), b.cfg.dir, log);
+  });
+  AddRow(b, phase, "borg", t, TreeBytes(borg_repo) - before);
 }
 
 void PhaseFirst(Bench& b) {
   const std::string phase = "1 first snapshot";
   cloud::snapshot::SnapshotInfo info;
-  const double t = SkCreate(*b.store, "snap-1", b.image, "", std::nullopt, &info);
-  b.rows.push_back({phase, "spotkeeper", t, b.data, TreeBytes(b.store_dir), ""});
+  Timing t =
+      Measure(RUSAGE_SELF, [&] { SkCreate(*b.store, "snap-1", b.image, "", std::nullopt, &info); });
+  AddRow(b, phase, "spotkeeper", t, TreeBytes(b.store_dir));
   if (b.cfg.reference) {
     const std::string log = b.cfg.dir + "/tools.log";
     RunTool({"restic", "init", "--repository-version", "2"}, ResticEnv(b), "", log);
@@ -315,56 +346,56 @@ void PhaseIncremental(Bench& b) {
   // Full-read fallback first, in its own snapshot, then deleted (GC drops its new chunks), so
   // the incremental row below stores its chunks itself.
   uint64_t before = TreeBytes(b.store_dir);
-  double t = SkCreate(*b.store, "snap-2-full", b.image, "snap-1", std::nullopt, &info);
-  b.rows.push_back({phase, "spotkeeper full read", t, b.data, TreeBytes(b.store_dir) - before,
-                    "read " + std::to_string(info.bytes_read / kMiB) + " MiB"});
+  Timing t = Measure(RUSAGE_SELF, [&] {
+    SkCreate(*b.store, "snap-2-full", b.image, "snap-1", std::nullopt, &info);
+  });
+  AddRow(b, phase, "spotkeeper full read", t, TreeBytes(b.store_dir) - before,
+         "read " + std::to_string(info.bytes_read / kMiB) + " MiB");
   Check(b.store->Delete("snap-2-full"), "delete snap-2-full");
   before = TreeBytes(b.store_dir);
-  t = SkCreate(*b.store, "snap-2", b.image, "snap-1", b.changed, &info);
-  b.rows.push_back({phase, "spotkeeper", t, b.data, TreeBytes(b.store_dir) - before,
-                    "read " + std::to_string(info.bytes_read / kMiB) + " MiB, " +
-                        std::to_string(b.changed.size()) + " changed ranges"});
+  t = Measure(RUSAGE_SELF,
+              [&] { SkCreate(*b.store, "snap-2", b.image, "snap-1", b.changed, &info); });
+  AddRow(b, phase, "spotkeeper", t, TreeBytes(b.store_dir) - before,
+         "read " + std::to_string(info.bytes_read / kMiB) + " MiB, " +
+             std::to_string(b.changed.size()) + " changed ranges");
   ReferenceBackup(b, phase, 2);
+}
+
+std::string HashFile(const std::string& path) {
+  cloud::snapshot::Sha256 sha;
+  std::vector<char> buf(16 * kMiB);
+  std::string digests;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) {
+    digests += sha.Of(buf.data(), static_cast<size_t>(n)).Hex();
+  }
+  ::close(fd);
+  return sha.Of(digests.data(), digests.size()).Hex();
 }
 
 void PhaseRestore(Bench& b) {
   const std::string phase = "3 restore latest";
   const std::string out = b.cfg.dir + "/restore-sk.img";
-  double t0 = Now();
-  Check(b.store->Restore("snap-2", out), "restore");
-  double t = Now() - t0;
-  // Sanity (not timed): the restore is the image.
-  cloud::snapshot::Sha256 sha;
-  auto hash_file = [&](const std::string& p) {
-    std::string all;
-    std::vector<char> buf(16 * kMiB);
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    std::string digests;
-    ssize_t n;
-    while ((n = ::read(fd, buf.data(), buf.size())) > 0) {
-      digests += sha.Of(buf.data(), static_cast<size_t>(n)).Hex();
-    }
-    ::close(fd);
-    return sha.Of(digests.data(), digests.size()).Hex();
-  };
-  const bool exact = hash_file(out) == hash_file(b.image);
-  if (!exact) Die("restored image differs from the source");
-  b.rows.push_back({phase, "spotkeeper", t, b.data, 0, "bit-exact, incl. fsync"});
+  Timing t = Measure(RUSAGE_SELF, [&] { Check(b.store->Restore("snap-2", out), "restore"); });
+  if (HashFile(out) != HashFile(b.image)) Die("restored image differs from the source");
+  AddRow(b, phase, "spotkeeper", t, 0, "bit-exact (checked), incl. fsync");
   ::unlink(out.c_str());
   if (!b.cfg.reference) return;
   const std::string log = b.cfg.dir + "/tools.log";
   const std::string rdir = b.cfg.dir + "/restore-restic";
-  t0 = Now();
-  RunTool({"restic", "restore", "latest", "--target", rdir}, ResticEnv(b), "", log);
-  FsyncFile(rdir + b.image);
-  b.rows.push_back({phase, "restic", Now() - t0, b.data, 0, "incl. fsync"});
+  t = Measure(RUSAGE_CHILDREN, [&] {
+    RunTool({"restic", "restore", "latest", "--target", rdir}, ResticEnv(b), "", log);
+    FsyncFile(rdir + b.image);
+  });
+  AddRow(b, phase, "restic", t, 0, "incl. fsync");
   std::filesystem::remove_all(rdir);
   const std::string bdir = b.cfg.dir + "/restore-borg";
   std::filesystem::create_directories(bdir);
-  t0 = Now();
-  RunTool({"borg", "extract", "--sparse", b.cfg.dir + "/borg-repo::s2"}, BorgEnv(b), bdir, log);
-  FsyncFile(bdir + "/vol.img");
-  b.rows.push_back({phase, "borg", Now() - t0, b.data, 0, "--sparse, incl. fsync"});
+  t = Measure(RUSAGE_CHILDREN, [&] {
+    RunTool({"borg", "extract", "--sparse", b.cfg.dir + "/borg-repo::s2"}, BorgEnv(b), bdir, log);
+    FsyncFile(bdir + "/vol.img");
+  });
+  AddRow(b, phase, "borg", t, 0, "--sparse, incl. fsync");
   std::filesystem::remove_all(bdir);
 }
 
@@ -403,8 +434,8 @@ void PrintLimits(uint64_t bytes) {
 }
 
 void PrintRows(const std::vector<Row>& rows) {
-  std::printf("\n%-22s %-22s %9s %9s %12s  %s\n", "phase", "tool", "wall s", "MB/s", "stored MB",
-              "vs restic / vs borg (time ratio), notes");
+  std::printf("\n%-22s %-22s %8s %8s %8s %10s  %s\n", "phase", "tool", "wall s", "CPU s", "MB/s",
+              "stored MB", "wall-time ratio vs restic / borg, notes");
   for (const Row& r : rows) {
     std::string ratio;
     if (r.tool.rfind("spotkeeper", 0) == 0) {
@@ -418,8 +449,8 @@ void PrintRows(const std::vector<Row>& rows) {
         }
       }
     }
-    std::printf("%-22s %-22s %9.2f %9.0f %12.1f  %s%s\n", r.phase.c_str(), r.tool.c_str(),
-                r.seconds, static_cast<double>(r.bytes) / r.seconds / 1e6,
+    std::printf("%-22s %-22s %8.2f %8.2f %8.0f %10.1f  %s%s\n", r.phase.c_str(), r.tool.c_str(),
+                r.seconds, r.cpu, static_cast<double>(r.bytes) / r.seconds / 1e6,
                 static_cast<double>(r.stored) / 1e6, ratio.c_str(), r.note.c_str());
   }
 }

@@ -195,9 +195,9 @@ class PipelineRun {
 
 size_t ChunkPipeline::SlotCount(const Options& o) {
   const size_t per_slot = o.chunk_size + ZSTD_compressBound(o.chunk_size);
-  const size_t workers = static_cast<size_t>(std::max(1, o.workers));
-  // More than a few slots per worker buys nothing: the reader is ahead already.
-  return std::clamp<size_t>(o.max_memory / per_slot, 2, 4 * workers + 4);
+  // As many as the memory allows (buffers are allocated when first used): the consumer blocks
+  // in pack writes for milliseconds at a time, and the workers must not stall meanwhile.
+  return std::clamp<size_t>(o.max_memory / per_slot, 2, 4096);
 }
 
 Status ChunkPipeline::Run(const Options& options, int source_fd, const std::vector<ChunkJob>& jobs,

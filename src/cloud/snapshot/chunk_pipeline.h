@@ -4,8 +4,8 @@
 // and the calling thread consumes the results in job order (appends them to a pack).
 //
 // Memory is bounded: chunk buffers (input + compression output) come from a fixed pool sized by
-// `max_memory` (at least 2 slots); the reader waits for a free slot, and a slot is freed only
-// after its result was consumed.
+// `max_memory` (at least 2 slots, buffers allocated on first use); the reader waits for a free
+// slot, and a slot is freed only after its result was consumed.
 #pragma once
 
 #include <cstdint>

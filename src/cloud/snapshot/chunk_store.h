@@ -38,8 +38,9 @@ namespace spotkeeper::cloud::snapshot {
 
 struct ChunkStoreOptions {
   std::string dir;  // made if missing
-  // Used when the store is new; an existing store keeps the size in its config.json.
-  uint32_t chunk_size = 1u << 20;
+  // Used when the store is new; an existing store keeps the size in its config.json. A multiple
+  // of 4 KiB, at most 64 MiB. 64 KiB by measurement (docs/snapshots.md, "Chunk size").
+  uint32_t chunk_size = 64u << 10;
   int threads = 0;                        // hashing + compression workers; 0: all cores
   size_t max_memory = size_t{128} << 20;  // bound on chunk buffers in flight
   int zstd_level = 1;

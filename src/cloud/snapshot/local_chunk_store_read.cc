@@ -65,12 +65,14 @@ Status LocalChunkStore::Restore(const std::string& snapshot_id, const std::strin
     return Internal(ErrnoText("ftruncate " + target_path));
   }
   const uint32_t cs = m->chunk_size;
-  SK_RETURN_IF_ERROR(ParallelFor<ReadState>(workers_, refs.size(), [&](ReadState& st, size_t i) {
-    const ChunkRef& r = refs[i];
-    st.out.resize(cs);
-    SK_RETURN_IF_ERROR(r.pack->ReadChunk(r.entry, st.dctx, st.scratch, st.out.data()));
-    return PwriteFull(out.get(), st.out.data(), r.entry.raw_len, r.chunk_index * cs);
-  }));
+  // Twice the workers: each thread waits for a pack read or a write part of the time.
+  SK_RETURN_IF_ERROR(
+      ParallelFor<ReadState>(2 * workers_, refs.size(), [&](ReadState& st, size_t i) {
+        const ChunkRef& r = refs[i];
+        st.out.resize(cs);
+        SK_RETURN_IF_ERROR(r.pack->ReadChunk(r.entry, st.dctx, st.scratch, st.out.data()));
+        return PwriteFull(out.get(), st.out.data(), r.entry.raw_len, r.chunk_index * cs);
+      }));
   if (::fsync(out.get()) != 0) return Internal(ErrnoText("fsync " + target_path));
   return OkStatus();
 }

@@ -2,6 +2,11 @@
 // the pack, then publishes its index (temp, fsync, rename, fsync of the directory), in that
 // order, so an index never names bytes that are not on disk.
 //
+// Records are gathered in an aligned buffer and written in 4 MiB blocks with O_DIRECT where the
+// filesystem allows it (no page-cache copy, and little left for the fsync to flush); the last
+// partial block goes through the page cache at Finish. A crash before Finish may leave any prefix
+// of the records on disk: Pack::Open re-indexes whatever is intact.
+//
 // Thread safety: none; one writer per pack, used by one thread.
 #pragma once
 
@@ -34,13 +39,20 @@ class PackWriter {
   Result<std::shared_ptr<Pack>> Finish();
 
  private:
-  PackWriter(std::string dir, uint64_t number, Fd fd, CrashHook crash);
+  PackWriter(std::string dir, uint64_t number, Fd fd, Fd direct_fd, CrashHook crash);
+  void Buffer(const void* data, size_t n);
+  // Writes the whole blocks of the buffer (all of it with `all`) and keeps the rest.
+  Status Flush(bool all);
 
   std::string dir_;
   uint64_t number_;
-  Fd fd_;
+  Fd fd_;         // through the page cache; fsync'd at Finish
+  Fd direct_fd_;  // O_DIRECT on the same file, when the filesystem allows it
   CrashHook crash_;
-  uint64_t size_ = 0;
+  uint64_t size_ = 0;     // logical: everything appended
+  uint64_t flushed_ = 0;  // written to the file; a multiple of the block size until Finish
+  uint8_t* buf_ = nullptr;
+  size_t buf_len_ = 0, buf_cap_ = 0;
   std::vector<PackEntry> entries_;
   bool finished_ = false;
 };
