@@ -1,191 +1,57 @@
 // bench/snapshot: the local cloud's snapshot chunk store beside restic and borg, on the same
-// volume image files and disk, in one run (docs/snapshots.md, "Measurements").
+// volume image files and disk, and the writer-blocked time of a snapshot of a busy volume, in
+// one run (docs/snapshots.md, "Measurements"; docs/storage-pool.md, "Figures").
 //
 //  1. first snapshot of a sparse volume image (default 4 GiB holding 2 GiB of data: half
 //     text-like, half random; seeded);
 //  2. the next snapshot after 1% of the volume is rewritten in random 4 KiB writes (seeded).
 //     spotkeeper gets `changed` = the written ranges (what FIEMAP change tracking will give it);
 //     its full-read fallback (no `changed`) is a separate row;
-//  3. restore of the latest snapshot.
+//  3. restore of the latest snapshot;
+//  4. (root) the time writers are blocked while CaptureSnapshot (FIFREEZE + FICLONE + FITHAW)
+//     captures a mounted volume that a writer keeps busy, per volume size (4 and 16 GiB; 1 GiB
+//     with --quick), beside the same writer without captures; goal <= 100 ms
+//     (snapshot_blocked.cc). Not root: skipped, and said so.
 // Printed beside them: this machine's single-core SHA-256 and zstd-1 speeds (the physical limit).
 // Figures are printed, never asserted. A phase is one entry of Phases(): add the next there.
 //
 // Usage: snapshot [--size-gib N] [--data-gib N] [--dir DIR] [--quick] [--no-reference]
 //                 [--chunk-sizes] [--chunk-size BYTES] [--threads N] [--seed N]
-// The scratch directory (default /var/tmp/sk-snapshot-bench-XXXXXX) is removed at the end, also
-// on failure or SIGINT/SIGTERM.
+//                 [--phases 1,2,3,4] [--busy-sizes 4,16] [--captures N] [--busy-seconds N]
+//                 [--fill-mib N]
+// Phase 2 needs 1, phase 3 needs 2; `--phases 4` runs phase 4 alone. The scratch directory
+// (default /var/tmp/sk-snapshot-bench-XXXXXX) is removed at the end, also on failure or
+// SIGINT/SIGTERM, with phase 4's mounts and loop devices.
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cloud/snapshot/chunk_hash.h"
 #include "cloud/snapshot/chunk_store.h"
+#include "snapshot_bench.h"
 
 namespace spotkeeper::bench {
-namespace {
-
-using cloud::snapshot::ByteRange;
-using cloud::snapshot::ChunkStore;
-using cloud::snapshot::ChunkStoreOptions;
-using cloud::snapshot::CreateRequest;
-
-constexpr uint64_t kMiB = uint64_t{1} << 20, kGiB = uint64_t{1} << 30;
-
-struct Config {
-  double size_gib = 4, data_gib = 2;
-  std::string dir;
-  bool quick = false, reference = true, chunk_sizes = false;
-  uint32_t chunk_size = 0;  // 0: the store's default
-  int threads = 0;
-  uint64_t seed = 1;
-};
-
-// CPU seconds (user + system) of this process or of its waited-for children.
-double CpuSeconds(int who) {
-  struct rusage ru;
-  ::getrusage(who, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-void Die(const std::string& what);
-
-// xorshift64*: fast, seeded, good enough for test data.
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    return s * 0x2545F4914F6CDD1Dull;
-  }
-};
-
-// Text-like bytes: words from a seeded vocabulary (zstd-1 shrinks them about 3x).
-void FillText(Rng& rng, char* out, size_t n) {
-  static std::vector<std::string> vocab = [] {
-    Rng r{12345};
-    std::vector<std::string> v;
-    for (int i = 0; i < 4096; ++i) {
-      std::string w(2 + r.Next() % 9, 'a');
-      for (char& c : w) c = static_cast<char>('a' + r.Next() % 26);
-      v.push_back(w + (r.Next() % 12 == 0 ? "\n" : " "));
-    }
-    return v;
-  }();
-  size_t i = 0;
-  while (i < n) {
-    const std::string& w = vocab[rng.Next() % vocab.size()];
-    size_t k = std::min(w.size(), n - i);
-    std::memcpy(out + i, w.data(), k);
-    i += k;
-  }
-}
-
-void FillRandom(Rng& rng, char* out, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v = rng.Next();
-    std::memcpy(out + i, &v, 8);
-  }
-  for (; i < n; ++i) out[i] = static_cast<char>(rng.Next());
-}
-
-void PwriteAll(int fd, const char* p, size_t n, uint64_t off) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
-    if (w <= 0) Die("pwrite: " + std::string(std::strerror(errno)));
-    p += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
-  }
-}
-
-// A sparse image of `size` bytes holding `data` bytes in evenly spread extents, alternately
-// text-like and random.
-void MakeVolume(const std::string& path, uint64_t size, uint64_t data, uint64_t seed) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(size)) != 0) Die("create " + path);
-  const uint64_t extent = std::clamp<uint64_t>(data / 32, kMiB, 64 * kMiB);
-  const uint64_t count = std::max<uint64_t>(1, data / extent);
-  const uint64_t stride = size / count / kMiB * kMiB;
-  Rng rng{seed * 0x9E3779B97F4A7C15ull + 1};
-  std::vector<char> buf(4 * kMiB);
-  for (uint64_t e = 0; e < count; ++e) {
-    for (uint64_t done = 0; done < extent; done += buf.size()) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), extent - done));
-      (e % 2 == 0 ? FillText : FillRandom)(rng, buf.data(), n);
-      PwriteAll(fd, buf.data(), n, e * stride + done);
-    }
-  }
-  if (::fsync(fd) != 0) Die("fsync " + path);
-  ::close(fd);
-}
-
-// Rewrites `fraction` of the image in random 4 KiB writes; returns the written ranges. With
-// `undo`, the bytes it overwrote are saved there first (to put them back).
-std::vector<ByteRange> RewriteRandom(const std::string& path, uint64_t size, double fraction,
-                                     uint64_t seed, std::vector<std::string>* undo = nullptr) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) Die("open " + path);
-  Rng rng{seed * 0xD1B54A32D192ED03ull + 7};
-  const uint64_t writes = static_cast<uint64_t>(static_cast<double>(size) * fraction) / 4096;
-  std::vector<ByteRange> ranges;
-  char block[4096];
-  for (uint64_t i = 0; i < writes; ++i) {
-    const uint64_t off = rng.Next() % (size / 4096) * 4096;
-    if (undo != nullptr) {
-      std::string old(4096, '\0');
-      if (::pread(fd, old.data(), 4096, static_cast<off_t>(off)) != 4096) Die("pread");
-      undo->push_back(std::move(old));
-    }
-    FillRandom(rng, block, sizeof block);
-    PwriteAll(fd, block, sizeof block, off);
-    ranges.push_back(ByteRange{off, 4096});
-  }
-  if (::fsync(fd) != 0) Die("fsync " + path);
-  ::close(fd);
-  return ranges;
-}
-
-void Undo(const std::string& path, const std::vector<ByteRange>& ranges,
-          const std::vector<std::string>& undo) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  for (size_t i = ranges.size(); i-- > 0;) {
-    PwriteAll(fd, undo[i].data(), undo[i].size(), ranges[i].offset);
-  }
-  ::close(fd);
-}
-
-uint64_t TreeBytes(const std::string& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += e.file_size(ec);
-  }
-  return total;
-}
-
-uint64_t AllocatedBytes(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_blocks) * 512 : 0;
-}
+namespace {
 
 std::string g_scratch;  // removed on exit, failure and SIGINT/SIGTERM
 
@@ -196,14 +62,32 @@ void RemoveScratch() {
   g_scratch.clear();
 }
 
+}  // namespace
+
 void Die(const std::string& what) {
   std::fprintf(stderr, "snapshot bench: %s\n", what.c_str());
+  UndoBusyMounts();
   RemoveScratch();
   std::exit(1);
 }
 
 void Check(const Status& s, const std::string& what) {
   if (!s.ok()) Die(what + ": " + s.ToString());
+}
+
+namespace {
+
+using cloud::snapshot::ByteRange;
+using cloud::snapshot::ChunkStore;
+using cloud::snapshot::ChunkStoreOptions;
+using cloud::snapshot::CreateRequest;
+
+// CPU seconds (user + system) of this process or of its waited-for children.
+double CpuSeconds(int who) {
+  struct rusage ru;
+  ::getrusage(who, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // Runs argv with extra environment, output to `log`; returns wall seconds.
@@ -252,6 +136,7 @@ struct Bench {
   std::vector<ByteRange> changed;
   std::unique_ptr<ChunkStore> store;
   std::vector<Row> rows;
+  BusyReport busy;  // phase 4
 };
 
 ChunkStoreOptions StoreOptions(const Config& cfg, const std::string& dir) {
@@ -361,18 +246,6 @@ void PhaseIncremental(Bench& b) {
   ReferenceBackup(b, phase, 2);
 }
 
-std::string HashFile(const std::string& path) {
-  cloud::snapshot::Sha256 sha;
-  std::vector<char> buf(16 * kMiB);
-  std::string digests;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) {
-    digests += sha.Of(buf.data(), static_cast<size_t>(n)).Hex();
-  }
-  ::close(fd);
-  return sha.Of(digests.data(), digests.size()).Hex();
-}
-
 void PhaseRestore(Bench& b) {
   const std::string phase = "3 restore latest";
   const std::string out = b.cfg.dir + "/restore-sk.img";
@@ -400,13 +273,28 @@ void PhaseRestore(Bench& b) {
 }
 
 struct Phase {
+  int number;
   const char* name;
   std::function<void(Bench&)> run;
 };
 
-// The phases, in order. Phase 4 (writer-blocked time of a busy mounted volume) goes here.
+// The phases, in order.
 std::vector<Phase> Phases() {
-  return {{"first", PhaseFirst}, {"incremental", PhaseIncremental}, {"restore", PhaseRestore}};
+  return {{1, "first", PhaseFirst},
+          {2, "incremental", PhaseIncremental},
+          {3, "restore", PhaseRestore},
+          {4, "writer-blocked", [](Bench& b) { b.busy = RunBusyVolume(b.cfg); }}};
+}
+
+bool Runs(const Config& cfg, int phase) {
+  return std::find(cfg.phases.begin(), cfg.phases.end(), phase) != cfg.phases.end();
+}
+
+std::vector<int> ParseInts(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  for (std::string p; std::getline(ss, p, ',');) out.push_back(std::stoi(p));
+  return out;
 }
 
 // Single-core SHA-256 and zstd-1 over the same kind of data (half text, half random).
@@ -497,6 +385,7 @@ void ChunkSizes(Bench& b) {
 
 int Main(int argc, char** argv) {
   Config cfg;
+  bool busy_sizes_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -521,22 +410,59 @@ int Main(int argc, char** argv) {
       cfg.threads = std::stoi(next());
     else if (a == "--seed")
       cfg.seed = std::stoull(next());
+    else if (a == "--phases")
+      cfg.phases = ParseInts(next());
+    else if (a == "--busy-sizes")
+      cfg.busy_sizes_gib = ParseInts(next()), busy_sizes_set = true;
+    else if (a == "--captures")
+      cfg.captures = std::stoi(next());
+    else if (a == "--busy-seconds")
+      cfg.busy_seconds = std::stoi(next());
+    else if (a == "--fill-mib")
+      cfg.fill_mib = std::stoi(next());
     else
       Die("unknown option " + a + " (see the top of bench/snapshot.cc)");
   }
-  if (cfg.quick) cfg.size_gib = 1.0 / 16, cfg.data_gib = 1.0 / 32;  // 64 MiB holding 32 MiB
+  if (cfg.quick) {
+    cfg.size_gib = 1.0 / 16, cfg.data_gib = 1.0 / 32;  // 64 MiB holding 32 MiB
+    // Phase 4: the driver's smallest volume (whole GiB, as EBS), a few captures, in seconds.
+    if (!busy_sizes_set) cfg.busy_sizes_gib = {1};
+    cfg.captures = std::min(cfg.captures, 3);
+    cfg.busy_seconds = 1, cfg.fill_mib = std::min(cfg.fill_mib, 64);
+  }
+  for (int p : cfg.phases) {
+    if (p < 1 || p > 4) Die("--phases: no phase " + std::to_string(p));
+    if (p > 1 && p < 4 && !Runs(cfg, p - 1)) {
+      Die("--phases: phase " + std::to_string(p) + " needs phase " + std::to_string(p - 1));
+    }
+  }
+  for (int gib : cfg.busy_sizes_gib) {
+    if (gib < 1) Die("--busy-sizes: whole GiB, at least 1");
+  }
+  if (cfg.captures < 1 || cfg.busy_seconds < 1 || cfg.fill_mib < 0) {
+    Die("--captures and --busy-seconds at least 1, --fill-mib at least 0");
+  }
   std::string base = cfg.dir.empty() ? "/var/tmp" : cfg.dir;
   std::string tmpl = base + "/sk-snapshot-bench-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp in " + base);
   cfg.dir = g_scratch = tmpl;
-  ::signal(SIGINT, [](int) { RemoveScratch(), ::_exit(130); });
-  ::signal(SIGTERM, [](int) { RemoveScratch(), ::_exit(143); });
+  ::signal(SIGINT, [](int) { UndoBusyMounts(), RemoveScratch(), ::_exit(130); });
+  ::signal(SIGTERM, [](int) { UndoBusyMounts(), RemoveScratch(), ::_exit(143); });
 
   Bench b;
   b.cfg = cfg;
   b.size = static_cast<uint64_t>(cfg.size_gib * static_cast<double>(kGiB)) / kMiB * kMiB;
   b.image = cfg.dir + "/vol.img";
   b.store_dir = cfg.dir + "/sk-store";
+  if (!cfg.chunk_sizes && !Runs(cfg, 1)) {  // phase 4 alone: no image, no store
+    std::printf("scratch %s\n", cfg.dir.c_str());
+    for (const Phase& p : Phases()) {
+      if (Runs(cfg, p.number)) p.run(b);
+    }
+    PrintBusyReport(b.busy);
+    RemoveScratch();
+    return 0;
+  }
   MakeVolume(b.image, b.size, static_cast<uint64_t>(cfg.data_gib * static_cast<double>(kGiB)),
              cfg.seed);
   b.data = AllocatedBytes(b.image);
@@ -565,9 +491,12 @@ int Main(int argc, char** argv) {
         "borg 1.2: --encryption none, --chunker-params fixed,4194304, --compression "
         "zstd,1; extract --sparse\n");
   }
-  for (const Phase& p : Phases()) p.run(b);
-  PrintRows(b.rows);
+  for (const Phase& p : Phases()) {
+    if (Runs(cfg, p.number)) p.run(b);
+  }
   b.store.reset();
+  PrintRows(b.rows);
+  if (Runs(cfg, 4)) PrintBusyReport(b.busy);
   RemoveScratch();
   return 0;
 }
