@@ -229,12 +229,22 @@ class RealCloud:
             return []
         return sorted(ns for ns in os.listdir("/run/netns") if ns.startswith(self.prefix + "-"))
 
-    def loop_devices(self):
+    def _loops(self):
         out = subprocess.run(["losetup", "-J", "-l"], capture_output=True, text=True).stdout
         if not out.strip():
             return []
         return [(d["name"], d["back-file"]) for d in json.loads(out).get("loopdevices", [])
                 if (d.get("back-file") or "").startswith(self.data_dir)]
+
+    def loop_devices(self):
+        """The loop devices of volumes (not the storage pool's XFS image, pool.xfs)."""
+        pool = os.path.join(self.data_dir, "pool.xfs")
+        return [(n, f) for n, f in self._loops() if f != pool]
+
+    def pool_loop_devices(self):
+        """The loop devices of the storage pool's XFS image (one while the pool is mounted)."""
+        pool = os.path.join(self.data_dir, "pool.xfs")
+        return [(n, f) for n, f in self._loops() if f == pool]
 
     def mounts(self):
         with open("/proc/self/mountinfo") as f:

@@ -59,6 +59,8 @@ def check_host(cloud, check, ec2, what):
     inst_ns = [n for n in cloud.namespaces() if n.startswith(cloud.prefix + "-i-")]
     check(len(inst_ns) == len(running),
           "%s: one namespace per running instance: %s" % (what, inst_ns))
+    check(len(cloud.pool_loop_devices()) <= 1,
+          "%s: the storage pool on at most one loop device: %s" % (what, cloud.pool_loop_devices()))
     loops = cloud.loop_devices()
     files = collections.Counter(f for _, f in loops)
     check(all(n == 1 for n in files.values()), "%s: no volume on two loop devices: %s"
