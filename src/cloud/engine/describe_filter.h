@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +35,18 @@ struct PageBounds {
 };
 Result<PageBounds> PaginateIds(const std::vector<std::string>& ids, const DescribeRequest& req,
                                int64_t lo, int64_t hi);
+
+// The page of `matched` that `req` asks for; `ids[i]` is the id of `matched[i]`, ascending.
+template <typename T>
+Result<Page<T>> PageOf(std::vector<T> matched, const std::vector<std::string>& ids,
+                       const DescribeRequest& req, int64_t lo, int64_t hi) {
+  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, lo, hi));
+  Page<T> page;
+  page.items.assign(std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(b.begin)),
+                    std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(b.end)));
+  page.next_token = b.next_token;
+  return page;
+}
 
 // Checks the shape of an id ("i-" + hex); `code` is EC2's Malformed code for the kind.
 Status CheckIdShape(const std::string& id, const std::string& prefix, const std::string& code);

@@ -412,12 +412,7 @@ Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
     ids.push_back(id);
     matched.push_back(img);
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<ImageRecord> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(matched), ids, req, 5, 1000);
 }
 
 }  // namespace spotkeeper::cloud

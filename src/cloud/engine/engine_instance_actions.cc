@@ -229,12 +229,7 @@ Result<Page<InstanceView>> Engine::DescribeInstances(const DescribeRequest& req)
     ids.push_back(id);
     matched.push_back(std::move(v));
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<InstanceView> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(matched), ids, req, 5, 1000);
 }
 
 Result<Page<InstanceView>> Engine::DescribeInstanceStatus(const DescribeRequest& req,
@@ -254,12 +249,7 @@ Result<Page<InstanceView>> Engine::DescribeInstanceStatus(const DescribeRequest&
     ids.push_back(v.instance.id);
     kept.push_back(std::move(v));
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<InstanceView> page;
-  page.items.assign(kept.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    kept.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(kept), ids, req, 5, 1000);
 }
 
 Result<ConsoleOutput> Engine::GetConsoleOutput(const std::string& instance_id) {

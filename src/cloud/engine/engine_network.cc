@@ -168,12 +168,7 @@ Result<Page<EniRecord>> Engine::DescribeNetworkInterfaces(const DescribeRequest&
     ids.push_back(id);
     matched.push_back(e);
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<EniRecord> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(matched), ids, req, 5, 1000);
 }
 
 Status Engine::ModifyNetworkInterfaceAttribute(const ModifyNetworkInterfaceRequest& req) {

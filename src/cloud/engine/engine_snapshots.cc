@@ -253,12 +253,7 @@ Result<Page<SnapshotRecord>> Engine::DescribeSnapshots(const DescribeRequest& re
     ids.push_back(id);
     matched.push_back(s);
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 1000));
-  Page<SnapshotRecord> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(matched), ids, req, 5, 1000);
 }
 
 Result<int> Engine::SizeFromSnapshot(const std::string& snapshot_id, std::optional<int> size) {

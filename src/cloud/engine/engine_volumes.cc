@@ -294,12 +294,7 @@ Result<Page<VolumeRecord>> Engine::DescribeVolumes(const DescribeRequest& req) {
     ids.push_back(id);
     matched.push_back(v);
   }
-  SK_ASSIGN_OR_RETURN(PageBounds b, PaginateIds(ids, req, 5, 500));
-  Page<VolumeRecord> page;
-  page.items.assign(matched.begin() + static_cast<std::ptrdiff_t>(b.begin),
-                    matched.begin() + static_cast<std::ptrdiff_t>(b.end));
-  page.next_token = b.next_token;
-  return page;
+  return PageOf(std::move(matched), ids, req, 5, 500);
 }
 
 }  // namespace spotkeeper::cloud
