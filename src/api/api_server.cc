@@ -39,7 +39,7 @@ ApiError BodyError(const Status& s, size_t max_bytes) {
     case Code::kUnimplemented:
       return {415, "UnsupportedMediaType", s.message(), {{"acceptedEncodings", {"identity"}}}};
     default:
-      return {400, "BadRequest", s.message(), nlohmann::json::object()};
+      return FromStatus(s);  // InvalidArgument: bad framing; 400
   }
 }
 
@@ -101,18 +101,26 @@ bool ApiServer::Admit(const httplib::Request& req, httplib::Response& res) {
     return true;
   }
   auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);
-  if (!checked.ok()) {
-    Refuse(res, BodyError(checked.status(), options_.max_body_bytes), may_have_body);
-    return true;
+  if (checked.ok()) return false;
+  bool content_route = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                       req.method == "DELETE";  // the content-reader routes
+  if (checked.status().code() == Code::kResourceExhausted && content_route &&
+      http::WorthDraining(*body, options_.max_body_bytes)) {
+    return false;  // ReadThenDispatch discards it and answers 413 on a kept connection
   }
-  return false;
+  Refuse(res, BodyError(checked.status(), options_.max_body_bytes), may_have_body);
+  return true;
 }
 
 void ApiServer::ReadThenDispatch(const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& reader) {
   // Admit has checked the headers; a multipart body would need a multipart receiver.
   auto headers = http::CheckBodyHeaders(req, options_.max_body_bytes);
-  if (!headers.ok()) return Refuse(res, BodyError(headers.status(), options_.max_body_bytes), true);
+  if (!headers.ok()) {
+    // Only a body Admit found worth draining gets here (too large, but not by much).
+    http::DiscardBody(reader);
+    return Refuse(res, BodyError(headers.status(), options_.max_body_bytes), false);
+  }
   if (req.is_multipart_form_data()) {
     return Refuse(res,
                   UnsupportedMediaType(req.get_header_value("Content-Type"),

@@ -63,6 +63,15 @@ Result<BodyHeaders> CheckBodyHeaders(const httplib::Request& req, size_t max_byt
   return h;
 }
 
+bool WorthDraining(const BodyHeaders& headers, size_t max_bytes) {
+  return headers.framing == BodyFraming::kLength && headers.length / 8 <= max_bytes;
+}
+
+void DiscardBody(const httplib::ContentReader& reader) {
+  // Over payload_max_length httplib skips the declared bytes itself; either way they are read.
+  (void)reader([](const char*, size_t) { return true; });
+}
+
 void ReplyAndClose(httplib::Response& res, int status, std::string body,
                    const std::string& content_type) {
   res.status = status;

@@ -58,6 +58,15 @@ Result<BodyHeaders> ParseBodyHeaders(const httplib::Request& req);
 // ParseBodyHeaders' errors. A chunked body can only be checked as it is read (ReadBody).
 Result<BodyHeaders> CheckBodyHeaders(const httplib::Request& req, size_t max_bytes);
 
+// Whether a body refused as too large is worth reading and discarding (DiscardBody) so the
+// connection can be kept: a declared Content-Length of at most 8 x max_bytes. Closing with
+// unread data makes the kernel reset the connection, and a client still sending its body then
+// never reads the answer; past this size the answer goes out and the connection is closed.
+bool WorthDraining(const BodyHeaders& headers, size_t max_bytes);
+
+// Reads the body through a content-reader route's reader and throws it away (nothing is kept).
+void DiscardBody(const httplib::ContentReader& reader);
+
 // Sends `body` (not empty) with `status` and closes the connection once it is written.
 void ReplyAndClose(httplib::Response& res, int status, std::string body,
                    const std::string& content_type);

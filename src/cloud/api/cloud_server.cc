@@ -106,7 +106,12 @@ Status CloudServer::Start() {
   server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) {
     auto headers = http::CheckBodyHeaders(req, options_.max_body_bytes);
-    if (!headers.ok()) return RefuseBody(req, res, headers.status(), NewRequestId());
+    if (!headers.ok()) {
+      // Only a body Admit found worth draining gets here (too large, but not by much).
+      http::DiscardBody(reader);
+      return Refuse(req, res, 413, "RequestEntityTooLarge", headers.status().message(),
+                    NewRequestId(), false);
+    }
     auto body = http::ReadBody(*headers, reader, options_.max_body_bytes);
     if (!body.ok()) return RefuseBody(req, res, body.status(), NewRequestId());
     httplib::Request with_body = req;
@@ -148,6 +153,10 @@ bool CloudServer::Admit(const void* request, void* response) {
     return true;
   }
   auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);
+  if (!checked.ok() && checked.status().code() == Code::kResourceExhausted &&
+      req.method == "POST" && http::WorthDraining(*framing, options_.max_body_bytes)) {
+    return false;  // the POST route discards it and answers 413 on a kept connection
+  }
   if (!checked.ok()) {
     RefuseBody(req, res, checked.status(), NewRequestId());
     Record("(body refused)", 0, true);
