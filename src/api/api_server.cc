@@ -12,6 +12,7 @@
 #include "api/http_util.h"
 #include "api/log_setup.h"
 #include "api/openapi.h"
+#include "common/http_body_guard.h"
 
 namespace spotkeeper::api {
 namespace {
@@ -21,6 +22,26 @@ namespace {
 thread_local std::chrono::steady_clock::time_point t_request_start;
 thread_local bool t_request_started = false;
 thread_local std::string t_route;
+
+// Sends `error`; when a request body may follow unread, also closes the connection (see
+// http::ReplyAndClose).
+void Refuse(httplib::Response& res, const ApiError& error, bool close) {
+  SendError(res, error);
+  if (!close) return;
+  std::string body = std::move(res.body);
+  http::ReplyAndClose(res, error.http_status, std::move(body), "application/json");
+}
+
+ApiError BodyError(const Status& s, size_t max_bytes) {
+  switch (s.code()) {
+    case Code::kResourceExhausted:
+      return PayloadTooLarge(max_bytes);
+    case Code::kUnimplemented:
+      return {415, "UnsupportedMediaType", s.message(), {{"acceptedEncodings", {"identity"}}}};
+    default:
+      return FromStatus(s);  // InvalidArgument: bad framing; 400
+  }
+}
 
 }  // namespace
 
@@ -61,12 +82,14 @@ bool ApiServer::Authorized(const httplib::Request& req) const {
   return TokensEqual(presented, options_.token);
 }
 
-void ApiServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
+bool ApiServer::Admit(const httplib::Request& req, httplib::Response& res) {
   t_request_start = std::chrono::steady_clock::now();
   t_request_started = true;
   t_route = "unmatched";
   RouteTable::Match m = routes_.Find(req.method, req.path);
   if (m.route != nullptr) t_route = m.route->path;
+  auto body = http::ParseBodyHeaders(req);
+  bool may_have_body = !body.ok() || body->may_have_body();
   bool open = m.route != nullptr && !m.route->auth;
   if (!open && !Authorized(req)) {
     ApiError e = FromStatus(Unauthenticated(
@@ -74,8 +97,46 @@ void ApiServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
             ? "the bearer token is wrong"
             : "this route needs 'Authorization: Bearer <token>'; the token is in the server's "
               "data directory (file 'token')"));
-    return SendError(res, e);
+    Refuse(res, e, may_have_body);
+    return true;
   }
+  auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);
+  if (checked.ok()) return false;
+  bool content_route = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                       req.method == "DELETE";  // the content-reader routes
+  if (checked.status().code() == Code::kResourceExhausted && content_route &&
+      http::WorthDraining(*body, options_.max_body_bytes)) {
+    return false;  // ReadThenDispatch discards it and answers 413 on a kept connection
+  }
+  Refuse(res, BodyError(checked.status(), options_.max_body_bytes), may_have_body);
+  return true;
+}
+
+void ApiServer::ReadThenDispatch(const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
+  // Admit has checked the headers; a multipart body would need a multipart receiver.
+  auto headers = http::CheckBodyHeaders(req, options_.max_body_bytes);
+  if (!headers.ok()) {
+    // Only a body Admit found worth draining gets here (too large, but not by much).
+    http::DiscardBody(reader);
+    return Refuse(res, BodyError(headers.status(), options_.max_body_bytes), false);
+  }
+  if (req.is_multipart_form_data()) {
+    return Refuse(res,
+                  UnsupportedMediaType(req.get_header_value("Content-Type"),
+                                       {"application/json", "application/yaml"}),
+                  headers->may_have_body());
+  }
+  auto body = http::ReadBody(*headers, reader, options_.max_body_bytes);
+  if (!body.ok()) return Refuse(res, BodyError(body.status(), options_.max_body_bytes), true);
+  httplib::Request with_body = req;
+  with_body.body = std::move(body).value();
+  Dispatch(with_body, res);
+}
+
+void ApiServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
+  // Admit has matched the route (for the log) and checked the token.
+  RouteTable::Match m = routes_.Find(req.method, req.path);
   if (m.route == nullptr) {
     if (m.allowed.empty()) return SendError(res, RouteNotFound(req.method, req.path));
     return SendError(res, MethodNotAllowed(req.method, req.path, m.allowed));
@@ -97,24 +158,35 @@ Status ApiServer::Start() {
   http_->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
-  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_payload_max_length(options_.max_body_bytes);  // a backstop: Admit checks first
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
   http_->set_keep_alive_timeout(5);  // an idle keep-alive connection holds a worker thread
+  // Before any body byte is read: the token, then the body's framing, length and encoding.
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return Admit(req, res) ? httplib::Server::HandlerResponse::Handled
+                           : httplib::Server::HandlerResponse::Unhandled;
+  });
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
     Dispatch(req, res);
   };
+  // Content-reader routes: httplib 0.11 would read a chunked body whole whatever
+  // payload_max_length says; ReadThenDispatch stops at max_body_bytes.
+  auto read_then_dispatch = [this](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& reader) {
+    ReadThenDispatch(req, res, reader);
+  };
   http_->Get(".*", dispatch);
-  http_->Post(".*", dispatch);
-  http_->Put(".*", dispatch);
-  http_->Patch(".*", dispatch);
-  http_->Delete(".*", dispatch);
+  http_->Post(".*", read_then_dispatch);
+  http_->Put(".*", read_then_dispatch);
+  http_->Patch(".*", read_then_dispatch);
+  http_->Delete(".*", read_then_dispatch);
   http_->Options(".*", dispatch);
   // Errors httplib produces itself (413, 400 for bad requests, 404 without a handler): the
   // same JSON shape. Responses that already have a body are left alone.
   size_t max = options_.max_body_bytes;
   http_->set_error_handler([max](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.is_chunked_content_provider_) return;
+    if (!res.body.empty() || res.content_provider_) return;
     if (res.status == 413) return SendError(res, PayloadTooLarge(max));
     if (res.status == 404) return SendError(res, RouteNotFound(req.method, req.path));
     SendError(res, ApiError{res.status, "BadRequest",

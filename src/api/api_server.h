@@ -1,8 +1,11 @@
-// ApiServer: the HTTP server of the v1 API (cpp-httplib). Every request goes through one
-// dispatcher: bearer-token check (all routes but /healthz and /readyz; constant-time compare),
-// route lookup in the RouteTable (404 for unknown paths, 405 with Allow for known paths),
-// the handler, then a request log line (method, path, status, ms; never the token) and the
-// request counter of /metrics. Bodies over max_body_bytes get 413; every error is
+// ApiServer: the HTTP server of the v1 API (cpp-httplib). Before any body byte is read, every
+// request is admitted: bearer-token check (all routes but the open ones such as /healthz and
+// /readyz; constant-time compare, 401), then the body's headers (Content-Length over
+// max_body_bytes 413, Content-Encoding other than identity 415, bad framing 400); a refusal
+// with a body still unread closes the connection. Bodies are then read up to max_body_bytes
+// (a longer chunked body: 413), the route looked up in the RouteTable (404 for unknown paths,
+// 405 with Allow for known paths) and the handler run; then a request log line (method, path,
+// status, ms; never the token) and the request counter of /metrics. Every error is
 // {code, message, details}.
 //
 // Thread safety: Start/Stop from one thread; handlers run on the server's worker threads.
@@ -20,6 +23,9 @@
 
 namespace httplib {
 class Server;
+class ContentReader;
+struct Request;
+struct Response;
 }  // namespace httplib
 
 namespace spotkeeper::api {
@@ -52,6 +58,10 @@ class ApiServer {
   nlohmann::json OpenApi() const;
 
  private:
+  // The pre-routing check; true when it has answered (refused) the request.
+  bool Admit(const httplib::Request& req, httplib::Response& res);
+  void ReadThenDispatch(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& reader);
   void Dispatch(const httplib::Request& req, httplib::Response& res);
   bool Authorized(const httplib::Request& req) const;
 

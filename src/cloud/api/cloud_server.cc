@@ -4,8 +4,46 @@
 #include <spdlog/spdlog.h>
 
 #include "awsproto/sigv4_verifier.h"
+#include "common/http_body_guard.h"
 
 namespace spotkeeper::cloud {
+namespace {
+
+bool IsSqsJson(const httplib::Request& req) {
+  return req.get_header_value("X-Amz-Target").rfind("AmazonSQS.", 0) == 0;
+}
+
+// An error decided before the body is read, in the protocol's shape (SQS JSON by its
+// X-Amz-Target header; else EC2's XML, which SQS's Query protocol shares) with `http_status`.
+void Refuse(const httplib::Request& req, httplib::Response& res, int http_status,
+            const std::string& code, const std::string& message, const std::string& request_id,
+            bool close) {
+  Status s(Code::kInvalidArgument, message, code);
+  ApiReply reply =
+      IsSqsJson(req) ? SqsHandler::JsonError(s, request_id) : Ec2Handler::ErrorReply(s, request_id);
+  for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (!aws::FindHeader(reply.headers, "x-amzn-RequestId")) {
+    res.set_header("x-amzn-RequestId", request_id);
+  }
+  if (close) return http::ReplyAndClose(res, http_status, reply.body, reply.content_type);
+  res.status = http_status;
+  res.set_content(reply.body, reply.content_type);
+}
+
+// The pre-body error for a failed http::CheckBodyHeaders / http::ReadBody.
+void RefuseBody(const httplib::Request& req, httplib::Response& res, const Status& s,
+                const std::string& request_id) {
+  switch (s.code()) {
+    case Code::kResourceExhausted:
+      return Refuse(req, res, 413, "RequestEntityTooLarge", s.message(), request_id, true);
+    case Code::kUnimplemented:
+      return Refuse(req, res, 415, "UnsupportedMediaType", s.message(), request_id, true);
+    default:
+      return Refuse(req, res, 400, "InvalidRequest", s.message(), request_id, true);
+  }
+}
+
+}  // namespace
 
 CloudServer::CloudServer(Ec2Handler* ec2, SqsHandler* sqs, AccessKey key,
                          CloudServerOptions options)
@@ -48,16 +86,38 @@ Status CloudServer::Start() {
   server_->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
-  server_->set_payload_max_length(4 << 20);
+  server_->set_payload_max_length(options_.max_body_bytes);  // a backstop: Admit checks first
   server_->set_read_timeout(std::chrono::seconds(30));
   server_->set_write_timeout(std::chrono::seconds(30));
   // Idle keep-alive connections hold a worker thread, and Stop() waits for them: keep it short.
   server_->set_keep_alive_timeout(1);
   // Replies go out in two writes (headers, body); without this, delayed ACKs add ~40 ms.
   server_->set_tcp_nodelay(true);
+  // Before any body byte is read: a signature must be present, and the body's framing, length
+  // and encoding acceptable. (The signature itself covers the body, so it is verified later.)
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return Admit(&req, &res) ? httplib::Server::HandlerResponse::Handled
+                             : httplib::Server::HandlerResponse::Unhandled;
+  });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(&req, &res); };
   server_->Get(".*", handler);
-  server_->Post(".*", handler);
+  // A content-reader route: httplib 0.11 would read a chunked body whole whatever
+  // payload_max_length says; http::ReadBody stops at max_body_bytes.
+  server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+    auto headers = http::CheckBodyHeaders(req, options_.max_body_bytes);
+    if (!headers.ok()) {
+      // Only a body Admit found worth draining gets here (too large, but not by much).
+      http::DiscardBody(reader);
+      return Refuse(req, res, 413, "RequestEntityTooLarge", headers.status().message(),
+                    NewRequestId(), false);
+    }
+    auto body = http::ReadBody(*headers, reader, options_.max_body_bytes);
+    if (!body.ok()) return RefuseBody(req, res, body.status(), NewRequestId());
+    httplib::Request with_body = req;
+    with_body.body = std::move(body).value();
+    Serve(&with_body, &res);
+  });
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
   } else {
@@ -80,6 +140,31 @@ void CloudServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool CloudServer::Admit(const void* request, void* response) {
+  const auto& req = *static_cast<const httplib::Request*>(request);
+  auto& res = *static_cast<httplib::Response*>(response);
+  auto framing = http::ParseBodyHeaders(req);
+  bool may_have_body = !framing.ok() || framing->may_have_body();
+  if (req.get_header_value("Authorization").empty() && !req.has_param("X-Amz-Signature")) {
+    Refuse(req, res, 401, "MissingAuthenticationToken",
+           "Request is missing Authentication Token (sign it with SigV4)", NewRequestId(),
+           may_have_body);
+    Record("(unsigned)", 0, true);
+    return true;
+  }
+  auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);
+  if (!checked.ok() && checked.status().code() == Code::kResourceExhausted &&
+      req.method == "POST" && http::WorthDraining(*framing, options_.max_body_bytes)) {
+    return false;  // the POST route discards it and answers 413 on a kept connection
+  }
+  if (!checked.ok()) {
+    RefuseBody(req, res, checked.status(), NewRequestId());
+    Record("(body refused)", 0, true);
+    return true;
+  }
+  return false;
+}
+
 void CloudServer::Serve(const void* request, void* response) {
   const auto& req = *static_cast<const httplib::Request*>(request);
   auto& res = *static_cast<httplib::Response*>(response);
@@ -100,7 +185,7 @@ void CloudServer::Serve(const void* request, void* response) {
   signed_req.body = req.body;
 
   std::string target = req.get_header_value("X-Amz-Target");
-  bool sqs_json = target.rfind("AmazonSQS.", 0) == 0;
+  bool sqs_json = IsSqsJson(req);
   std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
   std::string content_type = req.get_header_value("Content-Type");

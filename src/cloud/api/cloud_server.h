@@ -2,7 +2,11 @@
 // for EC2 (Query protocol, POST form bodies or GET query strings) and SQS (JSON protocol when
 // X-Amz-Target is AmazonSQS.*, else its Query protocol for SQS actions). Every request must be
 // SigV4-signed with the cloud's access key (awsproto's verifier): an unknown key is AuthFailure,
-// a wrong signature SignatureDoesNotMatch, in the protocol's error shape.
+// a wrong signature SignatureDoesNotMatch, in the protocol's error shape. Before any body byte
+// is read (see common/http_body_guard.h), a request without an Authorization header or an
+// X-Amz-Signature query parameter gets 401 MissingAuthenticationToken, and a body over
+// max_body_bytes 413 RequestEntityTooLarge (a chunked one as soon as it passes the cap);
+// a Content-Encoding other than identity gets 415.
 #pragma once
 
 #include <map>
@@ -28,6 +32,9 @@ struct CloudServerOptions {
   std::string region = "local-1";
   Duration max_skew = std::chrono::minutes(5);
   int threads = 16;  // concurrent requests (long polls hold one each)
+  // EC2 Query requests are small (RunInstances UserData is at most 16 KiB base64) and SQS
+  // messages at most 256 KiB on AWS: 1 MiB leaves room for batches.
+  size_t max_body_bytes = 1 << 20;
   const Clock* clock = SystemClock::Default();
 };
 
@@ -53,6 +60,8 @@ class CloudServer {
   std::map<std::string, ActionStats> Stats() const;
 
  private:
+  // The pre-routing check (httplib::Request/Response); true when it has refused the request.
+  bool Admit(const void* request, void* response);
   void Serve(const void* request, void* response);
   void Record(const std::string& action, double ms, bool error);
   std::string NewRequestId();

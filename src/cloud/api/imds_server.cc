@@ -6,7 +6,22 @@
 #include <atomic>
 #include <thread>
 
+#include "common/http_body_guard.h"
+
 namespace spotkeeper::cloud {
+namespace {
+
+constexpr size_t kImdsMaxBodyBytes = 4096;
+
+// IMDS answers errors as plain text. The body is unread: close the connection after it.
+void RefuseBody(httplib::Response& res, const Status& s) {
+  int status = s.code() == Code::kResourceExhausted ? 413
+               : s.code() == Code::kUnimplemented   ? 415
+                                                    : 400;
+  http::ReplyAndClose(res, status, s.message() + "\n", "text/plain");
+}
+
+}  // namespace
 
 struct ImdsServer::Listener {
   httplib::Server server;
@@ -34,8 +49,25 @@ Status ImdsServer::StartVpc(const std::string& vpc_id) {
     res.status = r.status;
     res.set_content(r.body, r.content_type);
   };
+  // IMDS takes no bodies (PUT /latest/api/token has none): refuse a large or encoded one from
+  // its headers, before it is read, and read what is left through a capped content reader
+  // (httplib 0.11 would read a chunked or length-less body whole).
+  raw->server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    auto checked = http::CheckBodyHeaders(req, kImdsMaxBodyBytes);
+    if (checked.ok()) return httplib::Server::HandlerResponse::Unhandled;
+    RefuseBody(res, checked.status());
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  raw->server.set_payload_max_length(kImdsMaxBodyBytes);  // a backstop
   raw->server.Get(".*", handle);
-  raw->server.Put(".*", handle);
+  raw->server.Put(".*", [handle](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
+    auto headers = http::CheckBodyHeaders(req, kImdsMaxBodyBytes);
+    if (!headers.ok()) return RefuseBody(res, headers.status());
+    auto body = http::ReadBody(*headers, reader, kImdsMaxBodyBytes);
+    if (!body.ok()) return RefuseBody(res, body.status());
+    handle(req, res);
+  });
   raw->server.set_keep_alive_max_count(20);
   raw->server.set_keep_alive_timeout(1);
   raw->server.set_tcp_nodelay(true);

@@ -3,6 +3,7 @@
 
 #include "cloud/api/api_test_util.h"
 #include "cloud/api/imds_handler.h"
+#include "common/raw_http_test_util.h"
 
 namespace spotkeeper::cloud {
 namespace {
@@ -101,6 +102,28 @@ TEST_F(ImdsTest, ServedPerVpcOverHttp) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, id);
   EXPECT_EQ(client.Get("/latest/meta-data/spot/instance-action")->status, 404);
+}
+
+TEST_F(ImdsTest, BodiesAreCappedAtAFewKiB) {
+  Launch();
+  int port = cloud_->imds()->PortFor(vpc_);
+  ASSERT_GT(port, 0);
+  imds_source_ = ip_;
+  std::string head =
+      "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\n"
+      "X-aws-ec2-metadata-token-ttl-seconds: 30\r\n";
+  auto r = testing::SendRaw(port, head + "Content-Length: 67108864\r\n\r\n", 64 << 20, false);
+  EXPECT_EQ(r.status(), 413) << r.response;
+  EXPECT_LT(r.body_sent, size_t{16} << 20);
+  r = testing::SendRaw(port, head + "Transfer-Encoding: chunked\r\n\r\n", 64 << 20, true);
+  EXPECT_EQ(r.status(), 413) << r.response;
+  EXPECT_LT(r.body_sent, size_t{16} << 20);
+  EXPECT_TRUE(r.closed);
+  // `curl -X PUT` sends no Content-Length: a token at once (httplib 0.11 alone would wait for
+  // the body until its read timeout).
+  r = testing::SendRaw(port, head + "Connection: close\r\n\r\n", 0, false);
+  EXPECT_EQ(r.status(), 200) << r.response;
+  EXPECT_FALSE(r.body().empty());
 }
 
 }  // namespace
