@@ -210,6 +210,9 @@ class Engine {
   Result<InstanceConfig> ConfigFor(const InstanceRecord& r) const;
   std::string ResourceType(const std::string& id) const;
   TagMap* TagsOf(const std::string& id);
+  // InvalidParameterValue (EC2's words) for a TagSpecification of a type not in `allowed`.
+  static Status CheckTagSpecTypes(const std::vector<TagSpec>& specs,
+                                  const std::set<std::string>& allowed);
   Status ApplyTagSpecs(const std::vector<TagSpec>& specs, const std::string& resource_type,
                        TagMap* tags) const;
 

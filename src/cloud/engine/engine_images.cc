@@ -88,17 +88,6 @@ bool ValidDevice(const std::string& d) {
   return std::regex_match(d, kDevice);
 }
 
-Status CheckTagSpecTypes(const std::vector<TagSpec>& specs, const std::set<std::string>& allowed) {
-  for (const TagSpec& spec : specs) {
-    if (allowed.count(spec.resource_type) == 0) {
-      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
-                                                   "' is not a valid taggable resource type for "
-                                                   "this operation.");
-    }
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 Result<ImageRecord> Engine::CreateImage(const CreateImageRequest& req) {

@@ -60,6 +60,18 @@ Status ValidateTags(const TagMap& tags) {
 
 }  // namespace
 
+Status Engine::CheckTagSpecTypes(const std::vector<TagSpec>& specs,
+                                 const std::set<std::string>& allowed) {
+  for (const TagSpec& spec : specs) {
+    if (allowed.count(spec.resource_type) == 0) {
+      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
+                                                   "' is not a valid taggable resource type for "
+                                                   "this operation.");
+    }
+  }
+  return OkStatus();
+}
+
 Status Engine::ApplyTagSpecs(const std::vector<TagSpec>& specs, const std::string& resource_type,
                              TagMap* tags) const {
   for (const TagSpec& spec : specs) {
@@ -202,15 +214,8 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   if (req.user_data.size() > 16384) {
     return Ec2Error("InvalidParameterValue", "User data is limited to 16384 bytes");
   }
-  for (const TagSpec& spec : req.tag_specs) {
-    static const std::set<std::string> kTypes = {"instance", "volume", "network-interface",
-                                                 "spot-instances-request"};
-    if (kTypes.count(spec.resource_type) == 0) {
-      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
-                                                   "' is not a valid taggable resource type for "
-                                                   "this operation.");
-    }
-  }
+  SK_RETURN_IF_ERROR(CheckTagSpecTypes(
+      req.tag_specs, {"instance", "volume", "network-interface", "spot-instances-request"}));
 
   // --- placement: an existing interface, a new one described at NetworkInterface.1, a subnet,
   // an availability zone, or the first zone's default subnet.

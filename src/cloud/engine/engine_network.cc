@@ -50,17 +50,6 @@ std::vector<std::string> EniField(const EniRecord& e, const std::string& name) {
   return {};
 }
 
-Status OnlyResourceType(const std::vector<TagSpec>& specs, const std::string& type) {
-  for (const TagSpec& spec : specs) {
-    if (spec.resource_type != type) {
-      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
-                                                   "' is not a valid taggable resource type for "
-                                                   "this operation.");
-    }
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 Result<EniRecord*> Engine::FindEniLocked(const std::string& id) {
@@ -77,7 +66,7 @@ Result<EniRecord> Engine::CreateNetworkInterface(const CreateNetworkInterfaceReq
   if (req.subnet_id.empty()) {
     return Ec2Error("MissingParameter", "The request must contain the parameter SubnetId");
   }
-  SK_RETURN_IF_ERROR(OnlyResourceType(req.tag_specs, "network-interface"));
+  SK_RETURN_IF_ERROR(CheckTagSpecTypes(req.tag_specs, {"network-interface"}));
   std::string digest = req.digest;
   if (digest.empty()) {
     nlohmann::json j = {{"subnet", req.subnet_id},
@@ -222,7 +211,7 @@ Result<VpcRecord> Engine::CreateVpc(const std::string& cidr_text,
   if (!cidr.ok() || cidr->prefix_len < 16 || cidr->prefix_len > 28) {
     return Ec2Error("InvalidVpc.Range", "The CIDR '" + cidr_text + "' is invalid.");
   }
-  SK_RETURN_IF_ERROR(OnlyResourceType(tag_specs, "vpc"));
+  SK_RETURN_IF_ERROR(CheckTagSpecTypes(tag_specs, {"vpc"}));
   std::lock_guard<std::mutex> lock(mu_);
   VpcRecord v;
   v.id = NewId("vpc");
@@ -245,7 +234,7 @@ Result<SubnetRecord> Engine::CreateSubnet(const std::string& vpc_id, const std::
   if (cidr_text.empty()) {
     return Ec2Error("MissingParameter", "The request must contain the parameter CidrBlock");
   }
-  SK_RETURN_IF_ERROR(OnlyResourceType(tag_specs, "subnet"));
+  SK_RETURN_IF_ERROR(CheckTagSpecTypes(tag_specs, {"subnet"}));
   std::lock_guard<std::mutex> lock(mu_);
   auto vpc = vpcs_.find(vpc_id);
   if (vpc == vpcs_.end()) {

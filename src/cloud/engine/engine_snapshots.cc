@@ -38,17 +38,6 @@ std::vector<std::string> SnapshotField(const SnapshotRecord& s, const std::strin
   return {};  // owner-alias: the account's own snapshots have none
 }
 
-Status CheckTagSpecTypes(const std::vector<TagSpec>& specs, const std::set<std::string>& allowed) {
-  for (const TagSpec& spec : specs) {
-    if (allowed.count(spec.resource_type) == 0) {
-      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
-                                                   "' is not a valid taggable resource type for "
-                                                   "this operation.");
-    }
-  }
-  return OkStatus();
-}
-
 Status CheckDescription(const std::string& d) {
   if (d.size() > 255) {
     return Ec2Error("InvalidParameterValue", "The description exceeds 255 characters.");

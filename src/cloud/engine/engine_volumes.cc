@@ -111,13 +111,7 @@ Result<VolumeRecord> Engine::CreateVolume(const CreateVolumeRequest& req) {
                                                  std::to_string(range->lo) + " and " +
                                                  std::to_string(range->hi) + " GiB.");
   }
-  for (const TagSpec& spec : req.tag_specs) {
-    if (spec.resource_type != "volume") {
-      return Ec2Error("InvalidParameterValue", "'" + spec.resource_type +
-                                                   "' is not a valid taggable resource type for "
-                                                   "this operation.");
-    }
-  }
+  SK_RETURN_IF_ERROR(CheckTagSpecTypes(req.tag_specs, {"volume"}));
   std::string digest = req.digest;
   if (digest.empty()) {
     nlohmann::json j = {{"az", req.availability_zone},
