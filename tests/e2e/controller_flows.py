@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from dev_server import DevServer
+from dev_server import DevServer, settled
 from real_cloud import Checks, skip_unless_possible, wait_until
 
 
@@ -68,16 +68,9 @@ def main():
         group = body["id"]
 
         def ssi_list():
-            st, b = dev.call("GET", "/api/v1/group/%s/statefulInstance" % group)
-            return b["items"] if st == 200 else []
+            return dev.ssis(group)
 
-        def ssi(sid):
-            st, b = dev.call("GET", "/api/v1/statefulInstance/" + sid)
-            return b if st == 200 else {}
-
-        def settled(s, state):
-            wf = s.get("workflow")
-            return s.get("state") == state and (wf is None or wf.get("status") == "succeeded")
+        ssi = dev.ssi
 
         def timed_wait(name, fn, deadline_s=90):
             t = time.perf_counter()

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from dev_server import DevServer
+from dev_server import DevServer, settled
 from real_cloud import Checks, skip_unless_possible, wait_until
 
 WAIT_MOUNT = "until grep -qs ' /mnt/sdf ' /proc/mounts; do sleep 0.1; done; "
@@ -69,17 +69,7 @@ def main():
             check(status == 201, "group %s created: %s %s" % (body["name"], status, b))
             return b.get("id")
 
-        def ssi_list(group):
-            st, b = dev.call("GET", "/api/v1/group/%s/statefulInstance" % group)
-            return b["items"] if st == 200 else []
-
-        def ssi(sid):
-            st, b = dev.call("GET", "/api/v1/statefulInstance/" + sid)
-            return b if st == 200 else {}
-
-        def settled(s, state):
-            wf = s.get("workflow")
-            return s.get("state") == state and (wf is None or wf.get("status") == "succeeded")
+        ssi_list, ssi = dev.ssis, dev.ssi
 
         def timed_wait(name, fn, deadline_s=120):
             t = time.perf_counter()

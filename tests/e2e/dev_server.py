@@ -19,6 +19,12 @@ import urllib.request
 from real_cloud import derive_prefix, host_leftovers, strip_log_lines
 
 
+def settled(ssi, state):
+    """The SSI is in `state` with no workflow running (none, or the last one succeeded)."""
+    wf = ssi.get("workflow")
+    return ssi.get("state") == state and (wf is None or wf.get("status") == "succeeded")
+
+
 class DevServer:
     def __init__(self, spotkeeper, checks, name="dev"):
         self.spotkeeper = spotkeeper
@@ -113,6 +119,16 @@ class DevServer:
                 return e.code, json.loads(text)
             except ValueError:
                 return e.code, {"text": text}
+
+    def ssis(self, group_id):
+        """The group's SSIs ([] when the call fails)."""
+        st, b = self.call("GET", "/api/v1/group/%s/statefulInstance" % group_id)
+        return b["items"] if st == 200 else []
+
+    def ssi(self, ssi_id):
+        """One SSI ({} when the call fails)."""
+        st, b = self.call("GET", "/api/v1/statefulInstance/" + ssi_id)
+        return b if st == 200 else {}
 
     # --- the local cloud
     def credentials(self):
