@@ -1,6 +1,7 @@
 #include "cloud/engine/describe_filter.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "awsproto/crypto.h"
 
@@ -94,6 +95,18 @@ Status CheckIdShape(const std::string& id, const std::string& prefix, const std:
   bool ok = id.size() > prefix.size() && id.compare(0, prefix.size(), prefix) == 0 &&
             id.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
   if (!ok) return Ec2Error(code, "Invalid id: \"" + id + "\"");
+  return OkStatus();
+}
+
+Status CheckMappingDevice(const std::string& device, std::set<std::string>* seen) {
+  static const std::regex kDevice("^/dev/(sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}$");
+  if (!std::regex_match(device, kDevice)) {
+    return Ec2Error("InvalidBlockDeviceMapping", "Invalid device name " + device);
+  }
+  if (!seen->insert(device).second) {
+    return Ec2Error("InvalidBlockDeviceMapping",
+                    "The device '" + device + "' is used in more than one block-device mapping");
+  }
   return OkStatus();
 }
 

@@ -48,6 +48,10 @@ Result<Page<T>> PageOf(std::vector<T> matched, const std::vector<std::string>& i
   return page;
 }
 
+// A block device mapping's device name: /dev/(sd|xvd|hd)<letters><digits>, and not already in
+// `seen` (it is added). EC2's InvalidBlockDeviceMapping otherwise.
+Status CheckMappingDevice(const std::string& device, std::set<std::string>* seen);
+
 // Checks the shape of an id ("i-" + hex); `code` is EC2's Malformed code for the kind.
 Status CheckIdShape(const std::string& id, const std::string& prefix, const std::string& code);
 

@@ -83,11 +83,6 @@ Status ValidateImageName(const std::string& name) {
   return OkStatus();
 }
 
-bool ValidDevice(const std::string& d) {
-  static const std::regex kDevice("^/dev/(sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}$");
-  return std::regex_match(d, kDevice);
-}
-
 }  // namespace
 
 Result<ImageRecord> Engine::CreateImage(const CreateImageRequest& req) {
@@ -214,14 +209,7 @@ Result<ImageRecord> Engine::RegisterImage(const RegisterImageRequest& req) {
   bool all_completed = true;
   std::set<std::string> devices;
   for (const BlockDeviceRequest& b : req.block_devices) {
-    if (!ValidDevice(b.device_name)) {
-      return Ec2Error("InvalidBlockDeviceMapping", "Invalid device name " + b.device_name);
-    }
-    if (!devices.insert(b.device_name).second) {
-      return Ec2Error("InvalidBlockDeviceMapping", "The device '" + b.device_name +
-                                                       "' is used in more than one "
-                                                       "block-device mapping");
-    }
+    SK_RETURN_IF_ERROR(CheckMappingDevice(b.device_name, &devices));
     bool is_root = b.device_name == req.root_device_name;
     if (b.no_device || !b.virtual_name.empty()) {
       if (is_root) {

@@ -1,6 +1,5 @@
 // Engine: RunInstances (validation, placement, block devices, the recorded intent).
 #include <algorithm>
-#include <regex>
 
 #include "cloud/engine/cidr.h"
 #include "cloud/engine/describe_filter.h"
@@ -11,11 +10,6 @@ namespace spotkeeper::cloud {
 namespace {
 
 const std::set<std::string> kVolumeTypes = {"gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"};
-
-bool ValidDevice(const std::string& d) {
-  static const std::regex kDevice("^/dev/(sd|xvd|hd)[a-z]{1,2}[0-9]{0,2}$");
-  return std::regex_match(d, kDevice);
-}
 
 std::string Digest(const RunInstancesRequest& r) {
   if (!r.digest.empty()) return r.digest;
@@ -339,14 +333,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
       return Ec2Error("MissingParameter",
                       "The request must contain the parameter BlockDeviceMapping.N.DeviceName");
     }
-    if (!ValidDevice(b.device_name)) {
-      return Ec2Error("InvalidBlockDeviceMapping", "Invalid device name " + b.device_name);
-    }
-    if (!devices.insert(b.device_name).second) {
-      return Ec2Error("InvalidBlockDeviceMapping", "The device '" + b.device_name +
-                                                       "' is used in more than one "
-                                                       "block-device mapping");
-    }
+    SK_RETURN_IF_ERROR(CheckMappingDevice(b.device_name, &devices));
     if (b.no_device || !b.virtual_name.empty()) {
       if (b.device_name == img.root_device_name) {
         return Ec2Error("InvalidBlockDeviceMapping",
