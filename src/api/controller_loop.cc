@@ -18,7 +18,7 @@ ControllerLoop::~ControllerLoop() { Stop(); }
 void ControllerLoop::Start() {
   if (!options_.run_thread || thread_.joinable()) return;
   {
-    std::lock_guard<std::timed_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(sleep_mu_);
     stopping_ = false;
   }
   thread_ = std::thread([this] { Run(); });
@@ -26,11 +26,19 @@ void ControllerLoop::Start() {
 
 void ControllerLoop::Stop() {
   {
-    std::lock_guard<std::timed_mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(sleep_mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+}
+
+void ControllerLoop::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
 }
 
 Time ControllerLoop::TickOnce() {
@@ -43,8 +51,11 @@ Time ControllerLoop::TickOnce() {
   }
   bool failed = false;
   {
+    {
+      std::lock_guard<std::mutex> sleep_lock(sleep_mu_);
+      wake_ = false;  // what woke the loop is seen by this tick
+    }
     std::unique_lock<std::timed_mutex> lock(mu_);
-    wake_ = false;
     try {
       next = controller_->Tick();
     } catch (const std::exception& e) {
@@ -82,7 +93,7 @@ void ControllerLoop::Run() {
   int immediate = 0;
   while (true) {
     {
-      std::lock_guard<std::timed_mutex> lock(mu_);
+      std::lock_guard<std::mutex> lock(sleep_mu_);
       if (stopping_) return;
     }
     Time next = TickOnce();
@@ -97,7 +108,7 @@ void ControllerLoop::Run() {
     } else {
       immediate = 0;
     }
-    std::unique_lock<std::timed_mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(sleep_mu_);
     cv_.wait_until(lock, deadline, [this] { return stopping_ || wake_; });
   }
 }

@@ -76,17 +76,20 @@ class ControllerLoop {
     }
     auto result = f(*controller_);
     controller_->MarkDirty();
-    wake_ = true;
     ControllerStats stats = controller_->stats();
     lock.unlock();
     {
       std::lock_guard<std::mutex> snap_lock(snap_mu_);
       snapshot_.stats = stats;
     }
-    cv_.notify_all();
+    Wake();
     if (on_change_) on_change_();
     return result;
   }
+
+  // The loop ticks now (or right after the tick in progress), e.g. because events arrived.
+  // Never waits for the controller.
+  void Wake();
 
   // One tick under the lock (manual mode; also safe next to the thread). Returns Tick()'s answer.
   Time TickOnce();
@@ -107,10 +110,12 @@ class ControllerLoop {
   ControllerLoopOptions options_;
   std::function<void()> on_change_;
 
-  std::timed_mutex mu_;  // guards the controller, wake_ and stopping_
-  std::condition_variable_any cv_;
-  bool wake_ = false;
-  bool stopping_ = false;
+  std::timed_mutex mu_;  // guards the controller
+  // The loop sleeps on cv_ under sleep_mu_ (not mu_, so a wake-up never waits for a tick).
+  std::mutex sleep_mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;      // guarded by sleep_mu_
+  bool stopping_ = false;  // guarded by sleep_mu_
   // Separate, so /readyz and /metrics never wait behind a tick.
   mutable std::mutex snap_mu_;
   LoopSnapshot snapshot_;

@@ -4,6 +4,7 @@
 #include "api/api_routes.h"
 #include "api/http_util.h"
 #include "api/resource_json.h"
+#include "controller/cost_meter.h"
 
 namespace spotkeeper::api {
 namespace {
@@ -103,6 +104,12 @@ void DeleteGroup(ApiServices* s, const RouteRequest& req, httplib::Response& res
   SendGroup(s, res, 202, id);
 }
 
+void GetSavings(ApiServices* s, const RouteRequest& req, httplib::Response& res) {
+  auto savings = LoadGroupSavings(*s->store, req.Param("groupId"));
+  if (!savings.ok()) return SendStatus(res, savings.status());
+  SendJson(res, 200, GroupSavingsJson(*savings));
+}
+
 }  // namespace
 
 void AddGroupRoutes(RouteTable& t, ApiServices* s) {
@@ -152,6 +159,21 @@ void AddGroupRoutes(RouteTable& t, ApiServices* s) {
           {},
           {{200, "The group", "Group"}, Err(404, "No such group")}},
          [s](const RouteRequest& r, httplib::Response& res) { GetGroup(s, r, res); }});
+  t.Add({"GET",
+         "/api/v1/group/{groupId}/savings",
+         true,
+         {"getGroupSavings",
+          "What the group's instances cost, against on-demand",
+          "Accrued by the controller after every sweep: each running instance's time at its "
+          "pool's spot price (or the on-demand price), beside the same time at the on-demand "
+          "price; with the last 30 days by hour.",
+          "groups",
+          {},
+          "",
+          false,
+          {},
+          {{200, "The group's cost and savings", "GroupSavings"}, Err(404, "No such group")}},
+         [s](const RouteRequest& r, httplib::Response& res) { GetSavings(s, r, res); }});
   t.Add({"PUT",
          "/api/v1/group/{groupId}",
          true,

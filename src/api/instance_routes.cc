@@ -94,6 +94,21 @@ void Get(ApiServices* s, const RouteRequest& req, httplib::Response& res) {
   SendJson(res, 200, *j);
 }
 
+void Recoveries(ApiServices* s, const RouteRequest& req, httplib::Response& res) {
+  auto ssi = LoadSsi(*s->store, req);
+  if (!ssi.ok()) return SendStatus(res, ssi.status());
+  nlohmann::json status = nlohmann::json::parse(ssi->status_json, nullptr, false);
+  nlohmann::json items = nlohmann::json::array();
+  if (status.is_object() && status.contains("recoveries") && status["recoveries"].is_array()) {
+    const auto& history = status["recoveries"];
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      nlohmann::json r = RecoveryJson(*it);
+      if (!r.is_null()) items.push_back(std::move(r));
+    }
+  }
+  SendJson(res, 200, {{"statefulInstanceId", ssi->id}, {"items", items}, {"count", items.size()}});
+}
+
 void Act(ApiServices* s, const std::string& action, const RouteRequest& req,
          httplib::Response& res) {
   auto ssi = LoadSsi(*s->store, req);
@@ -226,6 +241,20 @@ void AddInstanceRoutes(RouteTable& t, ApiServices* s) {
           {},
           {{200, "The stateful instance", "StatefulInstance"}, Err(404, "No such instance")}},
          get});
+  t.Add({"GET",
+         "/api/v1/statefulInstance/{statefulInstanceId}/recoveries",
+         true,
+         {"listRecoveries",
+          "A stateful instance's recoveries, newest first",
+          "Each with its trigger (reason), total time, downtime and the time from the trigger "
+          "to each phase; the last 50 are kept.",
+          "instances",
+          {},
+          "",
+          false,
+          {},
+          {{200, "The recoveries", "RecoveryList"}, Err(404, "No such instance")}},
+         [s](const RouteRequest& r, httplib::Response& res) { Recoveries(s, r, res); }});
   for (const ActionDoc& a : kActions) {
     std::string action = a.name;
     auto handler = [s, action](const RouteRequest& r, httplib::Response& res) {

@@ -7,7 +7,8 @@ namespace spotkeeper::api {
 namespace {
 
 const std::vector<double>& RecoveryBuckets() {
-  static const std::vector<double> b = {5, 10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600};
+  static const std::vector<double> b = {0.1, 0.25, 0.5, 1,   2,   5,    10,  30,
+                                        60,  120,  300, 600, 900, 1800, 3600};
   return b;
 }
 
@@ -22,10 +23,9 @@ double Seconds(Duration d) { return static_cast<double>(d.count()) / 1000.0; }
 
 Metrics::Metrics() = default;
 
-void Metrics::ObserveRecovery(const std::string& /*kind*/, const std::string& reason,
-                              Duration total, Duration downtime) {
+void Metrics::ObserveRecovery(const RecoveryTimes& r) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string key = reason.empty() ? "Unknown" : reason;
+  std::string key = r.reason.empty() ? "Unknown" : r.reason;
   auto it = recoveries_.find(key);
   if (it == recoveries_.end()) {
     it = recoveries_
@@ -33,8 +33,13 @@ void Metrics::ObserveRecovery(const std::string& /*kind*/, const std::string& re
              .first;
   }
   ++it->second.count;
-  it->second.total.Observe(Seconds(total));
-  it->second.downtime.Observe(Seconds(downtime));
+  it->second.total.Observe(Seconds(r.total));
+  it->second.downtime.Observe(Seconds(r.downtime));
+  for (const auto& [phase, at] : r.phases) {
+    auto p = phases_.find({key, phase});
+    if (p == phases_.end()) p = phases_.emplace(std::make_pair(key, phase), Histogram(RecoveryBuckets())).first;
+    p->second.Observe(Seconds(at));
+  }
 }
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status) {
@@ -139,6 +144,13 @@ std::string Metrics::Render(const MetricsInputs& in) const {
              "Time without an instance during a recovery (old one terminated to new one ACTIVE).");
     for (const auto& [reason, r] : recoveries_) {
       r.downtime.Write(w, "spotkeeper_recovery_downtime_seconds", {{"reason", reason}});
+    }
+    w.Family("spotkeeper_recovery_seconds", "histogram",
+             "Time from a recovery's trigger (the notice, or the request) to each phase: "
+             "terminated (old instance gone), released (ENI and volumes free), running "
+             "(replacement running), attached (volumes attached), active.");
+    for (const auto& [key, h] : phases_) {
+      h.Write(w, "spotkeeper_recovery_seconds", {{"trigger", key.first}, {"phase", key.second}});
     }
   }
 

@@ -1,7 +1,7 @@
 // Metrics: what /metrics serves (Prometheus text, every name prefixed spotkeeper_).
 //
-// Kept here: recoveries (counter and duration histograms by reason, fed by the controller's
-// on_recovery hook) and HTTP requests. Read at scrape time: SSIs by state per group, snapshot
+// Kept here: recoveries (counter and duration histograms by reason, and the time to each phase
+// by trigger and phase, fed by the controller's on_recovery hook) and HTTP requests. Read at scrape time: SSIs by state per group, snapshot
 // ages and running workflows (from the store), controller counters (the loop's snapshot),
 // provider calls and throttles (CountingProvider), open event streams.
 //
@@ -32,9 +32,8 @@ class Metrics {
  public:
   Metrics();
 
-  // kind: the workflow (recycle, interrupt, resume, import); reason: why it ran.
-  void ObserveRecovery(const std::string& kind, const std::string& reason, Duration total,
-                       Duration downtime);
+  // A recovery's whole time, downtime and phases (see RecoveryTimes), by its reason.
+  void ObserveRecovery(const RecoveryTimes& r);
   // route: the matched path template ("unmatched" when none), so label values stay few.
   void ObserveRequest(const std::string& method, const std::string& route, int status);
 
@@ -50,6 +49,8 @@ class Metrics {
 
   mutable std::mutex mu_;
   std::map<std::string, Recovery> recoveries_;  // by reason
+  // spotkeeper_recovery_seconds: by (trigger = reason, phase)
+  std::map<std::pair<std::string, std::string>, Histogram> phases_;
   std::map<std::tuple<std::string, std::string, int>, int64_t> requests_;
   mutable int64_t scrape_errors_ = 0;
 };

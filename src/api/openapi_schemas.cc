@@ -72,7 +72,34 @@ constexpr const char* kSchemas = R"json({
         "capacity": {"type": "object", "properties": {"target": {"type": "integer"}, "minimum": {"type": "integer"}, "maximum": {"type": "integer"}, "live": {"type": "integer"}, "active": {"type": "integer"}}},
         "statefulInstances": {"type": "object", "properties": {"total": {"type": "integer"}, "byState": {"type": "object", "additionalProperties": {"type": "integer"}}}},
         "conditions": {"type": "array", "items": {"$ref": "#/components/schemas/Condition"}},
-        "deallocation": {"$ref": "#/components/schemas/DeallocationFlags"}}}
+        "deallocation": {"$ref": "#/components/schemas/DeallocationFlags"},
+        "savings": {"type": "object", "description": "the sums of GET .../savings", "properties": {"costUsd": {"type": "number"}, "onDemandCostUsd": {"type": "number"}, "savedPercent": {"type": "number"}}}}}
+    }
+  },
+  "Recovery": {
+    "type": "object",
+    "properties": {
+      "reason": {"type": "string"}, "workflowId": {"type": "string"}, "startedAt": {"type": "string"},
+      "totalMs": {"type": "integer"}, "downtimeMs": {"type": "integer"},
+      "timings": {"type": "object", "additionalProperties": {"type": "string"}},
+      "phasesMs": {"type": "object", "description": "ms from the trigger to each phase", "properties": {"terminated": {"type": "integer"}, "released": {"type": "integer"}, "running": {"type": "integer"}, "attached": {"type": "integer"}, "active": {"type": "integer"}}}
+    }
+  },
+  "RecoveryList": {
+    "type": "object",
+    "properties": {"statefulInstanceId": {"type": "string"}, "items": {"type": "array", "items": {"$ref": "#/components/schemas/Recovery"}}, "count": {"type": "integer"}}
+  },
+  "GroupSavings": {
+    "type": "object",
+    "description": "What a group's instances cost against what the same hours would have cost on-demand, accrued by the controller after each sweep (spot prices from DescribeSpotPriceHistory, on-demand prices from EC2's us-east-1 list).",
+    "properties": {
+      "groupId": {"type": "string"}, "groupName": {"type": "string"},
+      "costUsd": {"type": "number"}, "onDemandCostUsd": {"type": "number"},
+      "savedUsd": {"type": "number"}, "savedPercent": {"type": "number"},
+      "spotHours": {"type": "number"}, "onDemandHours": {"type": "number"},
+      "unpricedHours": {"type": "number", "description": "hours of instance types without a known price (not in the sums)"},
+      "statefulInstances": {"type": "array", "items": {"type": "object", "properties": {"ssiId": {"type": "string"}, "usd": {"type": "number"}, "onDemandUsd": {"type": "number"}, "spotHours": {"type": "number"}, "onDemandHours": {"type": "number"}}}},
+      "hourly": {"type": "array", "description": "the last 30 days' hours with a running instance", "items": {"type": "object", "properties": {"hour": {"type": "integer", "description": "ms since the epoch"}, "usd": {"type": "number"}, "onDemandUsd": {"type": "number"}}}}
     }
   },
   "GroupList": {

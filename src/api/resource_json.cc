@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "controller/cost_meter.h"
+
 namespace spotkeeper::api {
 namespace {
 
@@ -18,8 +20,10 @@ bool Transitional(SsiState s) {
          s == SsiState::kDeallocate || s == SsiState::kDeallocating;
 }
 
-// lastRecovery as the controller keeps it ({reason, workflow, totalMs, downtimeMs, and the
-// milestones as epoch milliseconds}) with the milestones as times.
+}  // namespace
+
+std::string TimeJson(Time t) { return t == kEpoch ? std::string() : FormatTime(t); }
+
 nlohmann::json RecoveryJson(const nlohmann::json& rec) {
   if (!rec.is_object()) return nullptr;
   nlohmann::json out = {{"reason", rec.value("reason", std::string())},
@@ -32,12 +36,19 @@ nlohmann::json RecoveryJson(const nlohmann::json& rec) {
     if (v.is_number_integer()) milestones[k] = FormatTime(FromMillis(v.get<int64_t>()));
   }
   out["timings"] = milestones;
+  // Each phase from the trigger (the notice, or the start), in milliseconds.
+  auto ms = [&](const char* k) { return rec.value(k, int64_t{-1}); };
+  int64_t start = ms("notice") >= 0 ? ms("notice") : ms("started");
+  nlohmann::json phases = nlohmann::json::object();
+  if (start >= 0) {
+    for (const char* p : {"terminated", "released", "running", "attached", "active"}) {
+      if (ms(p) >= 0) phases[p] = ms(p) - start;
+    }
+  }
+  out["phasesMs"] = phases;
+  out["startedAt"] = start >= 0 ? FormatTime(FromMillis(start)) : std::string();
   return out;
 }
-
-}  // namespace
-
-std::string TimeJson(Time t) { return t == kEpoch ? std::string() : FormatTime(t); }
 
 nlohmann::json ConditionJson(const Condition& c) {
   return {{"type", c.type},
@@ -119,6 +130,10 @@ nlohmann::json GroupJson(const GroupRecord& g, const std::vector<SsiRecord>& ssi
       {"conditions", conditions},
   };
   if (!g.deallocation_json.empty()) status["deallocation"] = ParseObject(g.deallocation_json);
+  GroupSavings savings = SumGroupSavings(g, ssis);
+  status["savings"] = {{"costUsd", savings.usd},
+                       {"onDemandCostUsd", savings.on_demand_usd},
+                       {"savedPercent", savings.saved_percent}};
   return {{"id", g.id},
           {"name", g.name},
           {"generation", g.generation},

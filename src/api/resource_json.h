@@ -16,6 +16,12 @@ std::string TimeJson(Time t);
 
 nlohmann::json ConditionJson(const Condition& c);
 
+// One recovery as the controller keeps it in an SSI's status ({reason, workflow, totalMs,
+// downtimeMs, milestones as epoch ms}): {reason, workflowId, totalMs, downtimeMs, startedAt,
+// timings {milestone: time}, phasesMs {terminated, released, running, attached, active: ms
+// from the trigger}}; null for anything else.
+nlohmann::json RecoveryJson(const nlohmann::json& rec);
+
 // {id, name, generation, createdAt, updatedAt, spec, status: {phase, capacity,
 // statefulInstances {total, byState}, conditions, deallocation}}. `ssis`: the group's SSIs.
 nlohmann::json GroupJson(const GroupRecord& g, const std::vector<SsiRecord>& ssis);

@@ -88,14 +88,19 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   cd.cloud = app->counting_.get();
   cd.clock = app->clock_;
   cd.seed = seed;
+  if (provider_name == "ec2" && !deps.manual_ticks) {
+    // The ec2 provider long-polls its queue: received on a thread of its own (see EventPump).
+    app->inbox_ = std::make_unique<EventInbox>();
+    cd.inbox = app->inbox_.get();
+  }
   ControllerOptions co = deps.controller;
   Metrics* metrics = &app->metrics_;
-  co.on_recovery = [metrics](const std::string& kind, const std::string& reason, Duration total,
-                             Duration downtime) {
-    metrics->ObserveRecovery(kind, reason, total, downtime);
-    spdlog::info("recovery ({}, {}) done in {} with {} without an instance", kind, reason,
-                 FormatDuration(total), FormatDuration(downtime));
+  co.on_recovery = [metrics](const RecoveryTimes& r) {
+    metrics->ObserveRecovery(r);
+    spdlog::info("recovery ({}, {}) done in {} with {} without an instance", r.kind, r.reason,
+                 FormatDuration(r.total), FormatDuration(r.downtime));
   };
+
   app->controller_ = std::make_unique<Controller>(cd, co);
 
   app->hub_ = std::make_unique<EventHub>(deps.max_streams);
@@ -105,6 +110,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   app->loop_ = std::make_unique<ControllerLoop>(app->controller_.get(), app->clock_, lo);
   EventHub* hub = app->hub_.get();
   app->loop_->SetOnChange([hub] { hub->Notify(); });
+  if (app->inbox_) {
+    ControllerLoop* loop = app->loop_.get();
+    app->pump_ = std::make_unique<EventPump>(app->counting_.get(), app->inbox_.get(),
+                                             [loop] { loop->Wake(); });
+  }
 
   ApiServices services;
   services.loop = app->loop_.get();
@@ -150,8 +160,10 @@ Status ServerApp::Start() {
     });
   }
   loop_->Start();
+  if (pump_) pump_->Start();
   Status s = api_->Start();
   if (!s.ok()) {
+    if (pump_) pump_->Stop();
     loop_->Stop();
     return s;
   }
@@ -166,6 +178,7 @@ void ServerApp::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (api_) api_->Stop();
+  if (pump_) pump_->Stop();
   if (loop_) loop_->Stop();
   if (probe_.joinable()) probe_.join();
   loop_.reset();

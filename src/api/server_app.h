@@ -18,6 +18,7 @@
 #include "api/counting_provider.h"
 #include "api/data_dir.h"
 #include "api/event_hub.h"
+#include "api/event_pump.h"
 #include "api/metrics.h"
 #include "api/scaled_clock.h"
 #include "api/server_config.h"
@@ -86,8 +87,10 @@ class ServerApp {
   std::unique_ptr<CountingProvider> counting_;
   Metrics metrics_;
   std::unique_ptr<EventHub> hub_;
+  std::unique_ptr<EventInbox> inbox_;  // with pump_: ec2 only
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<ControllerLoop> loop_;
+  std::unique_ptr<EventPump> pump_;
   std::unique_ptr<ApiServer> api_;
   std::thread probe_;  // the ec2 reachability check at start
 };

@@ -1,4 +1,4 @@
-// `spotkeeper group create | list | get | update | delete`.
+// `spotkeeper group create | list | get | savings | update | delete`.
 #include <iostream>
 #include <memory>
 
@@ -124,6 +124,17 @@ int Get(const ClientOptions& o, const GroupArgs& a) {
   return kExitOk;
 }
 
+int Savings(const ClientOptions& o, const GroupArgs& a) {
+  auto client = MakeClient(o);
+  std::string id;
+  int code = kExitOk;
+  if (!ResolveGroupId(*client, a.id, &id, &code)) return code;
+  ApiResponse r = client->Get("/api/v1/group/" + id + "/savings");
+  if (!r.ok()) return ReportFailure(*client, r, "getting the savings of group " + a.id);
+  Emit(o, r.body, [&] { DescribeSavings(std::cout, r.body); });
+  return kExitOk;
+}
+
 int Update(const ClientOptions& o, const GroupArgs& a) {
   Duration unused;
   if (a.wait && !ParseTimeout(a.timeout, &unused)) {
@@ -204,6 +215,11 @@ void AddGroupCommand(CLI::App& app, const ClientOptions* o, int* exit_code) {
   auto* get = group->add_subcommand("get", "Show a group: spec status, conditions, instances");
   get->add_option("GROUP", a->id, "Group id (sig-...) or name")->required();
   get->callback([o, a, exit_code] { *exit_code = Get(*o, *a); });
+
+  auto* savings = group->add_subcommand(
+      "savings", "What a group's instances cost, against the same hours on-demand");
+  savings->add_option("GROUP", a->id, "Group id (sig-...) or name")->required();
+  savings->callback([o, a, exit_code] { *exit_code = Savings(*o, *a); });
 
   auto* update = group->add_subcommand("update", "Replace a group's spec (generation goes up)");
   update->add_option("GROUP", a->id, "Group id (sig-...) or name")->required();

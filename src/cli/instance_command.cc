@@ -125,6 +125,14 @@ int Get(const ClientOptions& o, const InstanceArgs& a) {
   return kExitOk;
 }
 
+int History(const ClientOptions& o, const InstanceArgs& a) {
+  auto client = MakeClient(o);
+  ApiResponse r = client->Get("/api/v1/statefulInstance/" + UrlEncode(a.id) + "/recoveries");
+  if (!r.ok()) return ReportFailure(*client, r, "getting the recoveries of " + a.id);
+  Emit(o, r.body, [&] { PrintRecoveryTable(std::cout, r.body["items"]); });
+  return kExitOk;
+}
+
 int Act(const ClientOptions& o, const InstanceArgs& a, const std::string& action) {
   Duration unused;
   if (a.wait && !ParseTimeout(a.timeout, &unused)) {
@@ -275,6 +283,11 @@ void AddInstanceCommand(CLI::App& app, const ClientOptions* o, int* exit_code) {
   auto* get = inst->add_subcommand("get", "Show a stateful instance");
   get->add_option("SSI", a->id, "Stateful instance id (ssi-...)")->required();
   get->callback([o, a, exit_code] { *exit_code = Get(*o, *a); });
+
+  auto* history = inst->add_subcommand(
+      "history", "A stateful instance's recoveries, newest first, with the time to each phase");
+  history->add_option("SSI", a->id, "Stateful instance id (ssi-...)")->required();
+  history->callback([o, a, exit_code] { *exit_code = History(*o, *a); });
 
   struct ActionHelp {
     const char* name;

@@ -1,5 +1,6 @@
 #include "cli/render.h"
 
+#include <cstdio>
 #include <ostream>
 
 #include "cli/output.h"
@@ -63,11 +64,76 @@ void DescribeGroup(std::ostream& out, const nlohmann::json& g, const nlohmann::j
   out << "Region:       " << S(g["spec"], "region") << "\n";
   out << "Created:      " << S(g, "createdAt") << " (" << Age(S(g, "createdAt"), now) << " ago)\n";
   if (st.contains("deallocation")) out << "Deallocation: " << st["deallocation"].dump() << "\n";
+  if (st.contains("savings") && st["savings"].value("onDemandCostUsd", 0.0) > 0) {
+    out << "Cost:         " << SavingsLine(st["savings"]) << "\n";
+  }
   Conditions(out, st["conditions"]);
   if (ssis.is_array() && !ssis.empty()) {
     out << "Stateful instances:\n";
     PrintSsiTable(out, ssis, now, false);
   }
+}
+
+std::string SavingsLine(const nlohmann::json& s) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "$%.4f (on-demand: $%.4f, %.1f%% saved)",
+                s.value("costUsd", 0.0), s.value("onDemandCostUsd", 0.0),
+                s.value("savedPercent", 0.0));
+  return buf;
+}
+
+void DescribeSavings(std::ostream& out, const nlohmann::json& s) {
+  out << "Group:        " << S(s, "groupId") << " (" << S(s, "groupName") << ")\n";
+  out << "Cost:         " << SavingsLine(s) << "\n";
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%.2f h spot, %.2f h on-demand", s.value("spotHours", 0.0),
+                s.value("onDemandHours", 0.0));
+  out << "Hours:        " << buf;
+  if (s.value("unpricedHours", 0.0) > 0) {
+    std::snprintf(buf, sizeof(buf), ", %.2f h without a known price (not counted)",
+                  s.value("unpricedHours", 0.0));
+    out << buf;
+  }
+  out << "\n";
+  const auto& items = s["statefulInstances"];
+  if (!items.is_array() || items.empty()) {
+    out << "No instance has run long enough to be counted yet (the controller accrues after "
+           "each sweep).\n";
+    return;
+  }
+  Table t({"ID", "COST", "ON-DEMAND", "SAVED", "SPOT H", "OD H"});
+  for (const auto& i : items) {
+    double usd = i.value("usd", 0.0), od = i.value("onDemandUsd", 0.0);
+    char c[5][32];
+    std::snprintf(c[0], sizeof(c[0]), "$%.4f", usd);
+    std::snprintf(c[1], sizeof(c[1]), "$%.4f", od);
+    std::snprintf(c[2], sizeof(c[2]), "%.1f%%", od > 0 ? 100.0 * (od - usd) / od : 0.0);
+    std::snprintf(c[3], sizeof(c[3]), "%.2f", i.value("spotHours", 0.0));
+    std::snprintf(c[4], sizeof(c[4]), "%.2f", i.value("onDemandHours", 0.0));
+    t.AddRow({S(i, "ssiId"), c[0], c[1], c[2], c[3], c[4]});
+  }
+  t.Print(out, TableWidth());
+}
+
+void PrintRecoveryTable(std::ostream& out, const nlohmann::json& recoveries) {
+  if (!recoveries.is_array() || recoveries.empty()) {
+    out << "no recoveries yet\n";
+    return;
+  }
+  auto secs = [](const nlohmann::json& j, const char* key) -> std::string {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2fs", static_cast<double>(j[key].get<int64_t>()) / 1000);
+    return buf;
+  };
+  Table t({"STARTED", "REASON", "TOTAL", "DOWNTIME", "GONE", "RELEASED", "RUNNING", "ATTACHED"});
+  for (const auto& r : recoveries) {
+    const auto& p = r.contains("phasesMs") ? r["phasesMs"] : nlohmann::json::object();
+    t.AddRow({Dash(S(r, "startedAt")), S(r, "reason"), secs(r, "totalMs"), secs(r, "downtimeMs"),
+              secs(p, "terminated"), secs(p, "released"), secs(p, "running"),
+              secs(p, "attached")});
+  }
+  t.Print(out, TableWidth());
 }
 
 void PrintSsiTable(std::ostream& out, const nlohmann::json& ssis, Time now, bool with_group) {

@@ -60,6 +60,7 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
       snapshots_(Env()),
       reconciler_(Env(), &snapshots_),
       sweeper_(Env()),
+      costs_(Env()),
       reaper_(Env()),
       intake_(Env()) {
   engine_.SetOnSucceeded([this](const WorkflowRecord& wf) {
@@ -72,14 +73,23 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
     int64_t active = t.value("active", ToMillis(wf.updated_at));
     int64_t start = t.value("notice", t.value("started", active));
     int64_t down = t.value("terminated", start);
-    options_.on_recovery(wf.kind, d.value("reason", std::string()), Duration{active - start},
-                         Duration{active - down});
+    RecoveryTimes r;
+    r.kind = wf.kind;
+    r.reason = d.value("reason", std::string());
+    r.total = Duration{active - start};
+    r.downtime = Duration{active - down};
+    for (const char* phase : {"terminated", "released", "running", "attached", "active"}) {
+      if (t.contains(phase) && t[phase].is_number_integer()) {
+        r.phases.emplace_back(phase, Duration{t[phase].get<int64_t>() - start});
+      }
+    }
+    options_.on_recovery(r);
   });
 }
 
 ControllerEnv Controller::Env() {
-  return ControllerEnv{deps_.store, deps_.cloud, deps_.clock, &random_,
-                       &specs_,     &engine_,    &options_};
+  return ControllerEnv{deps_.store, deps_.cloud,  deps_.clock, &random_,
+                       &specs_,     &engine_,     &options_,   deps_.inbox};
 }
 
 ControllerStats Controller::stats() const {
@@ -113,6 +123,7 @@ Time Controller::Tick() {
   if (now >= next_sweep_) {
     Status s = sweeper_.Sweep();
     warn("sweep", s);
+    if (s.ok()) warn("cost", costs_.Accrue(sweeper_.observed()));
     next_sweep_ = now + (s.retry_after() ? *s.retry_after() : options_.sweep_interval);
     dirty_ |= s.ok();
   }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "controller/controller_env.h"
+#include "controller/cost_meter.h"
 #include "controller/event_intake.h"
 #include "controller/reaper.h"
 #include "controller/reconciler.h"
@@ -25,6 +26,8 @@ struct ControllerDeps {
   CloudProvider* cloud = nullptr;
   const Clock* clock = nullptr;
   uint64_t seed = 0;  // ids of groups, SSIs and workflows
+  // Optional (see EventInbox): events received by a pump on another thread.
+  EventInbox* inbox = nullptr;
 };
 
 struct ImportRequest {
@@ -94,6 +97,7 @@ class Controller {
   SnapshotSchedule snapshots_;
   Reconciler reconciler_;
   Sweeper sweeper_;
+  CostMeter costs_;
   Reaper reaper_;
   EventIntake intake_;
 

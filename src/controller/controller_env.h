@@ -2,16 +2,31 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/random.h"
 #include "common/time.h"
+#include "controller/event_inbox.h"
 #include "controller/spec_cache.h"
 #include "controller/workflow_engine.h"
 #include "provider/cloud_provider.h"
 #include "store/store.h"
 
 namespace spotkeeper {
+
+// One recovery's times, from its trigger (the notice, or the workflow's start).
+struct RecoveryTimes {
+  std::string kind;    // recycle | interrupt | resume | import
+  std::string reason;  // Interrupted, Recycle, InstanceLost, ...
+  Duration total{0};
+  Duration downtime{0};  // from the old instance's termination
+  // When each phase was reached, from the trigger, in order: terminated, released, running,
+  // attached, active (those the workflow went through).
+  std::vector<std::pair<std::string, Duration>> phases;
+};
 
 struct ControllerOptions {
   Duration reconcile_interval{10'000};  // full pass over groups and SSIs
@@ -22,11 +37,8 @@ struct ControllerOptions {
   Duration reap_interval{5'000};  // delete retiring resources
   int max_events_per_tick = 100;
   // Called (on the controller's thread) when an SSI becomes ACTIVE again after a recovery
-  // (recycle, interruption, resume, import): why, the whole duration, and the time without an
-  // instance (from the old one's termination).
-  std::function<void(const std::string& kind, const std::string& reason, Duration total,
-                     Duration downtime)>
-      on_recovery;
+  // (recycle, interruption, resume, import).
+  std::function<void(const RecoveryTimes&)> on_recovery;
 };
 
 struct ControllerEnv {
@@ -37,6 +49,9 @@ struct ControllerEnv {
   SpecCache* specs;
   WorkflowEngine* engine;
   const ControllerOptions* options;
+  // Where events come from when something receives them off the controller's thread; null:
+  // the tick receives them itself (CloudProvider::ReceiveEvents).
+  EventInbox* inbox = nullptr;
 };
 
 // What the last sweep saw of spotkeeper's instances.
@@ -44,6 +59,9 @@ struct InstanceObservation {
   InstanceState state = InstanceState::kPending;
   bool impaired = false;
   Time launch_time;
+  std::string instance_type;
+  std::string availability_zone;
+  Market market = Market::kOnDemand;
 };
 
 struct Observed {

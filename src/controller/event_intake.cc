@@ -9,16 +9,29 @@ Result<bool> EventIntake::Poll() {
   bool any = false;
   int budget = env_.options->max_events_per_tick;
   while (budget > 0) {
-    SK_ASSIGN_OR_RETURN(std::vector<CloudEvent> events, env_.cloud->ReceiveEvents(10));
+    std::vector<CloudEvent> events;
+    if (env_.inbox != nullptr) {
+      events = env_.inbox->Take(10);
+    } else {
+      SK_ASSIGN_OR_RETURN(events, env_.cloud->ReceiveEvents(10));
+    }
     if (events.empty()) break;
     std::vector<std::string> receipts;
-    for (const auto& e : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const CloudEvent& e = events[i];
       --budget;
-      SK_ASSIGN_OR_RETURN(bool seen, env_.store->CloudEventSeen(e.id));
-      if (!seen) {
-        SK_ASSIGN_OR_RETURN(bool mine, Handle(e));
-        any |= mine;
+      Result<bool> seen = env_.store->CloudEventSeen(e.id);
+      Result<bool> mine = seen.ok() && !*seen ? Handle(e) : Result<bool>(false);
+      if (!seen.ok() || !mine.ok()) {
+        // Not handled: the inbox keeps it (and those after it) for the next tick; without an
+        // inbox the queue delivers it again after its visibility timeout.
+        if (env_.inbox != nullptr) {
+          env_.inbox->PushFront({events.begin() + static_cast<std::ptrdiff_t>(i), events.end()});
+        }
+        if (!receipts.empty()) (void)env_.cloud->AckEvents(receipts);  // else redelivered, seen
+        return !seen.ok() ? seen.status() : mine.status();
       }
+      any |= *mine;
       receipts.push_back(e.receipt);
     }
     // Acknowledged only after handling is committed: a crash before this re-delivers them.
@@ -34,13 +47,29 @@ Result<bool> EventIntake::Handle(const CloudEvent& e) {
   SK_RETURN_IF_ERROR(tx->MarkCloudEventSeen(e.id, now));
   if (!found.ok()) {
     SK_RETURN_IF_ERROR(tx->Commit());
-    if (found.status().code() == Code::kNotFound) return false;
-    return found.status();
+    if (found.status().code() != Code::kNotFound) return found.status();
+    // No longer an SSI's current instance (e.g. the one a recycle is terminating): a workflow
+    // of the SSI that owned it may be waiting on it.
+    auto owned = env_.store->GetResource(e.instance_id);
+    if (!owned.ok() || owned->ssi_id.empty()) return false;
+    SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> wfs, env_.store->ListWorkflows(owned->ssi_id));
+    bool woke = false;
+    for (const auto& w : wfs) {
+      if (w.status != "running") continue;
+      env_.engine->Wake(w.id);
+      woke = true;
+    }
+    return woke;
   }
   SsiRecord ssi = *found;
   SK_ASSIGN_OR_RETURN(std::vector<WorkflowRecord> wfs, env_.store->ListWorkflows(ssi.id));
   bool busy = false;
-  for (const auto& w : wfs) busy |= w.status == "running";
+  for (const auto& w : wfs) {
+    if (w.status != "running") continue;
+    busy = true;
+    // What it waits on may have just changed: look now rather than at its next poll.
+    env_.engine->Wake(w.id);
+  }
 
   switch (e.kind) {
     case CloudEventKind::kSpotInterruptionWarning: {

@@ -2,6 +2,21 @@
 
 namespace spotkeeper::steps {
 
+StepResult Poll(StepContext& ctx, Duration cap) {
+  const Time now = ctx.now();
+  const Time started = ctx.wait_started() == kEpoch ? now : ctx.wait_started();
+  const Duration waited = now - started;
+  const Duration expected = ctx.expected_wait();
+  Time at;
+  if (expected > Duration{0} && waited < expected * 4 / 5) {
+    at = started + expected * 4 / 5;
+  } else {
+    at = now + std::clamp<Duration>(waited / 4, kPollFirst, std::max(cap, kPollFirst));
+  }
+  const int64_t grid = kPollFirst.count();
+  return StepResult::WaitUntil(FromMillis((ToMillis(at) + grid - 1) / grid * grid));
+}
+
 StepResult FromError(const Status& s, const std::string& reason) {
   if (s.IsRetryable()) return StepResult::Retry(s);
   return StepResult::Fail(reason, s);

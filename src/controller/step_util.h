@@ -12,14 +12,16 @@ namespace spotkeeper::steps {
 
 inline constexpr Duration kPollFast{1000};
 inline constexpr Duration kPollSlow{3000};
+// The first look and the grid polls are put on (so workflows waiting at once share a pass and
+// its batched Describe calls).
+inline constexpr Duration kPollFirst{25};
 
-// Polls wake on a grid of `d` (the next multiple of d after now), not d after each step ran,
-// so every workflow waiting at once is polled in the same engine pass and they share one
-// batched Describe per kind instead of spending the describe bucket one id at a time.
-inline StepResult Poll(StepContext& ctx, Duration d = kPollFast) {
-  const int64_t step = std::max<int64_t>(1, d.count());
-  return StepResult::WaitUntil(FromMillis((ToMillis(ctx.now()) / step + 1) * step));
-}
+// When a waiting step looks again: paced by what the cloud's transition takes, not a fixed
+// period. While this step's waits have lately taken `expected` (learned by the engine), the
+// first look is at 80% of it; past that (or with nothing learned) the gap is a quarter of the
+// time already waited, from kPollFirst up to `cap` (a look is at most ~25% late, and a long
+// wait costs few Describe calls). Wake-ups are rounded up to a kPollFirst grid.
+StepResult Poll(StepContext& ctx, Duration cap = kPollFast);
 
 // A cloud error seen by a step: retryable errors are retried, anything else is terminal.
 StepResult FromError(const Status& s, const std::string& reason);
@@ -47,7 +49,12 @@ std::optional<ResourceRecord> LatestCompletedSnapshot(const StepContext& ctx,
 void SetState(StepContext& ctx, SsiState state, const std::string& reason,
               const std::string& message);
 
-// data["timings"][name] = now (ms), once.
+// Recoveries kept per SSI (status_json "recoveries", newest last; "lastRecovery" is the last).
+inline constexpr size_t kRecoveryHistory = 50;
+
+// data["timings"][name] = now (ms), once. The names, in a recovery's order: notice (the
+// interruption warning's time), started, terminated (the old instance gone), snapshotted,
+// released (ENI and volumes free), launched (RunInstances answered), running, attached, active.
 void MarkTiming(StepContext& ctx, const std::string& name);
 
 // The steps, by name. Each is idempotent; see workflow.h.

@@ -93,7 +93,9 @@ StepResult WaitReleased(StepContext& ctx) {
     }
     if (!stale) waiting = true;
   }
-  return waiting ? Poll(ctx) : StepResult::Done();
+  if (waiting) return Poll(ctx);
+  MarkTiming(ctx, "released");
+  return StepResult::Done();
 }
 
 namespace {

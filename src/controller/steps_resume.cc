@@ -598,7 +598,17 @@ StepResult MarkActive(StepContext& ctx) {
   int64_t downtime_from = rec.value("terminated", start);
   rec["totalMs"] = ToMillis(ctx.now()) - start;
   rec["downtimeMs"] = ToMillis(ctx.now()) - downtime_from;
-  if (ctx.workflow().kind != "launch") status["lastRecovery"] = rec;
+  if (ctx.workflow().kind != "launch") {
+    status["lastRecovery"] = rec;
+    // The history, newest last, the last kRecoveryHistory kept.
+    nlohmann::json& history = status["recoveries"];
+    if (!history.is_array()) history = nlohmann::json::array();
+    history.push_back(rec);
+    if (history.size() > kRecoveryHistory) {
+      history.erase(history.begin(),
+                    history.begin() + static_cast<std::ptrdiff_t>(history.size() - kRecoveryHistory));
+    }
+  }
   status.erase("impairedSince");
   ssi.status_json = status.dump();
   ssi.observed_generation = ctx.group().generation;

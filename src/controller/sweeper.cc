@@ -14,7 +14,8 @@ Status Sweeper::Sweep() {
   obs.at = env_.clock->Now();
   obs.valid = true;
   for (const auto& i : instances) {
-    obs.instances[i.id] = InstanceObservation{i.state, false, i.launch_time};
+    obs.instances[i.id] = InstanceObservation{i.state, false, i.launch_time, i.instance_type,
+                                              i.availability_zone, i.market};
   }
   auto statuses = env_.cloud->DescribeInstanceStatus({});
   if (statuses.ok()) {

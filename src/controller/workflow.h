@@ -91,7 +91,16 @@ class StepContext {
 
   Tags ResourceTags(const std::string& role, const std::string& device = "") const;
 
+  // How a waiting step paces its polls (see steps::Poll): when this step first waited (kEpoch:
+  // it has not waited yet) and how long this step's waits have lately taken (zero: unknown).
+  Time wait_started() const { return wait_started_; }
+  Duration expected_wait() const { return expected_wait_; }
+
   // For the engine.
+  void SetPacing(Time wait_started, Duration expected_wait) {
+    wait_started_ = wait_started;
+    expected_wait_ = expected_wait;
+  }
   const std::vector<ResourceRecord>& changed_resources() const { return changed_; }
   const std::vector<EventRecord>& events() const { return events_; }
 
@@ -108,6 +117,8 @@ class StepContext {
   nlohmann::json data_;
   std::vector<ResourceRecord> changed_;
   std::vector<EventRecord> events_;
+  Time wait_started_ = kEpoch;
+  Duration expected_wait_{0};
 };
 
 using StepFn = std::function<StepResult(StepContext&)>;

@@ -98,6 +98,11 @@ Status WorkflowEngine::StartInTransaction(Transaction& tx, SsiRecord& ssi, const
   return tx.AppendEvent(e);
 }
 
+Duration WorkflowEngine::ExpectedWait(const std::string& step) const {
+  auto it = expected_wait_.find(step);
+  return it == expected_wait_.end() ? Duration{0} : it->second;
+}
+
 Duration WorkflowEngine::Backoff(int attempt) {
   // 1 s, 2 s, 4 s ... capped at 5 min, with jitter in [50%, 100%].
   int64_t base = std::min<int64_t>(300'000, 1000LL << std::min(attempt, 20));
@@ -117,7 +122,9 @@ Time ThrottleWake(Time now, Duration wait) {
   return FromMillis((at + g - 1) / g * g);
 }
 
-Time EffectiveNextRun(const WorkflowRecord& wf, const std::map<std::string, Time>& wake) {
+Time EffectiveNextRun(const WorkflowRecord& wf, const std::map<std::string, Time>& wake,
+                      const std::set<std::string>& woken) {
+  if (woken.count(wf.id)) return kEpoch;
   auto it = wake.find(wf.id);
   return it == wake.end() ? wf.next_run_at : std::max(wf.next_run_at, it->second);
 }
@@ -132,7 +139,7 @@ Result<Time> WorkflowEngine::RunDue() {
   std::set<std::string> live;
   for (auto& wf : running) {
     live.insert(wf.id);
-    if (EffectiveNextRun(wf, wake_) > now) continue;
+    if (EffectiveNextRun(wf, wake_, woken_) > now) continue;
     nlohmann::json data = nlohmann::json::parse(wf.data_json, nullptr, false);
     WatchList mine;
     if (data.is_object() && data.contains("_watch") && data["_watch"].is_object()) {
@@ -152,6 +159,12 @@ Result<Time> WorkflowEngine::RunDue() {
   for (auto it = throttled_watch_.begin(); it != throttled_watch_.end();) {
     it = live.count(it->first) ? std::next(it) : throttled_watch_.erase(it);
   }
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    it = live.count(it->first) ? std::next(it) : waiting_.erase(it);
+  }
+  for (auto it = woken_.begin(); it != woken_.end();) {
+    it = live.count(*it) ? std::next(it) : woken_.erase(it);
+  }
   CloudView view(cloud_);
   view.Prefetch(watch);
   for (auto& [wf, mine] : due) {
@@ -165,7 +178,7 @@ Result<Time> WorkflowEngine::RunDue() {
   }
   SK_ASSIGN_OR_RETURN(running, store_->ListRunningWorkflows());
   Time next = kNever;
-  for (const auto& wf : running) next = std::min(next, EffectiveNextRun(wf, wake_));
+  for (const auto& wf : running) next = std::min(next, EffectiveNextRun(wf, wake_, woken_));
   return next;
 }
 
@@ -173,6 +186,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
   CloudView private_view(cloud_);
   CloudView* view = shared_view != nullptr ? shared_view : &private_view;
   wake_.erase(wf.id);
+  woken_.erase(wf.id);
   throttled_watch_.erase(wf.id);
   const WorkflowDef* def = FindWorkflowDef(wf.kind);
   if (def == nullptr) return Internal("workflow " + wf.id + " has unknown kind " + wf.kind);
@@ -206,6 +220,14 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
     const nlohmann::json data_before = data;
     (void)view->TakeLookups();
     StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources, std::move(data));
+    auto waiting = waiting_.find(wf.id);
+    if (waiting != waiting_.end() && waiting->second.step != wf.step) {
+      waiting_.erase(waiting);
+      waiting = waiting_.end();
+    }
+    ctx.SetPacing(waiting == waiting_.end() ? kEpoch : waiting->second.since,
+                  ExpectedWait(step.name));
+    const Time step_ran = now;
     StepResult res;
     try {
       res = step.fn(ctx);
@@ -216,6 +238,16 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
     ++stats_.steps_run;
 
     now = clock_->Now();
+    if (res.kind == StepResult::Kind::kWait) {
+      if (waiting == waiting_.end()) waiting_[wf.id] = Waiting{wf.step, step_ran};
+    } else if (waiting != waiting_.end()) {
+      if (res.kind == StepResult::Kind::kDone || res.kind == StepResult::Kind::kGoto) {
+        Duration took = now - waiting->second.since;
+        auto [e, fresh] = expected_wait_.emplace(step.name, took);
+        if (!fresh) e->second = (e->second * 3 + took) / 4;
+      }
+      waiting_.erase(waiting);
+    }
     // What a waiting step looked at is what the next pass prefetches for it.
     WatchList lookups = view->TakeLookups();
     if (res.kind == StepResult::Kind::kWait) {

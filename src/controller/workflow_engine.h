@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "common/random.h"
@@ -53,6 +54,12 @@ class WorkflowEngine {
   // Cancels a failed workflow (so another can start). Running workflows cannot be cancelled.
   Status CancelFailed(Transaction& tx, const std::string& ssi_id);
 
+  // The workflow runs at the next RunDue, whatever its wake-up time (an event said what it
+  // waits on may have changed).
+  void Wake(const std::string& workflow_id) { woken_.insert(workflow_id); }
+  // How long `step`'s waits have lately taken (zero: not learned yet).
+  Duration ExpectedWait(const std::string& step) const;
+
   const EngineStats& stats() const { return stats_; }
   // Called after a workflow's success is committed.
   void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) {
@@ -75,6 +82,16 @@ class WorkflowEngine {
   // What a workflow held back by the client-side rate limit had looked up: prefetched with the
   // others on its next pass (in memory only, like wake_).
   std::map<std::string, WatchList> throttled_watch_;
+  // Workflows an event woke (run at the next pass). In memory only.
+  std::set<std::string> woken_;
+  // Poll pacing (steps::Poll): when a workflow's current step first waited, and per step name
+  // the recent time from a step's first wait to its end (an average over the last few).
+  struct Waiting {
+    int step = -1;
+    Time since = kEpoch;
+  };
+  std::map<std::string, Waiting> waiting_;
+  std::map<std::string, Duration> expected_wait_;
 };
 
 }  // namespace spotkeeper

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "awsproto/ec2_prices.h"
 #include "provider/fake/describe_util.h"
 #include "provider/fake/fake_cloud.h"
 
@@ -9,19 +10,6 @@ namespace spotkeeper {
 
 namespace {
 
-// On-demand USD/hour (us-east-1 Linux, rounded): the catalogue RunInstances accepts.
-struct CatalogueEntry {
-  const char* type;
-  double price;
-};
-constexpr CatalogueEntry kCatalogue[] = {
-    {"t3.nano", 0.0052},   {"t3.micro", 0.0104},   {"t3.small", 0.0208},   {"t3.medium", 0.0416},
-    {"t3.large", 0.0832},  {"t3.xlarge", 0.1664},  {"t3.2xlarge", 0.3328}, {"m5.large", 0.096},
-    {"m5.xlarge", 0.192},  {"m5.2xlarge", 0.384},  {"m5.4xlarge", 0.768},  {"m5a.large", 0.086},
-    {"m5a.xlarge", 0.172}, {"m5a.2xlarge", 0.344}, {"m5a.4xlarge", 0.688}, {"c5.large", 0.085},
-    {"c5.xlarge", 0.17},   {"c5.2xlarge", 0.34},   {"c5.4xlarge", 0.68},   {"r5.large", 0.126},
-    {"r5.xlarge", 0.252},  {"r5.2xlarge", 0.504},  {"r5.4xlarge", 1.008},
-};
 constexpr double kDefaultOnDemandPrice = 0.1;  // for types added by SetSpotCapacity & co.
 constexpr double kSpotDiscount = 0.3;          // initial spot price = 30% of on-demand
 
@@ -30,11 +18,13 @@ double RoundPrice(double p) { return std::round(p * 10000.0) / 10000.0; }
 }  // namespace
 
 void FakeCloud::InitCatalogue() {
-  for (const CatalogueEntry& e : kCatalogue) AddInstanceType(e.type);
-  for (const CatalogueEntry& e : kCatalogue) {
-    on_demand_prices_[e.type] = e.price;
+  // The catalogue RunInstances accepts: EC2's on-demand list.
+  for (const aws::Ec2TypePrice& e : aws::Ec2OnDemandPrices()) {
+    std::string type(e.instance_type);
+    AddInstanceType(type);
+    on_demand_prices_[type] = e.on_demand_usd_per_hour;
     for (const std::string& az : options_.availability_zones) {
-      spot_prices_[{e.type, az}] = {RoundPrice(e.price * kSpotDiscount), Now()};
+      spot_prices_[{type, az}] = {RoundPrice(e.on_demand_usd_per_hour * kSpotDiscount), Now()};
     }
   }
 }
