@@ -347,8 +347,8 @@ TEST_F(ProviderOnLocalCloud, SpotInstancesRequestsPricesAndInterruptions) {
 
   // An interruption arrives through the queue as the controller reads it.
   ASSERT_TRUE(provider_->ReceiveEvents(10).ok());  // the launch's state changes
-  auto sched = cloud_->engine()->InterruptInstances({inst->id}, {std::chrono::seconds(60),
-                                                                 std::chrono::seconds(0)});
+  auto sched = cloud_->engine()->InterruptInstances(
+      {inst->id}, {std::chrono::seconds(60), std::chrono::seconds(0)});
   ASSERT_TRUE(sched.ok()) << sched.status().ToString();
   std::vector<CloudEventKind> kinds;
   for (int i = 0; i < 20 && kinds.size() < 2; ++i) {

@@ -51,8 +51,7 @@ void Ec2Handler::RegisterSpot() {
     }
     return OkStatus();
   };
-  actions_["DescribeSpotPriceHistory"] = [e](const QueryDecoder& p,
-                                             pugi::xml_node root) -> Status {
+  actions_["DescribeSpotPriceHistory"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SpotPriceHistoryRequest req;
     req.instance_types = p.GetList("InstanceType");
     req.product_descriptions = p.GetList("ProductDescription");

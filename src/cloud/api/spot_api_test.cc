@@ -49,8 +49,8 @@ class SpotApiTest : public CloudApiTest {
       if (!body.is_object() || !body.contains("Messages")) continue;
       for (const nlohmann::json& m : body["Messages"]) {
         nlohmann::json e = nlohmann::json::parse(m["Body"].get<std::string>());
-        Sqs("DeleteMessage", {{"QueueUrl", cloud_->events_queue_url()},
-                              {"ReceiptHandle", m["ReceiptHandle"]}});
+        Sqs("DeleteMessage",
+            {{"QueueUrl", cloud_->events_queue_url()}, {"ReceiptHandle", m["ReceiptHandle"]}});
         if (e["detail"].value("instance-id", "") == id) return e;
       }
     }
@@ -71,7 +71,8 @@ TEST_F(SpotApiTest, SpotActionsAnswerEc2Shapes) {
                    .Set("Filter.1.Name", "instance-id")
                    .Set("Filter.1.Value.1", id));
   ASSERT_EQ(r.status, 200) << r.body;
-  std::vector<pugi::xml_node> items = XmlItems(Xml(r)->document_element(), "spotInstanceRequestSet");
+  std::vector<pugi::xml_node> items =
+      XmlItems(Xml(r)->document_element(), "spotInstanceRequestSet");
   ASSERT_EQ(items.size(), 1u);
   pugi::xml_node s = items[0];
   std::string sir = XmlText(s, "spotInstanceRequestId");
@@ -112,8 +113,8 @@ TEST_F(SpotApiTest, SpotActionsAnswerEc2Shapes) {
   EXPECT_EQ(last_.status, 500);  // as EC2 answers InsufficientInstanceCapacity
   EXPECT_EQ(ErrorCode(last_), "InsufficientInstanceCapacity");
 
-  r = Ec2(QueryParams("CancelSpotInstanceRequests", "2016-11-15").Set("SpotInstanceRequestId.1",
-                                                                       sir));
+  r = Ec2(
+      QueryParams("CancelSpotInstanceRequests", "2016-11-15").Set("SpotInstanceRequestId.1", sir));
   ASSERT_EQ(r.status, 200) << r.body;
   items = XmlItems(Xml(r)->document_element(), "spotInstanceRequestSet");
   ASSERT_EQ(items.size(), 1u);
@@ -134,9 +135,8 @@ TEST_F(SpotApiTest, AnInterruptionSignalsThroughTheImdsAndTheQueueOnTime) {
   auto sched = cloud_->engine()->InterruptInstances({id}, {});
   ASSERT_TRUE(sched.ok()) << sched.status().ToString();
   nlohmann::json rebalance = NextEvent(id);
-  double rebalance_ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+  double rebalance_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(rebalance["detail-type"], "EC2 Instance Rebalance Recommendation");
   EXPECT_EQ(Imds(v, "events/recommendations/rebalance").status, 200);
   EXPECT_EQ(Imds(v, "spot/instance-action").status, 404);
@@ -159,9 +159,10 @@ TEST_F(SpotApiTest, AnInterruptionSignalsThroughTheImdsAndTheQueueOnTime) {
   EXPECT_EQ(NextEvent(id)["detail"]["state"], "terminated");
   double lead_ms = std::chrono::duration<double, std::milli>(warned - t0).count();
   double notice_ms = std::chrono::duration<double, std::milli>(acted - t0).count();
-  std::printf("[ timing ] rebalance event after %.1f ms; notice at %.1f ms (due 300); action at "
-              "%.1f ms (due 900)\n",
-              rebalance_ms, lead_ms, notice_ms);
+  std::printf(
+      "[ timing ] rebalance event after %.1f ms; notice at %.1f ms (due 300); action at "
+      "%.1f ms (due 900)\n",
+      rebalance_ms, lead_ms, notice_ms);
   EXPECT_GE(lead_ms, 300 - 2);  // never early (steady and system clocks may differ by ~1 ms)
   EXPECT_GE(notice_ms, 900 - 2);
   EXPECT_LT(notice_ms, 900 + 2000);

@@ -26,6 +26,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(CloudDb* db, HostDriver* driver,
     return InvalidArgument("cloud: the default VPC CIDR must be /20 or larger (a /24 per zone)");
   }
   if (options.worker_threads < 0) return InvalidArgument("cloud: worker_threads < 0");
+  SK_RETURN_IF_ERROR(ValidateMarketOptions(options.market));
   return std::unique_ptr<Engine>(new Engine(db, driver, events, std::move(options)));
 }
 

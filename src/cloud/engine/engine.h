@@ -169,8 +169,8 @@ class Engine {
   // nothing: InvalidInstanceID.NotFound for unknown ids; UnsupportedOperation naming the
   // instances that are not spot or not running. An instance already being interrupted keeps its
   // timeline (returned as it is).
-  Result<std::vector<ScheduledInterruption>> InterruptInstances(
-      const std::vector<std::string>& ids, const InterruptOptions& options);
+  Result<std::vector<ScheduledInterruption>> InterruptInstances(const std::vector<std::string>& ids,
+                                                                const InterruptOptions& options);
   // Sets a pool's capacity (`market`: "spot" or "on-demand"; -1 unlimited) until the cloud
   // restarts (the config file sets it at start). A spot capacity below what the pool runs
   // reclaims the excess (newest first, or at random per market.reclaimOrder) with the usual
@@ -311,8 +311,7 @@ class Engine {
   int64_t RoomLocked(const std::string& type, const std::string& az, bool spot) const;
   Status InsufficientCapacity(const std::string& type, const std::string& az, bool spot) const;
   double MaxPriceOf(const SpotRequestRecord& s) const;
-  void SetSpotStatusLocked(SpotRequestRecord& s, const std::string& code,
-                           const std::string& state);
+  void SetSpotStatusLocked(SpotRequestRecord& s, const std::string& code, const std::string& state);
   // What the user did to a spot instance (TerminateInstances, StopInstances, StartInstances,
   // a shutdown from inside): the request's status moves as on EC2.
   Status SpotUserActionLocked(const InstanceRecord& r, const std::string& action);

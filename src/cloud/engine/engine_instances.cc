@@ -14,10 +14,18 @@ const std::set<std::string> kVolumeTypes = {"gp2", "gp3", "io1", "io2", "st1", "
 std::string Digest(const RunInstancesRequest& r) {
   if (!r.digest.empty()) return r.digest;
   nlohmann::json j = {
-      {"image", r.image_id},     {"type", r.instance_type},         {"min", r.min_count},
-      {"max", r.max_count},      {"az", r.availability_zone},       {"subnet", r.subnet_id},
-      {"ip", r.private_ip},      {"sg", r.security_group_ids},      {"user_data", r.user_data},
-      {"market", r.market_type}, {"shutdown", r.shutdown_behavior}, {"key", r.key_name},
+      {"image", r.image_id},
+      {"type", r.instance_type},
+      {"min", r.min_count},
+      {"max", r.max_count},
+      {"az", r.availability_zone},
+      {"subnet", r.subnet_id},
+      {"ip", r.private_ip},
+      {"sg", r.security_group_ids},
+      {"user_data", r.user_data},
+      {"market", r.market_type},
+      {"shutdown", r.shutdown_behavior},
+      {"key", r.key_name},
       {"spot", {r.spot.max_price, r.spot.request_type, r.spot.interruption_behavior}}};
   for (const auto& n : r.network_interfaces) {
     j["nics"].push_back({n.network_interface_id, n.device_index, n.subnet_id, n.private_ip,
@@ -412,8 +420,7 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   }
   TagMap instance_tags, volume_tags, eni_tags;
   if (spot) {
-    SK_RETURN_IF_ERROR(
-        ApplyTagSpecs(req.tag_specs, "spot-instances-request", &spot_template.tags));
+    SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "spot-instances-request", &spot_template.tags));
   }
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "instance", &instance_tags));
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "volume", &volume_tags));

@@ -21,7 +21,8 @@ std::string JoinIds(const std::vector<std::string>& ids) {
 }
 
 ScheduledInterruption ScheduleOf(const SpotRequestRecord& s) {
-  return {s.instance_id,         s.id, s.interruption_behavior, FromMillis(s.rebalance_ms),
+  return {s.instance_id,           s.id,
+          s.interruption_behavior, FromMillis(s.rebalance_ms),
           FromMillis(s.notice_ms), FromMillis(s.action_ms)};
 }
 
@@ -59,8 +60,8 @@ Status Engine::InitMarketLocked() {
     if (!rows.ok()) return rows.status().Annotate("cloud config: market.csvPath " + mo.csv_path);
     csv = std::move(rows).value();
   }
-  SK_ASSIGN_OR_RETURN(market_, SpotMarket::Create(mo, catalog_, options_.availability_zones, seed,
-                                                  origin, csv));
+  SK_ASSIGN_OR_RETURN(
+      market_, SpotMarket::Create(mo, catalog_, options_.availability_zones, seed, origin, csv));
   for (const SpotPoolRecord& p : loaded_pools_) {
     std::vector<PricePoint> history;
     for (const auto& [ms, price] : p.history) history.push_back({ms, price});
@@ -165,7 +166,8 @@ Status Engine::AdvanceInterruptionLocked(SpotRequestRecord& s, Time now) {
   bool changed = false;
   if (!s.rebalance_sent && now_ms >= s.rebalance_ms) {
     if (events_ != nullptr) {
-      SK_RETURN_IF_ERROR(events_->RebalanceRecommendation(s.instance_id, FromMillis(s.rebalance_ms)));
+      SK_RETURN_IF_ERROR(
+          events_->RebalanceRecommendation(s.instance_id, FromMillis(s.rebalance_ms)));
     }
     s.rebalance_sent = true;
     changed = true;
@@ -363,7 +365,8 @@ Result<std::vector<ScheduledInterruption>> Engine::InterruptInstances(
   Duration lead = options.rebalance_lead.value_or(options_.market.rebalance_lead);
   const Duration day = std::chrono::hours(24);
   if (notice < Duration{0} || notice > day || lead < Duration{0} || lead > day) {
-    return InvalidArgument("interrupt: the notice and the rebalance lead must be between 0 and 24h");
+    return InvalidArgument(
+        "interrupt: the notice and the rebalance lead must be between 0 and 24h");
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (!market_) return FailedPrecondition("the cloud has not started");
@@ -384,14 +387,14 @@ Result<std::vector<ScheduledInterruption>> Engine::InterruptInstances(
                     "The instance ID '" + JoinIds(missing) + "' does not exist");
   }
   if (!not_spot.empty()) {
-    return Ec2Error("UnsupportedOperation",
-                    "Only Spot Instances can be interrupted; these are on-demand: " +
-                        JoinIds(not_spot));
+    return Ec2Error(
+        "UnsupportedOperation",
+        "Only Spot Instances can be interrupted; these are on-demand: " + JoinIds(not_spot));
   }
   if (!not_running.empty()) {
-    return Ec2Error("UnsupportedOperation",
-                    "Only running Spot Instances can be interrupted; not running: " +
-                        JoinIds(not_running));
+    return Ec2Error(
+        "UnsupportedOperation",
+        "Only running Spot Instances can be interrupted; not running: " + JoinIds(not_running));
   }
   Time now = options_.clock->Now();
   CloudDb::Transaction tx(db_);
@@ -448,9 +451,8 @@ Result<std::vector<ScheduledInterruption>> Engine::SetPoolCapacity(const std::st
     CloudDb::Transaction tx(db_);
     for (size_t i = 0; i < excess; ++i) {
       SpotRequestRecord s = *RequestOfLocked(*keep[i]);
-      SK_RETURN_IF_ERROR(StartInterruptionLocked(s, "no-capacity", now,
-                                                 options_.market.rebalance_lead,
-                                                 options_.market.notice));
+      SK_RETURN_IF_ERROR(StartInterruptionLocked(
+          s, "no-capacity", now, options_.market.rebalance_lead, options_.market.notice));
       SK_RETURN_IF_ERROR(AdvanceInterruptionLocked(s, now));
       out.push_back(ScheduleOf(spot_requests_.at(s.id)));
     }
@@ -476,10 +478,9 @@ std::vector<PoolView> Engine::DescribePools() {
     v.on_demand_in_use = InUseLocked(p->instance_type, p->availability_zone, false);
     v.bucket = p->bucket;
     v.monthly_rate = p->monthly_rate;
-    v.rate_per_hour =
-        options_.market.enabled ? market_->RatePerSecond(p->instance_type, p->availability_zone) *
-                                      3600.0
-                                : 0;
+    v.rate_per_hour = options_.market.enabled
+                          ? market_->RatePerSecond(p->instance_type, p->availability_zone) * 3600.0
+                          : 0;
     out.push_back(std::move(v));
   }
   return out;

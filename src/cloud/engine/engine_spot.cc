@@ -14,8 +14,9 @@ namespace {
 
 const char* StatusMessage(const std::string& code) {
   static const std::map<std::string, const char*> kMessages = {
-      {"pending-evaluation", "Your Spot request has been submitted for review, and is pending "
-                             "evaluation."},
+      {"pending-evaluation",
+       "Your Spot request has been submitted for review, and is pending "
+       "evaluation."},
       {"fulfilled", "Your spot request is fulfilled."},
       {"marked-for-termination", "Your Spot Instance is marked for termination."},
       {"marked-for-stop", "Your Spot Instance is marked to be stopped."},
@@ -25,7 +26,8 @@ const char* StatusMessage(const std::string& code) {
        "matches your request."},
       {"instance-terminated-by-price",
        "Your Spot Instance was terminated because the Spot price exceeded your maximum price."},
-      {"instance-terminated-by-user", "Spot Instance terminated due to user-initiated termination."},
+      {"instance-terminated-by-user",
+       "Spot Instance terminated due to user-initiated termination."},
       {"instance-terminated-by-service", "Your Spot Instance was terminated from a stopped state."},
       {"instance-stopped-no-capacity",
        "Your Spot Instance was stopped because there is no Spot capacity available that matches "
@@ -61,12 +63,21 @@ std::string JoinIds(const std::vector<std::string>& ids) {
   return out;
 }
 
-const std::set<std::string> kRequestFilters = {
-    "spot-instance-request-id", "state",          "status-code",          "status-message",
-    "instance-id",              "launched-availability-zone",             "type",
-    "product-description",      "spot-price",     "create-time",          "launch.instance-type",
-    "launch.image-id",          "launch.key-name", "launch.group-id",
-    "instance-interruption-behavior"};
+const std::set<std::string> kRequestFilters = {"spot-instance-request-id",
+                                               "state",
+                                               "status-code",
+                                               "status-message",
+                                               "instance-id",
+                                               "launched-availability-zone",
+                                               "type",
+                                               "product-description",
+                                               "spot-price",
+                                               "create-time",
+                                               "launch.instance-type",
+                                               "launch.image-id",
+                                               "launch.key-name",
+                                               "launch.group-id",
+                                               "instance-interruption-behavior"};
 
 const std::set<std::string> kPriceFilters = {"availability-zone", "instance-type",
                                              "product-description", "spot-price", "timestamp"};
@@ -127,9 +138,9 @@ Result<SpotRequestRecord> Engine::SpotRequestTemplate(const RunInstancesRequest&
     char* end = nullptr;
     double v = std::strtod(o.max_price.c_str(), &end);
     if (end == nullptr || *end != '\0' || !(v > 0) || !std::isfinite(v)) {
-      return Ec2Error("InvalidParameterValue",
-                      "Invalid value '" + o.max_price + "' for parameter MaxPrice: expected a "
-                                                        "positive price in USD per hour.");
+      return Ec2Error("InvalidParameterValue", "Invalid value '" + o.max_price +
+                                                   "' for parameter MaxPrice: expected a "
+                                                   "positive price in USD per hour.");
     }
     s.max_price = o.max_price;
   }
@@ -189,10 +200,11 @@ Status Engine::InsufficientCapacity(const std::string& type, const std::string& 
                   "We currently do not have sufficient " + type +
                       " capacity in the Availability Zone you requested (" + az +
                       "). Our system will be working on provisioning additional capacity." +
-                      (others.empty() ? "" : " You can currently get " + type +
-                                                 " capacity by not specifying an Availability "
-                                                 "Zone in your request or choosing " +
-                                                 others + "."));
+                      (others.empty() ? ""
+                                      : " You can currently get " + type +
+                                            " capacity by not specifying an Availability "
+                                            "Zone in your request or choosing " +
+                                            others + "."));
 }
 
 Status Engine::SpotUserActionLocked(const InstanceRecord& r, const std::string& action) {
@@ -358,9 +370,9 @@ Result<std::vector<CancelledSpotRequest>> Engine::CancelSpotInstanceRequests(
 Result<Page<SpotPriceView>> Engine::DescribeSpotPriceHistory(const SpotPriceHistoryRequest& req) {
   SK_RETURN_IF_ERROR(ValidateFilters(req.filters, kPriceFilters));
   if (req.start_time && req.end_time && *req.end_time < *req.start_time) {
-    return Ec2Error("InvalidParameterValue",
-                    "The end time " + FormatTime(*req.end_time) + " is before the start time " +
-                        FormatTime(*req.start_time) + ".");
+    return Ec2Error("InvalidParameterValue", "The end time " + FormatTime(*req.end_time) +
+                                                 " is before the start time " +
+                                                 FormatTime(*req.start_time) + ".");
   }
   if (!req.availability_zone.empty() &&
       std::find(options_.availability_zones.begin(), options_.availability_zones.end(),
@@ -387,8 +399,8 @@ Result<Page<SpotPriceView>> Engine::DescribeSpotPriceHistory(const SpotPriceHist
     for (size_t i = 0; i < h.size(); ++i) {
       bool in_range = h[i].ms >= start && h[i].ms <= end;
       // The change in effect at StartTime (the last one before it) is part of the answer.
-      bool in_effect = h[i].ms < start && (i + 1 == h.size() || h[i + 1].ms > start) &&
-                       h[i].ms <= end;
+      bool in_effect =
+          h[i].ms < start && (i + 1 == h.size() || h[i + 1].ms > start) && h[i].ms <= end;
       if (!in_range && !in_effect) continue;
       for (const std::string& pd : products) {
         if (kProductDescriptions.count(pd) == 0) continue;
@@ -406,9 +418,8 @@ Result<Page<SpotPriceView>> Engine::DescribeSpotPriceHistory(const SpotPriceHist
         char key[32];
         std::snprintf(key, sizeof key, "%016lld",
                       static_cast<long long>(std::numeric_limits<int64_t>::max() / 2 - h[i].ms));
-        rows.push_back({std::string(key) + "|" + v.instance_type + "|" + v.availability_zone +
-                            "|" + pd,
-                        v});
+        rows.push_back(
+            {std::string(key) + "|" + v.instance_type + "|" + v.availability_zone + "|" + pd, v});
       }
     }
   }

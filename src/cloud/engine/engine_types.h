@@ -255,9 +255,9 @@ struct PoolView {
   int spot_in_use = 0;     // pending, running, stopping or shutting-down spot instances
   int on_demand_capacity = -1;
   int on_demand_in_use = 0;
-  std::string bucket;         // Spot Instance Advisor bucket
-  double monthly_rate = 0;    // fraction of spot instances interrupted per month
-  double rate_per_hour = 0;   // interruptions per running instance-hour (time scale applied)
+  std::string bucket;        // Spot Instance Advisor bucket
+  double monthly_rate = 0;   // fraction of spot instances interrupted per month
+  double rate_per_hour = 0;  // interruptions per running instance-hour (time scale applied)
 };
 
 struct CostView {
@@ -267,9 +267,9 @@ struct CostView {
   std::string lifecycle;  // on-demand | spot
   std::string state;      // the instance's state ("terminated" once forgotten)
   TagMap tags;
-  double seconds = 0;           // running time
-  double cost = 0;              // USD
-  double on_demand_cost = 0;    // what the same running time costs on demand
+  double seconds = 0;         // running time
+  double cost = 0;            // USD
+  double on_demand_cost = 0;  // what the same running time costs on demand
 };
 
 // EC2's instance state codes (the low byte of instanceState/code).

@@ -55,8 +55,8 @@ SK_CLOUD_JSON_IMPL(SnapshotRecord, id, volume_id, volume_size_gib, state, state_
 SK_CLOUD_JSON_IMPL(InstanceRecord, id, reservation_id, image_id, instance_type, az, subnet_id,
                    vpc_id, private_ip, primary_eni_id, root_volume_id, root_device_name, state,
                    state_reason_code, state_reason_message, transition_reason, launch_ms,
-                   terminated_ms, lifecycle, spot_request_id, client_token, user_data, launch_index, key_name,
-                   groups, shutdown_behavior, vcpus, memory_mib, host_started, tags)
+                   terminated_ms, lifecycle, spot_request_id, client_token, user_data, launch_index,
+                   key_name, groups, shutdown_behavior, vcpus, memory_mib, host_started, tags)
 SK_CLOUD_JSON_IMPL(TokenRecord, id, digest, resource_ids)
 SK_CLOUD_JSON_IMPL(SpotRequestRecord, id, instance_id, request_type, state, status_code,
                    status_message, status_update_ms, create_ms, max_price, interruption_behavior,

@@ -191,7 +191,7 @@ struct SpotRequestRecord {
   std::string status_message;
   int64_t status_update_ms = 0;
   int64_t create_ms = 0;
-  std::string max_price;  // as given; "" = the on-demand price
+  std::string max_price;                            // as given; "" = the on-demand price
   std::string interruption_behavior = "terminate";  // terminate | stop | hibernate
   std::string instance_type;
   std::string image_id;
@@ -200,8 +200,8 @@ struct SpotRequestRecord {
   std::string key_name;
   std::vector<std::string> groups;
   TagMap tags;
-  int64_t fulfilled_ms = 0;  // the instance last started running (rate draws count from here)
-  int64_t runs = 0;          // how many times it started running (each run draws anew)
+  int64_t fulfilled_ms = 0;        // the instance last started running (rate draws count from here)
+  int64_t runs = 0;                // how many times it started running (each run draws anew)
   std::string interruption_cause;  // "" (none) | no-capacity | price
   int64_t rebalance_ms = 0;
   int64_t notice_ms = 0;

@@ -238,8 +238,8 @@ Result<std::unique_ptr<SpotMarket>> SpotMarket::Create(const MarketOptions& opti
   }
   for (auto& [key, p] : m->pools_) {
     const AdvisorBucket* b = FindAdvisorBucket(p.bucket);
-    p.monthly_rate = b->low + (b->high - b->low) * Unit(Key(seed, "rate/" + key.first + "/" +
-                                                                      key.second, 0));
+    p.monthly_rate =
+        b->low + (b->high - b->low) * Unit(Key(seed, "rate/" + key.first + "/" + key.second, 0));
     double initial = Round(p.walk_price);
     if (!p.replay.empty()) {
       std::stable_sort(p.replay.begin(), p.replay.end(),

@@ -58,21 +58,21 @@ struct MarketOptions {
   // false: prices stay at mean_ratio of on-demand and no instance is interrupted by the rate
   // draw; spot requests, capacity, interruptions on demand and cost work either way.
   bool enabled = true;
-  uint64_t seed = 0;                  // 0: the engine's (kept in the state file)
-  std::string price_model = "walk";   // walk | csv
-  std::string csv_path;               // price_model csv
+  uint64_t seed = 0;                 // 0: the engine's (kept in the state file)
+  std::string price_model = "walk";  // walk | csv
+  std::string csv_path;              // price_model csv
   Duration price_interval = std::chrono::minutes(5);
-  double mean_ratio = 0.35;           // long-run spot price / on-demand price
-  double reversion = 0.02;            // share of the log distance to the mean closed per step
-  double volatility = 0.02;           // standard deviation of the log price's step
-  double min_ratio = 0.1;             // the spot price stays within [min, max] * on-demand
+  double mean_ratio = 0.35;  // long-run spot price / on-demand price
+  double reversion = 0.02;   // share of the log distance to the mean closed per step
+  double volatility = 0.02;  // standard deviation of the log price's step
+  double min_ratio = 0.1;    // the spot price stays within [min, max] * on-demand
   double max_ratio = 1.0;
   std::string default_bucket = "<5%";
   int default_spot_capacity = -1;       // -1: unlimited
   int default_on_demand_capacity = -1;  // -1: unlimited
   std::vector<SpotPoolConfig> pools;
-  double time_scale = 1;  // multiplies every pool's interruption rate (demos)
-  Duration notice = std::chrono::seconds(120);         // interruption notice to action
+  double time_scale = 1;                        // multiplies every pool's interruption rate (demos)
+  Duration notice = std::chrono::seconds(120);  // interruption notice to action
   Duration rebalance_lead = std::chrono::seconds(30);  // rebalance recommendation to notice
   // An instance stopped (or hibernated) by an interruption starts again no sooner than this,
   // once its pool has room and the price is at most its maximum price.
@@ -108,8 +108,8 @@ class SpotMarket {
     std::string instance_type;
     std::string availability_zone;
     double on_demand_price = 0;
-    double walk_price = 0;  // the walk's unrounded state
-    int64_t step = 0;       // walk: last step applied; csv: rows published
+    double walk_price = 0;            // the walk's unrounded state
+    int64_t step = 0;                 // walk: last step applied; csv: rows published
     std::vector<PricePoint> history;  // published changes, oldest first; never empty
     std::vector<PricePoint> replay;   // csv rows (shifted), for a replayed pool
     int spot_capacity = -1;
@@ -158,7 +158,8 @@ class SpotMarket {
 
   // -1: unlimited. InvalidArgument for an unknown pool or capacity < -1.
   int Capacity(const std::string& type, const std::string& az, CapacityMarket market) const;
-  Status SetCapacity(const std::string& type, const std::string& az, CapacityMarket market, int capacity);
+  Status SetCapacity(const std::string& type, const std::string& az, CapacityMarket market,
+                     int capacity);
 
   // The delay from an instance's start of run `run` to its interruption; nullopt when the pool's
   // rate is zero or the market is disabled.

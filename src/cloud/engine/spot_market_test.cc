@@ -172,8 +172,8 @@ TEST(SpotMarketTest, CsvReplaysShiftedToTheOrigin) {
   EXPECT_NEAR(m->SpotCost("t3.micro", "local-1a", kOrigin + std::chrono::minutes(5),
                           kOrigin + std::chrono::minutes(15)),
               (5 * 0.0031 + 5 * 0.0042) / 60.0, 1e-12);
-  EXPECT_NEAR(m->OnDemandCost("t3.micro", kOrigin, kOrigin + std::chrono::minutes(30)),
-              0.0104 / 2, 1e-12);
+  EXPECT_NEAR(m->OnDemandCost("t3.micro", kOrigin, kOrigin + std::chrono::minutes(30)), 0.0104 / 2,
+              1e-12);
   // A pool the CSV does not name walks; a pool the cloud lacks is an error naming the key.
   EXPECT_NE(m->Find("t3.micro", "local-1b")->history.size(), 0u);
   auto unknown = ParseSpotPriceCsv("2024-03-01T00:00:00Z,x9.huge,local-1a,1\n");
