@@ -234,6 +234,8 @@ Status Engine::OnStateChangeLocked(InstanceRecord& r, const std::string& from) {
   if (market_ && (from == "running" || r.state == "running" || r.state == "terminated")) {
     SK_RETURN_IF_ERROR(AccrueCostLocked(r, now, r.state == "running"));
   }
+  // Capacity freed: an interrupted stopped instance may start again.
+  if (r.state == "stopped" || r.state == "terminated") MarketWake();
   SpotRequestRecord* p = RequestOfLocked(r);
   if (p == nullptr) return OkStatus();
   SpotRequestRecord s = *p;
