@@ -78,6 +78,10 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
   }
   if (options.imds) {
     c->imds_handler_ = std::make_unique<ImdsHandler>(c->engine_.get(), clock);
+    Engine* engine = c->engine_.get();
+    c->imds_handler_->SetExtraPaths([engine](const std::string& id, const std::string& path) {
+      return engine->SpotMetadata(id, path);
+    });
     c->imds_server_ =
         std::make_unique<ImdsServer>(c->imds_handler_.get(), driver, options.imds_options);
     ImdsServer* imds = c->imds_server_.get();
