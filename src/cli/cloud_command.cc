@@ -1,5 +1,5 @@
 // `spotkeeper cloud ...`: the local cloud — serve, credentials, ps, exec, forward, destroy,
-// snapshot (cloud_snapshot_command.cc).
+// snapshot (cloud_snapshot_command.cc), faults (cloud_chaos_command.cc).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "api/server_config.h"
+#include "cli/cloud_chaos_command.h"
 #include "cli/cloud_snapshot_command.h"
 #include "cli/commands.h"
 #include "cloud/api/cloud_config.h"
@@ -433,6 +434,7 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
   destroy->callback([=] { *exit_code = Destroy(*data_dir, *destroy_driver); });
 
   AddCloudSnapshotCommand(*cmd, data_dir, exit_code);
+  AddCloudChaosCommands(*cmd, data_dir, exit_code);
 }
 
 }  // namespace spotkeeper::cli

@@ -15,6 +15,13 @@ int64_t LatestEventSeq(ApiClient& client) {
 }
 
 bool ParseTimeout(const std::string& text, Duration* out) {
+  Duration d{0};
+  if (!ParseDuration(text, &d) || d.count() <= 0) return false;
+  *out = d;
+  return true;
+}
+
+bool ParseDuration(const std::string& text, Duration* out) {
   if (text.empty()) return false;
   int64_t total = 0;
   size_t i = 0;
@@ -22,7 +29,7 @@ bool ParseTimeout(const std::string& text, Duration* out) {
   while (i < text.size()) {
     size_t j = i;
     while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-    if (j == i) return false;
+    if (j == i || j - i > 12) return false;  // 12 digits: more than 30 years in ms
     int64_t n = std::stoll(text.substr(i, j - i));
     std::string unit;
     while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) unit += text[j++];
@@ -40,7 +47,7 @@ bool ParseTimeout(const std::string& text, Duration* out) {
     any = true;
     i = j;
   }
-  if (!any || total <= 0) return false;
+  if (!any) return false;
   *out = Duration{total};
   return true;
 }

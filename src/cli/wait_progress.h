@@ -37,7 +37,10 @@ int64_t LatestEventSeq(ApiClient& client);
 int WaitUntilSettled(ApiClient& client, const WaitOptions& options,
                      const std::function<Probe()>& probe, std::ostream& out);
 
-// Parses "90s", "10m", "1h", "1h30m", "500ms" or a number of seconds.
+// Parses "90s", "10m", "1h", "1h30m", "500ms" or a number of seconds; zero is allowed ("0",
+// "0ms").
+bool ParseDuration(const std::string& text, Duration* out);
+// ParseDuration, and more than zero.
 bool ParseTimeout(const std::string& text, Duration* out);
 
 }  // namespace spotkeeper::cli

@@ -5,30 +5,6 @@
 
 namespace spotkeeper {
 
-void TokenBucket::Refill(Time now) {
-  if (now <= last_) return;
-  double elapsed = static_cast<double>((now - last_).count()) / 1000.0;
-  tokens_ = std::min(capacity_, tokens_ + elapsed * rate_);
-  last_ = now;
-}
-
-bool TokenBucket::TryTake(Time now) {
-  Refill(now);
-  // A hair of tolerance so that float rounding never turns "exactly one token" into a wait.
-  if (tokens_ >= 1.0 - 1e-9) {
-    tokens_ -= 1.0;
-    return true;
-  }
-  return false;
-}
-
-Duration TokenBucket::TimeUntilAvailable(Time now) {
-  Refill(now);
-  if (tokens_ >= 1.0 - 1e-9) return Duration{0};
-  double missing = 1.0 - tokens_;
-  return Duration{static_cast<int64_t>(std::ceil(missing / rate_ * 1000.0))};
-}
-
 BucketSpec Ec2BucketFor(const std::string& action) {
   if (action == "RunInstances") return {"RunInstances", 5, 2};
   if (action == "TerminateInstances") return {"TerminateInstances", 100, 5};

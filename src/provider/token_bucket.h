@@ -1,40 +1,16 @@
-// TokenBucket and the table of EC2's published request-rate buckets. Used twice: the fake
-// provider throttles callers with it as EC2 does (RequestLimitExceeded), and
-// RateLimitedProvider keeps a client-side copy so the controller waits instead of being
-// throttled. Not thread-safe; callers lock.
+// The table of EC2's request-rate buckets as the provider layer uses them (TokenBucket itself is
+// in common/token_bucket.h). Used twice: the fake provider throttles callers with it as EC2 does
+// (RequestLimitExceeded), and RateLimitedProvider keeps a client-side copy so the controller
+// waits instead of being throttled. Not thread-safe; callers lock.
 #pragma once
 
 #include <map>
 #include <string>
 
 #include "common/time.h"
+#include "common/token_bucket.h"
 
 namespace spotkeeper {
-
-class TokenBucket {
- public:
-  TokenBucket(double capacity, double refill_per_second, Time now)
-      : capacity_(capacity), rate_(refill_per_second), tokens_(capacity), last_(now) {}
-
-  // Takes one token if there is one. Otherwise returns false and leaves the bucket unchanged.
-  bool TryTake(Time now);
-  // How long until a token will be there (0 if one is there now).
-  Duration TimeUntilAvailable(Time now);
-  double tokens(Time now) {
-    Refill(now);
-    return tokens_;
-  }
-  double capacity() const { return capacity_; }
-  double rate() const { return rate_; }
-
- private:
-  void Refill(Time now);
-
-  double capacity_;
-  double rate_;
-  double tokens_;
-  Time last_;
-};
 
 struct BucketSpec {
   std::string name;  // the bucket's name: "RunInstances", "mutating", "non-mutating", ...

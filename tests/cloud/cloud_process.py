@@ -20,8 +20,9 @@ def free_port():
 
 
 class CloudProcess:
-    def __init__(self, spotkeeper):
+    def __init__(self, spotkeeper, extra_args=()):
         self.spotkeeper = spotkeeper
+        self.extra_args = list(extra_args)  # e.g. ["--config", path]
         self.data_dir = tempfile.mkdtemp(prefix="sk_cloud_conformance_")
         self.port = free_port()
         self.proc = None
@@ -45,7 +46,7 @@ class CloudProcess:
         self.log = open(os.path.join(self.data_dir, "serve.log"), "a")
         self.proc = subprocess.Popen(
             [self.spotkeeper, "cloud", "serve", "--host-driver", "fake", "--data-dir",
-             self.data_dir, "--listen", "127.0.0.1:%d" % self.port],
+             self.data_dir, "--listen", "127.0.0.1:%d" % self.port] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT)
         end = time.time() + deadline_s
         while time.time() < end:  # bounded by the deadline

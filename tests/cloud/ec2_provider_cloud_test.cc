@@ -299,5 +299,77 @@ TEST_F(ProviderOnLocalCloud, SnapshotsAndImagesOfTheRootAndDataFlows) {
   ASSERT_TRUE(Settle());
 }
 
+TEST_F(ProviderOnLocalCloud, SpotInstancesRequestsPricesAndInterruptions) {
+  RunInstanceRequest run;
+  run.image_id = "ami-00000000000000001";
+  run.instance_type = "t3.micro";
+  run.subnet_id = SubnetIn(provider_.get(), "local-1a");
+  run.client_token = "spot-1";
+  run.market = Market::kSpot;
+  run.tags = {{kTagSsi, "ssi-9"}};
+  auto inst = provider_->RunInstance(run);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  EXPECT_EQ(inst->market, Market::kSpot);
+  ASSERT_EQ(inst->spot_request_id.rfind("sir-", 0), 0u);
+  ASSERT_TRUE(Settle());
+  Filter by_id;
+  by_id.ids = {inst->id};
+  auto described = provider_->DescribeInstances(by_id);
+  ASSERT_TRUE(described.ok()) << described.status().ToString();
+  ASSERT_EQ(described->size(), 1u);
+  EXPECT_EQ((*described)[0].market, Market::kSpot);
+  EXPECT_EQ((*described)[0].spot_request_id, inst->spot_request_id);
+
+  Filter by_request;
+  by_request.ids = {inst->spot_request_id};
+  auto requests = provider_->DescribeSpotInstanceRequests(by_request);
+  ASSERT_TRUE(requests.ok()) << requests.status().ToString();
+  ASSERT_EQ(requests->size(), 1u);
+  EXPECT_EQ((*requests)[0].instance_id, inst->id);
+  EXPECT_EQ((*requests)[0].state, "active");
+  EXPECT_EQ((*requests)[0].status_code, "fulfilled");
+  EXPECT_EQ((*requests)[0].availability_zone, "local-1a");
+  EXPECT_EQ((*requests)[0].instance_type, "t3.micro");
+  Filter by_tag;  // the provider tags the request like the instance
+  by_tag.tags = {{kTagSsi, "ssi-9"}};
+  by_tag.states = {"active"};
+  by_tag.availability_zone = "local-1a";
+  EXPECT_EQ(provider_->DescribeSpotInstanceRequests(by_tag)->size(), 1u);
+
+  auto prices = provider_->DescribeSpotPriceHistory({"t3.micro", "m5.large"}, {"local-1a"});
+  ASSERT_TRUE(prices.ok()) << prices.status().ToString();
+  ASSERT_EQ(prices->size(), 2u);
+  for (const SpotPrice& p : *prices) {
+    EXPECT_EQ(p.availability_zone, "local-1a");
+    EXPECT_GT(p.price, 0);
+    EXPECT_LT(p.price, p.instance_type == "t3.micro" ? 0.0104 : 0.096);
+  }
+
+  // An interruption arrives through the queue as the controller reads it.
+  ASSERT_TRUE(provider_->ReceiveEvents(10).ok());  // the launch's state changes
+  auto sched = cloud_->engine()->InterruptInstances(
+      {inst->id}, {std::chrono::seconds(60), std::chrono::seconds(0)});
+  ASSERT_TRUE(sched.ok()) << sched.status().ToString();
+  std::vector<CloudEventKind> kinds;
+  for (int i = 0; i < 20 && kinds.size() < 2; ++i) {
+    auto events = provider_->ReceiveEvents(10);
+    ASSERT_TRUE(events.ok()) << events.status().ToString();
+    for (const CloudEvent& e : *events) {
+      if (e.kind == CloudEventKind::kInstanceStateChange) continue;
+      EXPECT_EQ(e.instance_id, inst->id);
+      kinds.push_back(e.kind);
+      if (e.kind == CloudEventKind::kSpotInterruptionWarning) {
+        EXPECT_EQ(e.instance_action, "terminate");
+      }
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<CloudEventKind>{CloudEventKind::kRebalanceRecommendation,
+                                                CloudEventKind::kSpotInterruptionWarning}));
+  requests = provider_->DescribeSpotInstanceRequests(by_request);
+  ASSERT_TRUE(requests.ok());
+  EXPECT_EQ((*requests)[0].state, "closed");
+  EXPECT_EQ((*requests)[0].status_code, "instance-terminated-no-capacity");
+}
+
 }  // namespace
 }  // namespace spotkeeper

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +22,107 @@ Status ApplyListen(const std::string& listen, LocalCloudOptions* options) {
   options->port = std::stoi(port);
   return OkStatus();
 }
+
+namespace {
+
+// A value of `node` as T, or InvalidArgument naming `key` and the type wanted.
+template <typename T>
+Result<T> As(const YAML::Node& node, const std::string& key, const char* what) {
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    return InvalidArgument("cloud config: " + key + ": expected " + what);
+  }
+}
+
+Result<Duration> Seconds(const YAML::Node& node, const std::string& key) {
+  SK_ASSIGN_OR_RETURN(double s, As<double>(node, key, "a number of seconds"));
+  if (!(s >= 0) || s > 1e9) return InvalidArgument("cloud config: " + key + ": must be >= 0");
+  return Duration{static_cast<int64_t>(s * 1000.0 + 0.5)};
+}
+
+Status ApplyMarketPool(const YAML::Node& node, const std::string& key, SpotPoolConfig* pool) {
+  if (!node.IsMap()) return InvalidArgument("cloud config: " + key + ": expected a mapping");
+  for (const auto& kv : node) {
+    std::string k = kv.first.as<std::string>();
+    std::string path = key + "." + k;
+    if (k == "instanceType") {
+      SK_ASSIGN_OR_RETURN(pool->instance_type, As<std::string>(kv.second, path, "a string"));
+    } else if (k == "availabilityZone") {
+      SK_ASSIGN_OR_RETURN(pool->availability_zone, As<std::string>(kv.second, path, "a string"));
+    } else if (k == "spotCapacity") {
+      SK_ASSIGN_OR_RETURN(pool->spot_capacity, As<int>(kv.second, path, "an integer"));
+    } else if (k == "onDemandCapacity") {
+      SK_ASSIGN_OR_RETURN(pool->on_demand_capacity, As<int>(kv.second, path, "an integer"));
+    } else if (k == "bucket") {
+      SK_ASSIGN_OR_RETURN(pool->bucket, As<std::string>(kv.second, path, "a string"));
+    } else {
+      return InvalidArgument("cloud config: unknown key '" + path + "'");
+    }
+  }
+  return OkStatus();
+}
+
+Status ApplyMarket(const YAML::Node& node, MarketOptions* m) {
+  if (!node.IsMap()) return InvalidArgument("cloud config: market: expected a mapping");
+  for (const auto& kv : node) {
+    std::string k = kv.first.as<std::string>();
+    std::string key = "market." + k;
+    const YAML::Node& v = kv.second;
+    if (k == "enabled") {
+      SK_ASSIGN_OR_RETURN(m->enabled, As<bool>(v, key, "true or false"));
+    } else if (k == "seed") {
+      SK_ASSIGN_OR_RETURN(m->seed, As<uint64_t>(v, key, "a non-negative integer"));
+    } else if (k == "priceModel") {
+      SK_ASSIGN_OR_RETURN(m->price_model, As<std::string>(v, key, "walk or csv"));
+    } else if (k == "csvPath") {
+      SK_ASSIGN_OR_RETURN(m->csv_path, As<std::string>(v, key, "a file path"));
+    } else if (k == "priceIntervalSeconds") {
+      SK_ASSIGN_OR_RETURN(m->price_interval, Seconds(v, key));
+    } else if (k == "meanRatio") {
+      SK_ASSIGN_OR_RETURN(m->mean_ratio, As<double>(v, key, "a number"));
+    } else if (k == "reversion") {
+      SK_ASSIGN_OR_RETURN(m->reversion, As<double>(v, key, "a number"));
+    } else if (k == "volatility") {
+      SK_ASSIGN_OR_RETURN(m->volatility, As<double>(v, key, "a number"));
+    } else if (k == "minRatio") {
+      SK_ASSIGN_OR_RETURN(m->min_ratio, As<double>(v, key, "a number"));
+    } else if (k == "maxRatio") {
+      SK_ASSIGN_OR_RETURN(m->max_ratio, As<double>(v, key, "a number"));
+    } else if (k == "defaultBucket") {
+      SK_ASSIGN_OR_RETURN(m->default_bucket, As<std::string>(v, key, "a bucket such as \"<5%\""));
+    } else if (k == "spotCapacity") {
+      SK_ASSIGN_OR_RETURN(m->default_spot_capacity, As<int>(v, key, "an integer"));
+    } else if (k == "onDemandCapacity") {
+      SK_ASSIGN_OR_RETURN(m->default_on_demand_capacity, As<int>(v, key, "an integer"));
+    } else if (k == "pools") {
+      if (!v.IsSequence()) return InvalidArgument("cloud config: market.pools: expected a list");
+      m->pools.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        SpotPoolConfig pool;
+        SK_RETURN_IF_ERROR(ApplyMarketPool(v[i], "market.pools[" + std::to_string(i) + "]", &pool));
+        m->pools.push_back(std::move(pool));
+      }
+    } else if (k == "timeScale") {
+      SK_ASSIGN_OR_RETURN(m->time_scale, As<double>(v, key, "a number"));
+    } else if (k == "noticeSeconds") {
+      SK_ASSIGN_OR_RETURN(m->notice, Seconds(v, key));
+    } else if (k == "rebalanceLeadSeconds") {
+      SK_ASSIGN_OR_RETURN(m->rebalance_lead, Seconds(v, key));
+    } else if (k == "restartDelaySeconds") {
+      SK_ASSIGN_OR_RETURN(m->restart_delay, Seconds(v, key));
+    } else if (k == "reclaimOrder") {
+      SK_ASSIGN_OR_RETURN(m->reclaim_order, As<std::string>(v, key, "newest or random"));
+    } else if (k == "historyLimit") {
+      SK_ASSIGN_OR_RETURN(m->history_limit, As<int>(v, key, "an integer"));
+    } else {
+      return InvalidArgument("cloud config: unknown key '" + key + "'");
+    }
+  }
+  return ValidateMarketOptions(*m);
+}
+
+}  // namespace
 
 Status ApplyCloudConfigText(const std::string& text, LocalCloudOptions* options) {
   YAML::Node root;
@@ -61,6 +163,8 @@ Status ApplyCloudConfigText(const std::string& text, LocalCloudOptions* options)
         e.terminated_retention = std::chrono::seconds(v.as<int>());
       } else if (key == "imds") {
         options->imds = v.as<bool>();
+      } else if (key == "market") {
+        SK_RETURN_IF_ERROR(ApplyMarket(v, &e.market));
       } else {
         return InvalidArgument("cloud config: unknown key '" + key + "'");
       }
@@ -76,7 +180,13 @@ Status ApplyCloudConfigFile(const std::string& path, LocalCloudOptions* options)
   if (!in) return NotFound("cloud config: cannot read " + path);
   std::stringstream buf;
   buf << in.rdbuf();
-  return ApplyCloudConfigText(buf.str(), options).Annotate(path);
+  SK_RETURN_IF_ERROR(ApplyCloudConfigText(buf.str(), options).Annotate(path));
+  // A relative market.csvPath is relative to the config file.
+  std::string& csv = options->engine.market.csv_path;
+  if (!csv.empty() && csv[0] != '/') {
+    csv = (std::filesystem::path(path).parent_path() / csv).string();
+  }
+  return OkStatus();
 }
 
 }  // namespace spotkeeper::cloud

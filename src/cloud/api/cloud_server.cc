@@ -19,8 +19,9 @@ void Refuse(const httplib::Request& req, httplib::Response& res, int http_status
             const std::string& code, const std::string& message, const std::string& request_id,
             bool close) {
   Status s(Code::kInvalidArgument, message, code);
-  ApiReply reply =
-      IsSqsJson(req) ? SqsHandler::JsonError(s, request_id) : Ec2Handler::ErrorReply(s, request_id);
+  ApiReply reply = AdminApi::IsAdminPath(req.path) ? AdminApi::Error(http_status, code, message)
+                   : IsSqsJson(req)                ? SqsHandler::JsonError(s, request_id)
+                                                   : Ec2Handler::ErrorReply(s, request_id);
   for (const auto& [k, v] : reply.headers) res.set_header(k, v);
   if (!aws::FindHeader(reply.headers, "x-amzn-RequestId")) {
     res.set_header("x-amzn-RequestId", request_id);
@@ -42,6 +43,12 @@ void RefuseBody(const httplib::Request& req, httplib::Response& res, const Statu
       return Refuse(req, res, 400, "InvalidRequest", s.message(), request_id, true);
   }
 }
+
+// How to reach the admin API, for its 403 answers.
+constexpr const char* kAdminSigningHint =
+    "the admin API (/_spotkeeper/) takes only requests signed with SigV4 for the service "
+    "\"spotkeeper\" with this cloud's access key (`spotkeeper cloud credentials` prints it; "
+    "`spotkeeper cloud faults` signs for you)";
 
 }  // namespace
 
@@ -103,8 +110,8 @@ Status CloudServer::Start() {
   server_->Get(".*", handler);
   // A content-reader route: httplib 0.11 would read a chunked body whole whatever
   // payload_max_length says; http::ReadBody stops at max_body_bytes.
-  server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& reader) {
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) {
     auto headers = http::CheckBodyHeaders(req, options_.max_body_bytes);
     if (!headers.ok()) {
       // Only a body Admit found worth draining gets here (too large, but not by much).
@@ -114,10 +121,14 @@ Status CloudServer::Start() {
     }
     auto body = http::ReadBody(*headers, reader, options_.max_body_bytes);
     if (!body.ok()) return RefuseBody(req, res, body.status(), NewRequestId());
-    httplib::Request with_body = req;
-    with_body.body = std::move(body).value();
-    Serve(&with_body, &res);
-  });
+    httplib::Request full = req;
+    full.body = std::move(body).value();
+    Serve(&full, &res);
+  };
+  server_->Post(".*", with_body);
+  // PUT and DELETE are the admin API's only (AWS's Query and JSON protocols POST or GET).
+  server_->Put("/_spotkeeper/.*", with_body);
+  server_->Delete("/_spotkeeper/.*", with_body);
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.host);
   } else {
@@ -146,6 +157,13 @@ bool CloudServer::Admit(const void* request, void* response) {
   auto framing = http::ParseBodyHeaders(req);
   bool may_have_body = !framing.ok() || framing->may_have_body();
   if (req.get_header_value("Authorization").empty() && !req.has_param("X-Amz-Signature")) {
+    if (AdminApi::IsAdminPath(req.path)) {
+      Refuse(req, res, 403, "MissingAuthenticationToken",
+             std::string("Request is missing Authentication Token: ") + kAdminSigningHint,
+             NewRequestId(), may_have_body);
+      Record("(unsigned)", 0, true);
+      return true;
+    }
     Refuse(req, res, 401, "MissingAuthenticationToken",
            "Request is missing Authentication Token (sign it with SigV4)", NewRequestId(),
            may_have_body);
@@ -183,6 +201,7 @@ void CloudServer::Serve(const void* request, void* response) {
     signed_req.headers.emplace_back(k, v);
   }
   signed_req.body = req.body;
+  if (AdminApi::IsAdminPath(req.path)) return ServeAdmin(&req, &res, request_id, signed_req);
 
   std::string target = req.get_header_value("X-Amz-Target");
   bool sqs_json = IsSqsJson(req);
@@ -221,7 +240,11 @@ void CloudServer::Serve(const void* request, void* response) {
   } else if (sqs_query) {
     reply = sqs_->HandleQuery(*params, req.path, request_id);
   } else {
-    reply = ec2_->Handle(*params, request_id);
+    std::optional<Status> fault;
+    if (options_.faults != nullptr && ec2_->Handles(action)) {
+      fault = options_.faults->Apply(action, *params);
+    }
+    reply = fault ? Ec2Handler::ErrorReply(*fault, request_id) : ec2_->Handle(*params, request_id);
   }
   res.status = reply.status;
   for (const auto& [k, v] : reply.headers) res.set_header(k, v);
@@ -233,6 +256,42 @@ void CloudServer::Serve(const void* request, void* response) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   Record(action.empty() ? "(none)" : action, ms, reply.status >= 400);
   spdlog::debug("cloud: {} {} -> {} in {:.1f} ms", action, request_id, reply.status, ms);
+}
+
+void CloudServer::ServeAdmin(const void* request, void* response, const std::string& request_id,
+                             const aws::HttpRequest& signed_req) {
+  const auto& req = *static_cast<const httplib::Request*>(request);
+  auto& res = *static_cast<httplib::Response*>(response);
+  auto start = std::chrono::steady_clock::now();
+  aws::VerifyOptions vo;
+  vo.max_skew = options_.max_skew;
+  vo.service = AdminApi::kSigningService;
+  auto verified = aws::VerifySigv4(
+      signed_req,
+      [this](const std::string& id) -> std::optional<std::string> {
+        if (id == key_.access_key_id) return key_.secret_access_key;
+        return std::nullopt;
+      },
+      options_.clock->Now(), vo);
+  ApiReply reply;
+  if (!verified.ok()) {
+    std::string code =
+        verified.status().cloud_code().empty() ? "AccessDenied" : verified.status().cloud_code();
+    reply = AdminApi::Error(403, code, verified.status().message() + "; " + kAdminSigningHint);
+  } else if (options_.admin == nullptr) {
+    reply = AdminApi::Error(404, "NotFound", "this cloud serves no admin API");
+  } else {
+    reply = options_.admin->Handle(req.method, req.path, req.body);
+  }
+  res.status = reply.status;
+  for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+  res.set_header("x-amzn-RequestId", request_id);
+  res.set_content(reply.body, reply.content_type);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  Record("(admin)", ms, reply.status >= 400);  // not by path: paths are the client's to choose
+  spdlog::debug("cloud: admin {} {} {} -> {} in {:.1f} ms", req.method, req.path, request_id,
+                reply.status, ms);
 }
 
 }  // namespace spotkeeper::cloud

@@ -7,6 +7,11 @@
 // X-Amz-Signature query parameter gets 401 MissingAuthenticationToken, and a body over
 // max_body_bytes 413 RequestEntityTooLarge (a chunked one as soon as it passes the cap);
 // a Content-Encoding other than identity gets 415.
+//
+// Paths under /_spotkeeper/ are the admin API (admin_api.h): JSON, signed with the same key
+// for the SigV4 service "spotkeeper"; an unsigned request or a bad signature gets 403 with a
+// JSON error saying how to sign. EC2 calls of the actions Ec2Handler serves go through the
+// fault injector (ec2_fault_injector.h) first, when one is given.
 #pragma once
 
 #include <map>
@@ -16,6 +21,8 @@
 #include <thread>
 
 #include "cloud/api/access_keys.h"
+#include "cloud/api/admin_api.h"
+#include "cloud/api/ec2_fault_injector.h"
 #include "cloud/api/ec2_handler.h"
 #include "cloud/api/sqs_handler.h"
 #include "common/random.h"
@@ -36,6 +43,9 @@ struct CloudServerOptions {
   // messages at most 256 KiB on AWS: 1 MiB leaves room for batches.
   size_t max_body_bytes = 1 << 20;
   const Clock* clock = SystemClock::Default();
+  // Optional; both must outlive the server. Without `admin`, admin paths answer 404.
+  Ec2FaultInjector* faults = nullptr;
+  AdminApi* admin = nullptr;
 };
 
 // Per-action call counts and latencies, for `cloud serve` logs and benchmarks.
@@ -63,6 +73,9 @@ class CloudServer {
   // The pre-routing check (httplib::Request/Response); true when it has refused the request.
   bool Admit(const void* request, void* response);
   void Serve(const void* request, void* response);
+  // An admin API request (its signature is checked here).
+  void ServeAdmin(const void* request, void* response, const std::string& request_id,
+                  const aws::HttpRequest& signed_req);
   void Record(const std::string& action, double ms, bool error);
   std::string NewRequestId();
 

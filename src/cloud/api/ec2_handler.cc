@@ -2,6 +2,7 @@
 
 #include "awsproto/aws_error.h"
 #include "awsproto/crypto.h"
+#include "cloud/api/ec2_params.h"
 #include "cloud/engine/ec2_error.h"
 
 namespace spotkeeper::cloud {
@@ -9,23 +10,6 @@ namespace {
 
 using aws::Ec2XmlWriter;
 using aws::QueryDecoder;
-
-std::vector<Ec2Filter> Filters(const QueryDecoder& p) {
-  std::vector<Ec2Filter> out;
-  for (const QueryDecoder& f : p.SubList("Filter")) {
-    out.push_back(Ec2Filter{f.GetOr("Name", ""), f.GetList("Value")});
-  }
-  return out;
-}
-
-Result<DescribeRequest> Describe(const QueryDecoder& p, const std::string& id_key) {
-  DescribeRequest r;
-  if (!id_key.empty()) r.ids = p.GetList(id_key);
-  r.filters = Filters(p);
-  SK_ASSIGN_OR_RETURN(r.max_results, p.GetInt("MaxResults"));
-  r.next_token = p.GetOr("NextToken", "");
-  return r;
-}
 
 std::vector<TagSpec> TagSpecs(const QueryDecoder& p) {
   std::vector<TagSpec> out;
@@ -172,6 +156,10 @@ void Ec2Handler::Register() {
     }
     r.tag_specs = TagSpecs(p);
     r.market_type = p.GetOr("InstanceMarketOptions.MarketType", "");
+    r.spot.max_price = p.GetOr("InstanceMarketOptions.SpotOptions.MaxPrice", "");
+    r.spot.request_type = p.GetOr("InstanceMarketOptions.SpotOptions.SpotInstanceType", "");
+    r.spot.interruption_behavior =
+        p.GetOr("InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior", "");
     r.shutdown_behavior = p.GetOr("InstanceInitiatedShutdownBehavior", "");
     r.key_name = p.GetOr("KeyName", "");
     r.client_token = p.GetOr("ClientToken", "");
@@ -478,6 +466,8 @@ void Ec2Handler::Register() {
     RenderSubnet(Set(root, "subnet"), v, ctx);
     return OkStatus();
   };
+  RegisterSpot();
+
   actions_["DescribeInstanceTypes"] = [e](const QueryDecoder& p, pugi::xml_node root) -> Status {
     SK_ASSIGN_OR_RETURN(DescribeRequest req, Describe(p, "InstanceType"));
     SK_ASSIGN_OR_RETURN(Page<InstanceTypeInfo> page, e->DescribeInstanceTypes(req));

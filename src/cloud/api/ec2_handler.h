@@ -11,7 +11,9 @@
 // DeleteSnapshot, DescribeSnapshots, CreateImage, RegisterImage, DeregisterImage,
 // DescribeImages, CreateTags,
 // DeleteTags, DescribeTags, DescribeAvailabilityZones, DescribeRegions, DescribeSubnets,
-// DescribeVpcs, CreateVpc, CreateSubnet, DescribeInstanceTypes. Thread-safe.
+// DescribeVpcs, CreateVpc, CreateSubnet, DescribeInstanceTypes; the spot market's
+// DescribeSpotInstanceRequests, CancelSpotInstanceRequests and DescribeSpotPriceHistory
+// (ec2_handler_spot.cc). Thread-safe.
 #pragma once
 
 #include <functional>
@@ -38,6 +40,7 @@ class Ec2Handler {
  private:
   using Action = std::function<Status(const aws::QueryDecoder&, pugi::xml_node root)>;
   void Register();
+  void RegisterSpot();  // ec2_handler_spot.cc
 
   Engine* engine_;
   RenderContext ctx_;

@@ -1,6 +1,7 @@
 #include "cloud/api/ec2_render.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "awsproto/ec2_xml_writer.h"
 
@@ -90,6 +91,7 @@ void RenderInstance(pugi::xml_node item, const InstanceView& v, const RenderCont
     Bool(ebs, "deleteOnTermination", vol.attachment->delete_on_termination);
   }
   if (!r.lifecycle.empty()) Text(item, "instanceLifecycle", r.lifecycle);
+  if (!r.spot_request_id.empty()) Text(item, "spotInstanceRequestId", r.spot_request_id);
   Text(item, "virtualizationType", "hvm");
   Text(item, "clientToken", r.client_token);
   Ec2XmlWriter::AddTagSet(item, r.tags);
@@ -385,6 +387,50 @@ void RenderInstanceType(pugi::xml_node item, const InstanceTypeInfo& t) {
   Bool(item, "burstablePerformanceSupported", t.burstable);
   Bool(item, "dedicatedHostsSupported", false);
   Bool(item, "autoRecoverySupported", false);
+}
+
+std::string FormatSpotPrice(double usd_per_hour) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", usd_per_hour);
+  return buf;
+}
+
+void RenderSpotInstanceRequest(pugi::xml_node item, const SpotRequestRecord& s,
+                               const RenderContext& ctx) {
+  (void)ctx;
+  Text(item, "spotInstanceRequestId", s.id);
+  Text(item, "spotPrice", s.max_price);
+  Text(item, "type", s.request_type);
+  Text(item, "state", s.state);
+  pugi::xml_node status = El(item, "status");
+  Text(status, "code", s.status_code);
+  TimeMs(status, "updateTime", s.status_update_ms);
+  Text(status, "message", s.status_message);
+  pugi::xml_node spec = El(item, "launchSpecification");
+  Text(spec, "imageId", s.image_id);
+  if (!s.key_name.empty()) Text(spec, "keyName", s.key_name);
+  RenderGroups(spec, s.groups);
+  Text(spec, "instanceType", s.instance_type);
+  pugi::xml_node placement = El(spec, "placement");
+  Text(placement, "availabilityZone", s.az);
+  Text(placement, "tenancy", "default");
+  Bool(El(spec, "monitoring"), "enabled", false);
+  Text(spec, "subnetId", s.subnet_id);
+  Bool(spec, "ebsOptimized", false);
+  if (!s.instance_id.empty()) Text(item, "instanceId", s.instance_id);
+  TimeMs(item, "createTime", s.create_ms);
+  Text(item, "productDescription", "Linux/UNIX");
+  Ec2XmlWriter::AddTagSet(item, s.tags);
+  Text(item, "launchedAvailabilityZone", s.az);
+  Text(item, "instanceInterruptionBehavior", s.interruption_behavior);
+}
+
+void RenderSpotPrice(pugi::xml_node item, const SpotPriceView& p) {
+  Text(item, "availabilityZone", p.availability_zone);
+  Text(item, "instanceType", p.instance_type);
+  Text(item, "productDescription", p.product_description);
+  Text(item, "spotPrice", FormatSpotPrice(p.price));
+  Ec2XmlWriter::AddTime(item, "timestamp", p.timestamp);
 }
 
 }  // namespace spotkeeper::cloud

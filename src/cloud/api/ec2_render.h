@@ -31,5 +31,10 @@ void RenderVpc(pugi::xml_node item, const VpcRecord& v, const RenderContext& ctx
 void RenderSubnet(pugi::xml_node item, const SubnetView& s, const RenderContext& ctx);
 void RenderAvailabilityZone(pugi::xml_node item, const AzInfo& az);
 void RenderInstanceType(pugi::xml_node item, const InstanceTypeInfo& t);
+void RenderSpotInstanceRequest(pugi::xml_node item, const SpotRequestRecord& s,
+                               const RenderContext& ctx);
+void RenderSpotPrice(pugi::xml_node item, const SpotPriceView& p);
+// A price as EC2 writes it: "0.003600".
+std::string FormatSpotPrice(double usd_per_hour);
 
 }  // namespace spotkeeper::cloud

@@ -162,8 +162,8 @@ ApiReply ImdsHandler::MetaData(const InstanceView& v, const std::string& path) {
   if (extra) {
     if (auto answer = extra(r.id, path)) return Text(200, *answer);
   }
-  // spot/instance-action and events/recommendations/rebalance: 404 until the spot market
-  // exists, as EC2 answers when no action or recommendation is pending.
+  // spot/instance-action and events/recommendations/rebalance: 404 while no action or
+  // recommendation is pending, as on EC2.
   return NotFound();
 }
 

@@ -7,8 +7,9 @@
 // Paths: /latest/meta-data/ {ami-id, instance-id, instance-type, local-ipv4, mac, hostname,
 // local-hostname, placement/{availability-zone,region}, block-device-mapping/{ami,root,ebsN},
 // tags/instance/<key>, spot/instance-action, events/recommendations/rebalance},
-// /latest/user-data, /latest/dynamic/instance-identity/document. The spot paths answer 404 until
-// a provider is set (the spot market, a later issue, sets one with SetExtraPaths). Thread-safe.
+// /latest/user-data, /latest/dynamic/instance-identity/document. The spot paths come from
+// SetExtraPaths (LocalCloud sets Engine::SpotMetadata): 404 while nothing is pending, as on EC2.
+// Thread-safe.
 #pragma once
 
 #include <functional>

@@ -59,11 +59,16 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
   c->ec2_ = std::make_unique<Ec2Handler>(
       c->engine_.get(), RenderContext{options.engine.region, options.engine.account_id});
   c->sqs_handler_ = std::make_unique<SqsHandler>(c->sqs_.get());
+  c->faults_ = std::make_unique<Ec2FaultInjector>(clock, seed + 3, options.fault_sleeper);
+  SK_RETURN_IF_ERROR(c->faults_->Set(options.faults));
+  c->admin_ = std::make_unique<AdminApi>(c->faults_.get());
   CloudServerOptions so;
   so.host = options.listen_host;
   so.port = options.port;
   so.region = options.engine.region;
   so.clock = clock;
+  so.faults = c->faults_.get();
+  so.admin = c->admin_.get();
   c->server_ = std::make_unique<CloudServer>(c->ec2_.get(), c->sqs_handler_.get(), c->key_, so);
   SK_RETURN_IF_ERROR(c->server_->Start());
   c->sqs_->SetEndpoint(c->server_->endpoint());
@@ -78,6 +83,10 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
   }
   if (options.imds) {
     c->imds_handler_ = std::make_unique<ImdsHandler>(c->engine_.get(), clock);
+    Engine* engine = c->engine_.get();
+    c->imds_handler_->SetExtraPaths([engine](const std::string& id, const std::string& path) {
+      return engine->SpotMetadata(id, path);
+    });
     c->imds_server_ =
         std::make_unique<ImdsServer>(c->imds_handler_.get(), driver, options.imds_options);
     ImdsServer* imds = c->imds_server_.get();
@@ -94,6 +103,7 @@ std::string LocalCloud::events_queue_url() const { return sqs_->QueueUrl(options
 
 void LocalCloud::Stop() {
   if (sqs_) sqs_->Close();
+  if (faults_) faults_->Clear();  // releases calls held for latency
   if (server_) server_->Stop();
   if (engine_) engine_->Shutdown();
   if (imds_server_) imds_server_->StopAll();

@@ -1,13 +1,16 @@
 // LocalCloud: one running local cloud — its state (CloudDb in <data dir>/cloud.db), SQS queues
-// and events queue, Engine, the EC2/SQS endpoint and the per-VPC IMDS — for `spotkeeper cloud
-// serve`, `spotkeeper dev` and the tests. Holds an exclusive lock on the data dir
-// (<data dir>/cloud.lock) so that two clouds never share one.
+// and events queue, Engine, the EC2/SQS endpoint with its fault injector and admin API
+// (/_spotkeeper/v1/) and the per-VPC IMDS — for `spotkeeper cloud serve`, `spotkeeper dev` and
+// the tests. Holds an exclusive lock on the data dir (<data dir>/cloud.lock) so that two clouds
+// never share one.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "cloud/api/admin_api.h"
 #include "cloud/api/cloud_server.h"
+#include "cloud/api/ec2_fault_injector.h"
 #include "cloud/api/imds_server.h"
 #include "cloud/engine/engine.h"
 #include "cloud/engine/sqs_service.h"
@@ -23,6 +26,10 @@ struct LocalCloudOptions {
   bool imds = true;
   ImdsOptions imds_options;
   std::string host_driver_kind;  // recorded in cloud.json for the other `cloud` verbs
+  // The EC2 endpoint's faults at start (off by default; the admin API changes them later), and
+  // how a fault's latency is waited out (empty: really sleep).
+  Ec2FaultConfig faults;
+  Ec2FaultInjector::Sleeper fault_sleeper;
 };
 
 class LocalCloud {
@@ -40,6 +47,7 @@ class LocalCloud {
   Engine* engine() { return engine_.get(); }
   SqsService* sqs() { return sqs_.get(); }
   CloudServer* server() { return server_.get(); }
+  Ec2FaultInjector* faults() { return faults_.get(); }
   ImdsServer* imds() { return imds_server_.get(); }
   ImdsHandler* imds_handler() { return imds_handler_.get(); }
 
@@ -55,6 +63,8 @@ class LocalCloud {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Ec2Handler> ec2_;
   std::unique_ptr<SqsHandler> sqs_handler_;
+  std::unique_ptr<Ec2FaultInjector> faults_;
+  std::unique_ptr<AdminApi> admin_;
   std::unique_ptr<CloudServer> server_;
   std::unique_ptr<ImdsHandler> imds_handler_;
   std::unique_ptr<ImdsServer> imds_server_;

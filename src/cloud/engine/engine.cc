@@ -26,6 +26,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(CloudDb* db, HostDriver* driver,
     return InvalidArgument("cloud: the default VPC CIDR must be /20 or larger (a /24 per zone)");
   }
   if (options.worker_threads < 0) return InvalidArgument("cloud: worker_threads < 0");
+  SK_RETURN_IF_ERROR(ValidateMarketOptions(options.market));
   return std::unique_ptr<Engine>(new Engine(db, driver, events, std::move(options)));
 }
 
@@ -82,6 +83,15 @@ Status Engine::Save(const TokenRecord& r) {
   return Put(db_, "token", r);
 }
 
+Status Engine::Save(const SpotRequestRecord& r) {
+  spot_requests_[r.id] = r;
+  return Put(db_, "spot-request", r);
+}
+Status Engine::Save(const CostRecord& r) {
+  costs_[r.id] = r;
+  return Put(db_, "cost", r);
+}
+
 Status Engine::Erase(const std::string& id) {
   vpcs_.erase(id);
   subnets_.erase(id);
@@ -91,6 +101,8 @@ Status Engine::Erase(const std::string& id) {
   images_.erase(id);
   snapshots_.erase(id);
   tokens_.erase(id);
+  spot_requests_.erase(id);
+  costs_.erase(id);
   return db_->DeleteResource(id);
 }
 
@@ -112,6 +124,9 @@ Status Engine::LoadState() {
           if (kind == "image") images_[id] = j.get<ImageRecord>();
           if (kind == "snapshot") snapshots_[id] = j.get<SnapshotRecord>();
           if (kind == "token") tokens_[id] = j.get<TokenRecord>();
+          if (kind == "spot-request") spot_requests_[id] = j.get<SpotRequestRecord>();
+          if (kind == "cost") costs_[id] = j.get<CostRecord>();
+          if (kind == "spot-pool") loaded_pools_.push_back(j.get<SpotPoolRecord>());
         } catch (const nlohmann::json::exception& e) {
           parse_error = Internal("cloud state: resource " + id + ": " + e.what());
         }
@@ -174,6 +189,7 @@ Status Engine::Start() {
     if (started_) return FailedPrecondition("cloud engine already started");
     SK_RETURN_IF_ERROR(LoadState());
     SK_RETURN_IF_ERROR(Bootstrap());
+    SK_RETURN_IF_ERROR(InitMarketLocked());
   }
   // The base image's directory (building it again is a no-op).
   SK_ASSIGN_OR_RETURN(std::string rootfs, driver_->EnsureBaseImage(kBaseImageId));
@@ -203,6 +219,7 @@ Status Engine::Start() {
     workers_.emplace_back([this] { WorkerLoop(); });
   }
   if (options_.watch_interval.count() > 0) watch_ = std::thread([this] { WatchLoop(); });
+  if (options_.worker_threads > 0) market_thread_ = std::thread([this] { MarketLoop(); });
   return OkStatus();
 }
 
@@ -219,6 +236,12 @@ void Engine::Shutdown() {
   }
   workers_.clear();
   if (watch_.joinable()) watch_.join();
+  {
+    std::lock_guard<std::mutex> lock(market_mu_);
+    market_stopping_ = true;
+  }
+  market_cv_.notify_all();
+  if (market_thread_.joinable()) market_thread_.join();
 }
 
 HostInventory Engine::Inventory() {
@@ -334,7 +357,9 @@ InstanceView Engine::ViewLocked(const InstanceRecord& r) const {
 
 Status Engine::SetState(InstanceRecord& r, const std::string& state) {
   if (r.state == state) return OkStatus();
+  std::string from = r.state;
   r.state = state;
+  SK_RETURN_IF_ERROR(OnStateChangeLocked(r, from));
   if (events_ == nullptr) return OkStatus();
   return events_->InstanceStateChange(r.id, state, options_.clock->Now());
 }
@@ -470,6 +495,19 @@ void Engine::CheckInstancesOnce() {
   for (const auto& [id, r] : instances_) {
     if (r.state == "terminated" && r.terminated_ms < cutoff) forget.push_back(id);
   }
+  // Closed, cancelled or failed spot requests stay visible 4 hours, as on EC2; costs 31 days.
+  int64_t now_ms = ToMillis(options_.clock->Now());
+  for (const auto& [id, s] : spot_requests_) {
+    bool ended = s.state == "closed" || s.state == "cancelled" || s.state == "failed";
+    auto inst = instances_.find(s.instance_id);
+    bool instance_gone = inst == instances_.end() || inst->second.state == "terminated";
+    if (ended && instance_gone && s.status_update_ms < now_ms - 4 * 3'600'000) {
+      forget.push_back(id);
+    }
+  }
+  for (const auto& [id, c] : costs_) {
+    if (c.ended_ms > 0 && c.ended_ms < now_ms - 31LL * 86'400'000) forget.push_back(id);
+  }
   if (!forget.empty()) {
     CloudDb::Transaction tx(db_);
     for (const std::string& id : forget) (void)Erase(id);
@@ -482,7 +520,9 @@ Status Engine::MarkShutDownFromInside(InstanceRecord& r) {
   r.state_reason_code = "Client.InstanceInitiatedShutdown";
   r.state_reason_message = "Client.InstanceInitiatedShutdown: Instance initiated shutdown";
   r.transition_reason = "Instance initiated shutdown (" + FormatTime(options_.clock->Now()) + ")";
-  return SetState(r, r.shutdown_behavior == "terminate" ? "shutting-down" : "stopping");
+  bool terminate = r.shutdown_behavior == "terminate";
+  SK_RETURN_IF_ERROR(SpotUserActionLocked(r, terminate ? "terminate" : "stop"));
+  return SetState(r, terminate ? "shutting-down" : "stopping");
 }
 
 bool Engine::NoteFailure(const std::string& key, const Status& s) {

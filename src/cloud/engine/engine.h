@@ -11,6 +11,11 @@
 // Work is keyed by resource id and serialised per key; driver calls for one instance (launch,
 // stop, attach, detach) all run under the instance's key.
 //
+// The spot market (docs/spot-market.md): RunInstances with spot market options makes a spot
+// instance request; SpotMarket (spot_market.h) models prices, capacity and interruption rates;
+// a market thread (MarketTickOnce) moves prices and runs each interruption's rebalance
+// recommendation, notice and action at their exact times; every instance accrues its cost.
+//
 // Thread safety: every public method is thread-safe.
 #pragma once
 
@@ -31,6 +36,7 @@
 #include "cloud/engine/event_publisher.h"
 #include "cloud/engine/instance_catalog.h"
 #include "cloud/engine/records.h"
+#include "cloud/engine/spot_market.h"
 #include "cloud/host/host_driver.h"
 #include "common/random.h"
 #include "common/time.h"
@@ -59,6 +65,7 @@ struct EngineOptions {
   int driver_attempts = 3;  // tries of a failing driver call before the transition fails
   const Clock* clock = SystemClock::Default();
   uint64_t seed = 0;  // ids, MACs; 0: from entropy
+  MarketOptions market;
 };
 
 class Engine {
@@ -137,6 +144,52 @@ class Engine {
                     const std::vector<std::pair<std::string, std::optional<std::string>>>& keys);
   Result<Page<TagDescription>> DescribeTags(const DescribeRequest& req);
 
+  // --- the spot market (engine_spot.cc)
+  Result<Page<SpotRequestRecord>> DescribeSpotInstanceRequests(const DescribeRequest& req);
+  // Open requests are cancelled; an active request's running instance keeps running
+  // (request-canceled-and-instance-running); a stopped instance of a disabled request is
+  // terminated (instance-terminated-by-service). Closed, failed or cancelled requests stay as
+  // they are.
+  Result<std::vector<CancelledSpotRequest>> CancelSpotInstanceRequests(
+      const std::vector<std::string>& ids);
+  // Price changes (newest first) within [StartTime, EndTime] and the change in effect at
+  // StartTime, as EC2 answers.
+  Result<Page<SpotPriceView>> DescribeSpotPriceHistory(const SpotPriceHistoryRequest& req);
+  // The IMDS's spot paths under /latest/meta-data/ ("spot/instance-action",
+  // "spot/termination-time", "events/recommendations/rebalance" and their directories) for the
+  // instance: the answer's body, nullopt for 404 (nothing pending).
+  std::optional<std::string> SpotMetadata(const std::string& instance_id, const std::string& path);
+
+  // --- the market's admin surface (engine_market.cc), for the cloud's admin API and the chaos
+  // CLI (`spotkeeper cloud interrupt/capacity/cost`)
+  // Interrupts spot instances now, like AWS FIS's aws:ec2:send-spot-instance-interruptions: the
+  // rebalance recommendation now, the interruption notice `rebalance_lead` later, the action
+  // (terminate, stop or hibernate, per the request) `notice` after that; status codes as a
+  // capacity interruption (instance-terminated-no-capacity, marked-for-stop, ...). All or
+  // nothing: InvalidInstanceID.NotFound for unknown ids; UnsupportedOperation naming the
+  // instances that are not spot or not running. An instance already being interrupted keeps its
+  // timeline (returned as it is).
+  Result<std::vector<ScheduledInterruption>> InterruptInstances(const std::vector<std::string>& ids,
+                                                                const InterruptOptions& options);
+  // Sets a pool's capacity (`market`: "spot" or "on-demand"; -1 unlimited) until the cloud
+  // restarts (the config file sets it at start). A spot capacity below what the pool runs
+  // reclaims the excess (newest first, or at random per market.reclaimOrder) with the usual
+  // rebalance and notice (instance-terminated-no-capacity); returned. On-demand instances are
+  // never reclaimed: a smaller on-demand capacity only refuses launches.
+  Result<std::vector<ScheduledInterruption>> SetPoolCapacity(const std::string& instance_type,
+                                                             const std::string& az,
+                                                             const std::string& market,
+                                                             int capacity);
+  std::vector<PoolView> DescribePools();
+  // Every instance's cost so far (also terminated ones, kept 31 days), by instance id.
+  std::vector<CostView> DescribeCost();
+  // Runs what the market has due now: price steps (and the interruptions of requests whose
+  // maximum price they pass), interruptions drawn from the pools' rates, each interruption's
+  // rebalance recommendation, notice and action, and restarts of instances an interruption
+  // stopped. Returns when it is next due (kNever: nothing scheduled). The market thread calls it;
+  // tests call it by hand (worker_threads == 0).
+  Time MarketTickOnce();
+
   // --- for the IMDS and the CLI
   // The instance whose primary address in `vpc_id` is `ip` (not terminated).
   std::optional<InstanceView> FindInstanceByIp(const std::string& vpc_id, const std::string& ip);
@@ -170,6 +223,9 @@ class Engine {
   Status Save(const ImageRecord& r);
   Status Save(const SnapshotRecord& r);
   Status Save(const TokenRecord& r);
+  Status Save(const SpotRequestRecord& r);
+  Status Save(const CostRecord& r);
+  Status SavePoolLocked(const std::string& type, const std::string& az);
   Status Erase(const std::string& id);
   // Persists the record with this id as it is in memory.
   Status SaveById(const std::string& id);
@@ -180,6 +236,8 @@ class Engine {
   Result<std::string> AllocateIp(const SubnetRecord& subnet, const std::string& requested);
   const SubnetRecord* DefaultSubnet(const std::string& az) const;
   InstanceView ViewLocked(const InstanceRecord& r) const;
+  // Moves the instance to `state` with its state-change event, accrues its cost and moves its
+  // spot request on (OnStateChangeLocked).
   Status SetState(InstanceRecord& r, const std::string& state);
   Result<InstanceRecord*> FindInstanceLocked(const std::string& id);
   Result<VolumeRecord*> FindVolumeLocked(const std::string& id);
@@ -239,6 +297,35 @@ class Engine {
   Status MarkShutDownFromInside(InstanceRecord& r);
   void NotifyVpcAvailable(const VpcRecord& vpc);
 
+  // --- the spot market; REQUIRES mu_ held (and a transaction for writes)
+  Status InitMarketLocked();
+  Status OnStateChangeLocked(InstanceRecord& r, const std::string& from);
+  SpotRequestRecord* RequestOfLocked(const InstanceRecord& r);
+  // A spot request for `req` with EC2's validation of its SpotOptions (id and placement unset).
+  Result<SpotRequestRecord> SpotRequestTemplate(const RunInstancesRequest& req) const;
+  // SpotMaxPriceTooLow when the request's maximum price is below the pool's price.
+  Status CheckMaxPriceLocked(const SpotRequestRecord& s) const;
+  // Instances the pool holds (pending, running, stopping, shutting-down) of one market.
+  int InUseLocked(const std::string& type, const std::string& az, bool spot) const;
+  // How many more instances the pool takes (INT64_MAX when unlimited).
+  int64_t RoomLocked(const std::string& type, const std::string& az, bool spot) const;
+  Status InsufficientCapacity(const std::string& type, const std::string& az, bool spot) const;
+  double MaxPriceOf(const SpotRequestRecord& s) const;
+  void SetSpotStatusLocked(SpotRequestRecord& s, const std::string& code, const std::string& state);
+  // What the user did to a spot instance (TerminateInstances, StopInstances, StartInstances,
+  // a shutdown from inside): the request's status moves as on EC2.
+  Status SpotUserActionLocked(const InstanceRecord& r, const std::string& action);
+  Status StartInterruptionLocked(SpotRequestRecord& s, const std::string& cause, Time start,
+                                 Duration lead, Duration notice);
+  // Sends what of the interruption is due at `now` (rebalance, notice, action).
+  Status AdvanceInterruptionLocked(SpotRequestRecord& s, Time now);
+  Status MarketTickLocked(Time now);
+  Time NextMarketDueLocked() const;
+  // Accrues the instance's cost up to `now`; it runs afterwards when `running_after`.
+  Status AccrueCostLocked(const InstanceRecord& r, Time now, bool running_after);
+  void MarketWake();
+  void MarketLoop();
+
   CloudDb* db_;
   HostDriver* driver_;
   EventPublisher* events_;
@@ -257,6 +344,10 @@ class Engine {
   // Snapshots a CreateSnapshot/CreateImage call is capturing now (workers leave them alone).
   std::set<std::string> capturing_;
   std::map<std::string, TokenRecord> tokens_;
+  std::map<std::string, SpotRequestRecord> spot_requests_;
+  std::map<std::string, CostRecord> costs_;
+  std::vector<SpotPoolRecord> loaded_pools_;  // until InitMarketLocked restores them
+  std::unique_ptr<SpotMarket> market_;        // made by Start()
   std::map<std::string, int> failures_;
   std::function<void(const VpcRecord&)> vpc_listener_;
 
@@ -272,6 +363,11 @@ class Engine {
   std::thread watch_;
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
+  std::thread market_thread_;
+  std::mutex market_mu_;  // the two flags below; never held while taking mu_
+  std::condition_variable market_cv_;
+  bool market_wake_ = false;
+  bool market_stopping_ = false;
 };
 
 }  // namespace spotkeeper::cloud

@@ -39,6 +39,7 @@ Result<std::vector<StateChange>> Engine::TerminateInstances(const std::vector<st
     InstanceRecord r = instances_.at(id);
     StateChange c{id, r.state, r.state};
     if (r.state != "terminated" && r.state != "shutting-down") {
+      SK_RETURN_IF_ERROR(SpotUserActionLocked(r, "terminate"));
       r.state_reason_code = "Client.UserInitiatedShutdown";
       r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
       r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
@@ -61,11 +62,17 @@ Result<std::vector<StateChange>> Engine::StopInstances(const std::vector<std::st
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& id : ids) {
     SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(id));
-    if (r->lifecycle == "spot") {
+    const SpotRequestRecord* sr = RequestOfLocked(*r);
+    if (r->lifecycle == "spot" && (sr == nullptr || sr->request_type != "persistent")) {
       return Ec2Error("UnsupportedOperation",
                       "You can't stop the Spot Instance '" + id +
                           "' because it is associated with a one-time Spot Instance request. You "
                           "can only stop Spot Instances associated with a persistent request.");
+    }
+    if (sr != nullptr && sr->state == "cancelled") {
+      return Ec2Error("UnsupportedOperation",
+                      "You can't stop the Spot Instance '" + id +
+                          "' because its Spot Instance request is cancelled.");
     }
     if (r->state == "pending" || r->state == "shutting-down" || r->state == "terminated") {
       return Ec2Error("IncorrectInstanceState", "The instance '" + id +
@@ -79,6 +86,7 @@ Result<std::vector<StateChange>> Engine::StopInstances(const std::vector<std::st
     InstanceRecord r = instances_.at(id);
     StateChange c{id, r.state, r.state};
     if (r.state == "running") {
+      SK_RETURN_IF_ERROR(SpotUserActionLocked(r, "stop"));
       r.state_reason_code = "Client.UserInitiatedShutdown";
       r.state_reason_message = "Client.UserInitiatedShutdown: User initiated shutdown";
       r.transition_reason = "User initiated (" + FormatTime(options_.clock->Now()) + ")";
@@ -106,6 +114,16 @@ Result<std::vector<StateChange>> Engine::StartInstances(const std::vector<std::s
                                                     "started.");
     }
   }
+  // Each pool must have room for the instances this call starts.
+  std::map<std::pair<std::string, std::string>, int64_t> starting;
+  for (const std::string& id : ids) {
+    const InstanceRecord& r = instances_.at(id);
+    if (r.state != "stopped") continue;
+    int64_t want = ++starting[{r.instance_type + (r.lifecycle == "spot" ? "/spot" : ""), r.az}];
+    if (RoomLocked(r.instance_type, r.az, r.lifecycle == "spot") < want) {
+      return InsufficientCapacity(r.instance_type, r.az, r.lifecycle == "spot");
+    }
+  }
   CloudDb::Transaction tx(db_);
   std::vector<StateChange> out;
   for (const std::string& id : ids) {
@@ -113,6 +131,7 @@ Result<std::vector<StateChange>> Engine::StartInstances(const std::vector<std::s
     StateChange c{id, r.state, r.state};
     if (r.state == "stopped") {
       r.launch_ms = ToMillis(options_.clock->Now());
+      SK_RETURN_IF_ERROR(SpotUserActionLocked(r, "start"));
       SK_RETURN_IF_ERROR(SetState(r, "pending"));
       SK_RETURN_IF_ERROR(Save(r));
       c.current_state = r.state;
@@ -138,6 +157,7 @@ const std::set<std::string> kInstanceFilters = {"instance-id",
                                                 "network-interface.addresses.private-ip-address",
                                                 "image-id",
                                                 "instance-lifecycle",
+                                                "spot-instance-request-id",
                                                 "reservation-id",
                                                 "client-token",
                                                 "block-device-mapping.volume-id",
@@ -172,6 +192,10 @@ std::vector<std::string> InstanceField(const InstanceView& v, const std::string&
   }
   if (name == "image-id") return {r.image_id};
   if (name == "instance-lifecycle") return {r.lifecycle.empty() ? "on-demand" : r.lifecycle};
+  if (name == "spot-instance-request-id") {
+    return r.spot_request_id.empty() ? std::vector<std::string>{}
+                                     : std::vector<std::string>{r.spot_request_id};
+  }
   if (name == "reservation-id") return {r.reservation_id};
   if (name == "client-token") return {r.client_token};
   if (name == "block-device-mapping.volume-id" || name == "block-device-mapping.device-name") {

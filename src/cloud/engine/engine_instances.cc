@@ -14,10 +14,19 @@ const std::set<std::string> kVolumeTypes = {"gp2", "gp3", "io1", "io2", "st1", "
 std::string Digest(const RunInstancesRequest& r) {
   if (!r.digest.empty()) return r.digest;
   nlohmann::json j = {
-      {"image", r.image_id},     {"type", r.instance_type},         {"min", r.min_count},
-      {"max", r.max_count},      {"az", r.availability_zone},       {"subnet", r.subnet_id},
-      {"ip", r.private_ip},      {"sg", r.security_group_ids},      {"user_data", r.user_data},
-      {"market", r.market_type}, {"shutdown", r.shutdown_behavior}, {"key", r.key_name}};
+      {"image", r.image_id},
+      {"type", r.instance_type},
+      {"min", r.min_count},
+      {"max", r.max_count},
+      {"az", r.availability_zone},
+      {"subnet", r.subnet_id},
+      {"ip", r.private_ip},
+      {"sg", r.security_group_ids},
+      {"user_data", r.user_data},
+      {"market", r.market_type},
+      {"shutdown", r.shutdown_behavior},
+      {"key", r.key_name},
+      {"spot", {r.spot.max_price, r.spot.request_type, r.spot.interruption_behavior}}};
   for (const auto& n : r.network_interfaces) {
     j["nics"].push_back({n.network_interface_id, n.device_index, n.subnet_id, n.private_ip,
                          n.description, n.groups, n.delete_on_termination.value_or(false)});
@@ -197,6 +206,11 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
   if (!req.market_type.empty() && req.market_type != "spot") {
     return Ec2Error("InvalidParameterValue",
                     "Value (" + req.market_type + ") for parameter MarketType is invalid.");
+  }
+  bool spot = req.market_type == "spot";
+  SpotRequestRecord spot_template;
+  if (spot) {
+    SK_ASSIGN_OR_RETURN(spot_template, SpotRequestTemplate(req));
   }
   std::string behavior = req.shutdown_behavior;
   if (!behavior.empty() && behavior != "stop" && behavior != "terminate") {
@@ -405,6 +419,9 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                     d.snapshot_id});
   }
   TagMap instance_tags, volume_tags, eni_tags;
+  if (spot) {
+    SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "spot-instances-request", &spot_template.tags));
+  }
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "instance", &instance_tags));
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "volume", &volume_tags));
   SK_RETURN_IF_ERROR(ApplyTagSpecs(req.tag_specs, "network-interface", &eni_tags));
@@ -421,6 +438,15 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
                                                  " allows for the specified instance type.");
   }
   int64_t count = std::min(req.max_count, room);
+  // The pool's capacity (spot and on-demand each their own) and the spot price.
+  if (spot) {
+    spot_template.instance_type = type->name;
+    spot_template.az = subnet->az;
+    SK_RETURN_IF_ERROR(CheckMaxPriceLocked(spot_template));
+  }
+  int64_t pool_room = RoomLocked(type->name, subnet->az, spot);
+  if (pool_room < req.min_count) return InsufficientCapacity(type->name, subnet->az, spot);
+  count = std::min(count, pool_room);
   if (existing_eni == nullptr) {
     // Addresses are checked before anything is recorded, so a launch is all or nothing.
     if (!private_ip.empty()) SK_RETURN_IF_ERROR(AllocateIp(*subnet, private_ip).status());
@@ -465,6 +491,17 @@ Result<Reservation> Engine::RunInstancesLocked(const RunInstancesRequest& req,
     r.groups = groups;
     r.shutdown_behavior = behavior;
     r.tags = instance_tags;
+    if (spot) {
+      SpotRequestRecord sr = spot_template;
+      sr.id = "sir-" + random_.Hex(8);
+      sr.instance_id = r.id;
+      sr.subnet_id = subnet->id;
+      sr.groups = groups;
+      sr.create_ms = now;
+      SetSpotStatusLocked(sr, "fulfilled", "active");
+      SK_RETURN_IF_ERROR(Save(sr));
+      r.spot_request_id = sr.id;
+    }
 
     EniRecord eni;
     if (existing_eni != nullptr) {

@@ -58,6 +58,13 @@ struct NetworkInterfaceRequest {
   std::optional<bool> delete_on_termination;
 };
 
+// InstanceMarketOptions.SpotOptions of RunInstances.
+struct SpotOptionsRequest {
+  std::string max_price;              // "" = the on-demand price
+  std::string request_type;           // "" (one-time) | one-time | persistent
+  std::string interruption_behavior;  // "" (terminate) | terminate | stop | hibernate
+};
+
 struct RunInstancesRequest {
   std::string image_id;
   std::string instance_type;
@@ -72,6 +79,7 @@ struct RunInstancesRequest {
   std::string user_data;  // decoded
   std::vector<TagSpec> tag_specs;
   std::string market_type;        // "" | "spot"
+  SpotOptionsRequest spot;        // with market_type spot
   std::string shutdown_behavior;  // "" | stop | terminate
   std::string key_name;
   std::string client_token;
@@ -194,6 +202,74 @@ struct AzInfo {
   std::string name;
   std::string zone_id;
   std::string region;
+};
+
+// DescribeSpotPriceHistory's parameters.
+struct SpotPriceHistoryRequest {
+  std::vector<std::string> instance_types;
+  std::vector<std::string> product_descriptions;
+  std::string availability_zone;
+  std::optional<Time> start_time;
+  std::optional<Time> end_time;
+  std::vector<Ec2Filter> filters;
+  std::optional<int64_t> max_results;
+  std::string next_token;
+};
+
+struct SpotPriceView {
+  std::string instance_type;
+  std::string availability_zone;
+  std::string product_description;
+  double price = 0;  // USD per hour
+  Time timestamp;
+};
+
+struct CancelledSpotRequest {
+  std::string spot_request_id;
+  std::string state;  // the request's state after the call
+};
+
+// --- the market's admin surface (engine_market.cc)
+
+// InterruptInstances' timing; unset: the market's configured notice and rebalance lead.
+struct InterruptOptions {
+  std::optional<Duration> notice;          // interruption notice to action
+  std::optional<Duration> rebalance_lead;  // rebalance recommendation to notice
+};
+
+struct ScheduledInterruption {
+  std::string instance_id;
+  std::string spot_request_id;
+  std::string action;  // terminate | stop | hibernate
+  Time rebalance_time;
+  Time notice_time;
+  Time action_time;
+};
+
+struct PoolView {
+  std::string instance_type;
+  std::string availability_zone;
+  double on_demand_price = 0;  // USD per hour
+  double spot_price = 0;
+  int spot_capacity = -1;  // -1: unlimited
+  int spot_in_use = 0;     // pending, running, stopping or shutting-down spot instances
+  int on_demand_capacity = -1;
+  int on_demand_in_use = 0;
+  std::string bucket;        // Spot Instance Advisor bucket
+  double monthly_rate = 0;   // fraction of spot instances interrupted per month
+  double rate_per_hour = 0;  // interruptions per running instance-hour (time scale applied)
+};
+
+struct CostView {
+  std::string instance_id;
+  std::string instance_type;
+  std::string availability_zone;
+  std::string lifecycle;  // on-demand | spot
+  std::string state;      // the instance's state ("terminated" once forgotten)
+  TagMap tags;
+  double seconds = 0;         // running time
+  double cost = 0;            // USD
+  double on_demand_cost = 0;  // what the same running time costs on demand
 };
 
 // EC2's instance state codes (the low byte of instanceState/code).

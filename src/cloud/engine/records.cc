@@ -55,8 +55,16 @@ SK_CLOUD_JSON_IMPL(SnapshotRecord, id, volume_id, volume_size_gib, state, state_
 SK_CLOUD_JSON_IMPL(InstanceRecord, id, reservation_id, image_id, instance_type, az, subnet_id,
                    vpc_id, private_ip, primary_eni_id, root_volume_id, root_device_name, state,
                    state_reason_code, state_reason_message, transition_reason, launch_ms,
-                   terminated_ms, lifecycle, client_token, user_data, launch_index, key_name,
-                   groups, shutdown_behavior, vcpus, memory_mib, host_started, tags)
+                   terminated_ms, lifecycle, spot_request_id, client_token, user_data, launch_index,
+                   key_name, groups, shutdown_behavior, vcpus, memory_mib, host_started, tags)
 SK_CLOUD_JSON_IMPL(TokenRecord, id, digest, resource_ids)
+SK_CLOUD_JSON_IMPL(SpotRequestRecord, id, instance_id, request_type, state, status_code,
+                   status_message, status_update_ms, create_ms, max_price, interruption_behavior,
+                   instance_type, image_id, az, subnet_id, key_name, groups, tags, fulfilled_ms,
+                   runs, interruption_cause, rebalance_ms, notice_ms, action_ms, rebalance_sent,
+                   notice_sent, action_done, pending_code, pending_state, stopped_ms)
+SK_CLOUD_JSON_IMPL(SpotPoolRecord, id, instance_type, az, step, walk_price, history)
+SK_CLOUD_JSON_IMPL(CostRecord, id, instance_id, instance_type, az, lifecycle, tags, running_ms,
+                   cost, on_demand_cost, accrued_to_ms, running, launch_ms, ended_ms)
 
 }  // namespace spotkeeper::cloud

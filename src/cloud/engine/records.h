@@ -158,6 +158,7 @@ struct InstanceRecord {
   int64_t launch_ms = 0;
   int64_t terminated_ms = 0;
   std::string lifecycle;  // "" (on-demand) | "spot"
+  std::string spot_request_id;  // the spot instance request that launched it ("sir-…")
   std::string client_token;
   std::string user_data;  // decoded
   int launch_index = 0;
@@ -169,6 +170,80 @@ struct InstanceRecord {
   // The HostDriver's StartInstance returned for the current run (cleared when it stops).
   bool host_started = false;
   TagMap tags;
+};
+
+// A spot instance request ("sir-…"), made by RunInstances with InstanceMarketOptions
+// MarketType spot. State and status codes as EC2's (docs/spot-market.md):
+//   state: open | active | closed | cancelled | failed | disabled
+//   status: pending-evaluation, fulfilled, marked-for-termination, marked-for-stop,
+//     marked-for-hibernation, instance-terminated-no-capacity, instance-terminated-by-price,
+//     instance-terminated-by-user, instance-terminated-by-service, instance-stopped-no-capacity,
+//     instance-stopped-by-price, instance-stopped-by-user, request-canceled-and-instance-running,
+//     canceled-before-fulfillment, system-error.
+// An interruption in progress is the timeline rebalance_ms -> notice_ms -> action_ms (each
+// step's signals sent once, flagged), so a restart in the middle keeps its deadlines.
+struct SpotRequestRecord {
+  std::string id;
+  std::string instance_id;
+  std::string request_type = "one-time";  // one-time | persistent
+  std::string state = "open";
+  std::string status_code = "pending-evaluation";
+  std::string status_message;
+  int64_t status_update_ms = 0;
+  int64_t create_ms = 0;
+  std::string max_price;                            // as given; "" = the on-demand price
+  std::string interruption_behavior = "terminate";  // terminate | stop | hibernate
+  std::string instance_type;
+  std::string image_id;
+  std::string az;
+  std::string subnet_id;
+  std::string key_name;
+  std::vector<std::string> groups;
+  TagMap tags;
+  int64_t fulfilled_ms = 0;        // the instance last started running (rate draws count from here)
+  int64_t runs = 0;                // how many times it started running (each run draws anew)
+  std::string interruption_cause;  // "" (none) | no-capacity | price
+  int64_t rebalance_ms = 0;
+  int64_t notice_ms = 0;
+  int64_t action_ms = 0;
+  bool rebalance_sent = false;
+  bool notice_sent = false;
+  bool action_done = false;
+  // The status (and state) the request takes when its instance's stop or termination, under
+  // way, has finished.
+  std::string pending_code;
+  std::string pending_state;
+  int64_t stopped_ms = 0;  // stopped by an interruption: when (it starts again later)
+};
+
+// A spot pool's persisted price state (id "pool:<type>:<az>"); capacity and rates come from the
+// configuration.
+struct SpotPoolRecord {
+  std::string id;
+  std::string instance_type;
+  std::string az;
+  int64_t step = 0;
+  double walk_price = 0;
+  std::vector<std::pair<int64_t, double>> history;  // (ms, USD/hour), oldest first
+};
+
+// What an instance has cost so far (id "cost:<instance id>"), accrued by the millisecond while it
+// runs: spot instances at their pool's spot price over time, on-demand ones at the on-demand
+// price; `on_demand_cost` is what the same running time costs on demand. Outlives the instance.
+struct CostRecord {
+  std::string id;
+  std::string instance_id;
+  std::string instance_type;
+  std::string az;
+  std::string lifecycle;  // "" (on-demand) | "spot"
+  TagMap tags;
+  int64_t running_ms = 0;  // accrued running time
+  double cost = 0;
+  double on_demand_cost = 0;
+  int64_t accrued_to_ms = 0;  // accrued up to here
+  bool running = false;       // accruing from accrued_to_ms on
+  int64_t launch_ms = 0;
+  int64_t ended_ms = 0;  // terminated (0 while it exists)
 };
 
 // A ClientToken seen by an idempotent create call.
@@ -193,6 +268,9 @@ SK_CLOUD_JSON(ImageRecord)
 SK_CLOUD_JSON(SnapshotRecord)
 SK_CLOUD_JSON(InstanceRecord)
 SK_CLOUD_JSON(TokenRecord)
+SK_CLOUD_JSON(SpotRequestRecord)
+SK_CLOUD_JSON(SpotPoolRecord)
+SK_CLOUD_JSON(CostRecord)
 
 #undef SK_CLOUD_JSON
 
