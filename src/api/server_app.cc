@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/forwarding_provider.h"
+#include "provider/forwarding_provider.h"
 #include "common/random.h"
 #include "provider/ec2/register_ec2_provider.h"
 #include "provider/provider_registry.h"
