@@ -79,6 +79,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
     app->owned_cloud_ = std::move(created).value();
     base = app->owned_cloud_.get();
   }
+  if (!settings.provider_faults.empty()) {
+    spdlog::warn("injecting faults into every {} call: {}", provider_name,
+                 FormatProviderFaults(settings.provider_faults));
+    app->faults_ = std::make_unique<FaultInjectingProvider>(base, settings.provider_faults,
+                                                            deps.sleep);
+    base = app->faults_.get();
+  }
   app->rate_limited_ = std::make_unique<RateLimitedProvider>(
       std::make_unique<ForwardingProvider>(base), app->clock_);
   app->counting_ = std::make_unique<CountingProvider>(app->rate_limited_.get());
