@@ -25,14 +25,12 @@ FaultInjectingProvider::FaultInjectingProvider(std::unique_ptr<CloudProvider> in
                                                ProviderFaults faults, Sleeper sleep)
     : ProviderDecorator(std::move(inner)),
       faults_(std::move(faults)),
-      random_(faults_.seed),
       sleep_(sleep ? std::move(sleep) : RealSleeper()) {}
 
 FaultInjectingProvider::FaultInjectingProvider(CloudProvider* inner, ProviderFaults faults,
                                                Sleeper sleep)
     : ProviderDecorator(inner),
       faults_(std::move(faults)),
-      random_(faults_.seed),
       sleep_(sleep ? std::move(sleep) : RealSleeper()) {}
 
 void FaultInjectingProvider::SetFaults(ProviderFaults faults) {
@@ -45,6 +43,16 @@ FaultInjectingProvider::Stats FaultInjectingProvider::stats() const {
   return stats_;
 }
 
+Random& FaultInjectingProvider::StreamFor(const char* action) {
+  auto it = streams_.find(action);
+  if (it != streams_.end()) return it->second;
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a of the name, mixed with the seed
+  for (const char* c = action; *c != '\0'; ++c) {
+    h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ULL;
+  }
+  return streams_.emplace(action, Random(h ^ (faults_.seed * 0x9E3779B97F4A7C15ULL))).first->second;
+}
+
 Status FaultInjectingProvider::Admit(const char* action) {
   Duration wait{0};
   Status injected;
@@ -52,15 +60,20 @@ Status FaultInjectingProvider::Admit(const char* action) {
     std::lock_guard<std::mutex> l(mu_);
     ++stats_.calls;
     const FaultRates& r = faults_.For(action);
+    Random& random = StreamFor(action);
     if (r.latency.count() > 0) {
-      wait = Duration{random_.Range(0, r.latency.count())};
+      wait = Duration{random.Range(0, r.latency.count())};
       stats_.latency += wait;
     }
-    if (random_.Bernoulli(r.error)) {
+    // Every draw is made whatever the outcome, so a stream's use depends on nothing else.
+    const bool error = random.NextDouble() < r.error;
+    const uint64_t kind = random.Uniform(3);
+    const bool terminal = random.NextDouble() < r.terminal;
+    if (error) {
       ++stats_.errors;
       ++stats_.faults_by_action[action];
-      injected = RetryableError(action, random_.Uniform(3));
-    } else if (random_.Bernoulli(r.terminal)) {
+      injected = RetryableError(action, kind);
+    } else if (terminal) {
       ++stats_.terminal_errors;
       ++stats_.faults_by_action[action];
       injected = Status(Code::kPermissionDenied,
@@ -76,10 +89,11 @@ Status FaultInjectingProvider::Admit(const char* action) {
 }
 
 Status FaultInjectingProvider::Observe(const char* action, const Status& status) {
-  if (!status.ok()) return status;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (!random_.Bernoulli(faults_.For(action).lost)) return status;
+    const bool lost = StreamFor(action).NextDouble() < faults_.For(action).lost;
+    // A failed call keeps its own error: there is no effect to hide.
+    if (!lost || !status.ok()) return status;
     ++stats_.lost_responses;
     ++stats_.faults_by_action[action];
   }

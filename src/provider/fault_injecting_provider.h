@@ -2,10 +2,11 @@
 // of the provider it wraps -- the real ec2 provider against moto or the local cloud, or any
 // other -- the way the fake cloud injects them into its own calls.
 //
-// Per call, every draw comes from one Random seeded with ProviderFaults::seed, in a fixed order
-// (latency, error, terminal error; after the call: lost response), so a run that makes the same
-// calls in the same order sees the same faults. Latency waits through the Sleeper (tests pass one
-// that advances a FakeClock). An injected error means the call was not made; a lost response
+// Each action draws from its own Random, seeded from ProviderFaults::seed and the action's name,
+// the same draws for every call (latency, error, which error, terminal error; after the call:
+// lost response), so the n-th call of an action sees the same faults in every run with that
+// seed, however many calls of other actions (event polls on the real clock, say) came between.
+// Latency waits through the Sleeper (tests pass one that advances a FakeClock). An injected error means the call was not made; a lost response
 // means it was made (and took effect) but the caller sees Unavailable (RequestTimeout).
 //
 // Sits under RateLimitedProvider (a call the client-side limiter holds back never reaches the
@@ -52,8 +53,11 @@ class FaultInjectingProvider final : public ProviderDecorator {
 
  private:
   mutable std::mutex mu_;
+  // The action's draws (created on its first call).
+  Random& StreamFor(const char* action);
+
   ProviderFaults faults_;
-  Random random_;
+  std::map<std::string, Random> streams_;
   Sleeper sleep_;
   Stats stats_;
 };

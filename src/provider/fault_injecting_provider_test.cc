@@ -72,6 +72,23 @@ TEST_F(FaultInjectingProviderTest, TheSameSeedDrawsTheSameFaults) {
   EXPECT_NE(run(7), run(8));
 }
 
+TEST_F(FaultInjectingProviderTest, AnActionsFaultsDoNotDependOnOtherActionsCalls) {
+  auto outcomes = [&](int other_calls_between) {
+    FaultInjectingProvider p(&cloud_, Faults("error=0.3,lost=0.2,seed=3"), advance_);
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+      for (int k = 0; k < other_calls_between; ++k) (void)p.DescribeVolumes({});
+      auto r = p.DescribeSubnets({});
+      out += r.ok() ? "." : r.status().cloud_code().substr(0, 2);
+    }
+    return out;
+  };
+  const std::string alone = outcomes(0);
+  EXPECT_EQ(outcomes(1), alone);
+  EXPECT_EQ(outcomes(3), alone);
+  EXPECT_NE(alone.find_first_not_of('.'), std::string::npos) << "some faults at these rates";
+}
+
 TEST_F(FaultInjectingProviderTest, ALostResponseTookEffect) {
   FaultInjectingProvider p(&cloud_, Faults("CreateVolume.lost=1"), advance_);
   auto v = p.CreateVolume(CreateVolumeRequest{"us-east-1a", 1, "", "gp3", {{"k", "v"}}, "tok-1"});

@@ -14,7 +14,11 @@ namespace spotkeeper {
 namespace {
 
 TEST_F(MotoFlowTest, FlowsConvergeUnderInjectedFaults) {
-  auto faults = ParseProviderFaults("error=0.08,lost=0.04,seed=7");
+  // Modest everywhere, and half the responses to the calls that create and attach lost, so the
+  // idempotency of those steps (client tokens, lookups by token tag) is exercised for sure.
+  auto faults = ParseProviderFaults(
+      "error=0.08,lost=0.04,seed=7,RunInstances.lost=0.5,CreateNetworkInterface.lost=0.5,"
+      "AttachVolume.lost=0.5,CreateSnapshot.lost=0.5,RegisterImage.lost=0.5");
   ASSERT_TRUE(faults.ok()) << faults.status().ToString();
   StartController("", *faults);
   ASSERT_NE(h_->faults(), nullptr);
