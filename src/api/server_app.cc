@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "provider/forwarding_provider.h"
 #include "common/random.h"
 #include "provider/ec2/register_ec2_provider.h"
+#include "provider/forwarding_provider.h"
 #include "provider/provider_registry.h"
 
 namespace spotkeeper::api {

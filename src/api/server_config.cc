@@ -283,10 +283,8 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
       SK_ASSIGN_OR_RETURN(std::string text, FaultsText(*r.value, r.source));
       auto faults = ParseProviderFaults(text);
       if (!faults.ok()) {
-        std::string m = faults.status().message();
-        const std::string prefix = "provider faults: ";
-        if (m.rfind(prefix, 0) == 0) m = m.substr(prefix.size());
-        return InvalidArgument("providerFaults (from " + r.source + "): " + m);
+        return InvalidArgument("providerFaults (from " + r.source + "): " +
+                               faults.status().message());
       }
       out.provider_faults = *faults;
     }

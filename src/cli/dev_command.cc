@@ -160,6 +160,8 @@ Status CheckDataDir(const DevArgs& a, const DevRun& run) {
 }
 
 Status StartAll(const DevArgs& a, DevRun& run) {
+  auto faults = ParseProviderFaults(a.provider_faults);
+  if (!faults.ok()) return InvalidArgument("--provider-faults: " + faults.status().message());
   SK_RETURN_IF_ERROR(CheckDataDir(a, run));
   std::error_code ec;
   fs::create_directories(run.cloud_dir, ec);
@@ -200,11 +202,7 @@ Status StartAll(const DevArgs& a, DevRun& run) {
   ss.endpoint_url = pc.endpoint_url;
   ss.events_queue_url = pc.events_queue_url;
   ss.log_level = a.log_level;
-  if (!a.provider_faults.empty()) {
-    auto faults = ParseProviderFaults(a.provider_faults);
-    if (!faults.ok()) return InvalidArgument("--provider-faults: " + faults.status().message());
-    ss.provider_faults = *faults;
-  }
+  ss.provider_faults = *faults;
   api::ServerAppDeps deps;
   deps.cloud = run.provider.get();
   SK_ASSIGN_OR_RETURN(run.server, api::ServerApp::Create(ss, deps));

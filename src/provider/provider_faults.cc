@@ -28,7 +28,7 @@ std::string Trim(const std::string& s) {
 }
 
 Status Bad(const std::string& item, const std::string& why) {
-  return InvalidArgument("provider faults: item '" + item + "': " + why);
+  return InvalidArgument("item '" + item + "': " + why);
 }
 
 Result<double> ParseRate(const std::string& item, const std::string& v) {
@@ -167,7 +167,7 @@ Result<ProviderFaults> ParseProviderFaults(const std::string& text) {
   }
   auto check = [](const std::string& where, const FaultRates& r) -> Status {
     if (r.error + r.terminal > 1) {
-      return InvalidArgument("provider faults: " + where + "error + terminal is above 1");
+      return InvalidArgument(where + "error + terminal is above 1");
     }
     return OkStatus();
   };

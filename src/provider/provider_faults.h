@@ -50,7 +50,8 @@ struct ProviderFaults {
   bool operator==(const ProviderFaults&) const = default;
 };
 
-// InvalidArgument naming the bad item ("provider faults: item 'eror=0.1': unknown key ...").
+// InvalidArgument naming the bad item ("item 'eror=0.1': unknown key ..."); callers say where
+// the text came from.
 // An empty text is no faults.
 Result<ProviderFaults> ParseProviderFaults(const std::string& text);
 // The text form; ParseProviderFaults(FormatProviderFaults(f)) == f.
