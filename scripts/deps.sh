@@ -13,6 +13,8 @@ PACKAGES=(
   runc iproute2 iputils-ping e2fsprogs xfsprogs util-linux
   # real clients and real workloads for the end-to-end tests
   awscli redis-server redis-tools
+  # the dashboard's browser test (tests/dashboard): headless Chromium driven over WebDriver
+  chromium chromium-driver
 )
 
 missing=()

@@ -20,6 +20,8 @@ void AddGroupRoutes(RouteTable& table, ApiServices* services);
 void AddInstanceRoutes(RouteTable& table, ApiServices* services);
 // /api/v1/import...
 void AddImportRoutes(RouteTable& table, ApiServices* services);
+// / and /ui/{asset}: the web dashboard's embedded files (no token: they hold no data).
+void AddDashboardRoutes(RouteTable& table);
 
 struct EventStreamOptions {
   std::chrono::milliseconds keepalive{15'000};  // SSE comment line while nothing happens

@@ -64,6 +64,7 @@ ApiServer::ApiServer(ApiServerOptions options, ApiServices services)
   AddInstanceRoutes(routes_, &services_);
   AddImportRoutes(routes_, &services_);
   AddEventRoutes(routes_, &services_, options_.streams);
+  AddDashboardRoutes(routes_);
 }
 
 ApiServer::~ApiServer() { Stop(); }
