@@ -149,7 +149,7 @@ async function runAction(action, ssi, groupSpec, ui) {
   }
   try {
     const r = await api('PUT', `/api/v1/statefulInstance/${encodeURIComponent(ssi.id)}/${action.name}`, body);
-    ui.toast(`${action.label} ${ssi.id}: accepted (${(r && r.state) || 'requested'})`);
+    ui.toast(`${action.label} ${ssi.id}: accepted${r && r.state ? ' (now ' + r.state + ')' : ''}`);
     ui.refresh();
   } catch (e) {
     ui.toast(`${action.label} ${ssi.id}: ${e.message}`, true);

@@ -176,8 +176,8 @@ Status ServerApp::Start() {
   }
   Status w = data_dir_->WriteAddress(url());
   if (!w.ok()) spdlog::warn("{}", w.ToString());
-  spdlog::info("spotkeeper server listening on {} (provider {}, data dir {})", url(),
-               settings_.provider, data_dir_->path());
+  spdlog::info("spotkeeper server listening on {} (provider {}, data dir {}; dashboard at {}/)",
+               url(), settings_.provider, data_dir_->path(), url());
   return OkStatus();
 }
 

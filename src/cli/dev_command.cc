@@ -218,6 +218,7 @@ void PrintWhere(const DevRun& run) {
             << "  controller API   " << run.server->url() << "  (token in " << run.data_dir
             << "/token)\n"
             << "                   spotkeeper" << dd << " group list\n"
+            << "  dashboard        " << run.server->url() << "/  (log in with the token)\n"
             << "  local cloud      " << run.cloud->endpoint() << "  region " << run.cloud->region()
             << "  (EC2 + SQS; events queue " << run.cloud->events_queue_url() << "; access key in "
             << run.cloud_dir << "/credentials.json)\n"

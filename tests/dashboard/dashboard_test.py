@@ -3,7 +3,8 @@
 Usage: dashboard_test.py SPOTKEEPER SCREENSHOT_DIR [sim|dev]
 
   sim  `spotkeeper server --provider sim` (no root): the test creates the sim's example group.
-  dev  `spotkeeper dev --example redis` (root: the local cloud runs Redis in a runc container).
+  dev  `spotkeeper dev --example redis` (root: the local cloud runs Redis in a runc container);
+       the test starts after dev's own demo (which recycles the instance once) has ended.
 
 In the browser: the page shows nothing but the login without a token; a wrong token is refused;
 the right one shows the group; the group's page shows its instance ACTIVE; a recycle from the
@@ -212,6 +213,19 @@ return window.__states;
 """
 
 
+# Records the API calls the page makes that change something (the test's own wrapper of fetch).
+RECORD_REQUESTS = """
+window.__requests = [];
+const real = window.fetch;
+window.fetch = (url, init = {}) => {
+  if (init.method && init.method !== 'GET') {
+    window.__requests.push({method: init.method, url: String(url), body: init.body || null});
+  }
+  return real(url, init);
+};
+"""
+
+
 def row_state(d, ssi):
     return d.run("const e = document.querySelector(`#ssi-table tr[data-ssi=\"${arguments[0]}\"] "
                  "[data-state]`); return e ? e.dataset.state : null;", ssi)
@@ -224,7 +238,11 @@ def row_instance(d, ssi):
 
 def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
     def shot(name):
+        # The whole page: the window grows to the page's height for the picture.
+        height = d.run("return document.documentElement.scrollHeight;")
+        d.window_rect(1400, max(1000, min(int(height) + 120, 4000)))
         size = d.screenshot(os.path.join(shots, name + ".png"))
+        d.window_rect(1400, 1000)
         print(f"screenshot {name}.png ({size} bytes)")
 
     d.get(base + "/")
@@ -240,23 +258,23 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
                  f"the SSE parser splits a cut stream into its events ({parsed})")
 
     d.type(d.find("#token"), "f" * len(token))
-    d.click(d.find("#login-form button[type=submit]"))
+    d.click_css("#login-form button[type=submit]")
     error = wait_for("the login error", lambda: d.text(d.find("#login-error")), 15)
     checks.check("401" in error, f"a wrong token is refused: {error!r}")
 
     d.type(d.find("#token"), token)
-    d.click(d.find("#login-form button[type=submit]"))
-    row = d.find(f'#groups-table tr[data-group="{group_id}"]', timeout=20)
-    checks.check(group_name in d.text(row), f"the groups page lists {group_name}")
+    d.click_css("#login-form button[type=submit]")
+    row = f'#groups-table tr[data-group="{group_id}"]'
+    d.find(row, timeout=20)
+    checks.check(group_name in d.text_css(row), f"the groups page lists {group_name}")
     wait_for("the event stream to be live", lambda: d.run(
         "return document.getElementById('live').classList.contains('on');"), 20)
     checks.check(token not in d.current_url(), "the token is not in the URL")
     # Wait for the group's instance to be ACTIVE on the groups page (live, the page is not reloaded).
-    wait_for("1 ACTIVE on the groups page", lambda: "1 ACTIVE" in d.text(row) or
-             "1 ACTIVE" in d.text(d.find(f'#groups-table tr[data-group="{group_id}"]')), 120)
+    wait_for("1 ACTIVE on the groups page", lambda: "1 ACTIVE" in d.text_css(row), 120)
     shot("groups")
 
-    d.click(d.find(f'#groups-table tr[data-group="{group_id}"] a'))
+    d.click_css(f'#groups-table tr[data-group="{group_id}"] a')
     ssi = d.run("const r = document.querySelector('#ssi-table tr[data-ssi]'); "
                 "return r ? r.dataset.ssi : null;") or \
         wait_for("an instance row", lambda: d.run(
@@ -269,9 +287,9 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
     shot("group")
 
     # A cancelled confirmation does nothing.
-    d.click(d.find(f'button[data-action=recycle][data-ssi="{ssi}"]'))
+    d.click_css(f'button[data-action=recycle][data-ssi="{ssi}"]')
     wait_for("the confirmation", lambda: d.run("return document.getElementById('confirm').open;"), 10)
-    d.click(d.find("#confirm-cancel"))
+    d.click_css("#confirm-cancel")
     wait_for("the confirmation to close",
              lambda: d.run("return !document.getElementById('confirm').open;"), 10)
     st, body = api.call("GET", f"/api/v1/statefulInstance/{ssi}")
@@ -280,11 +298,11 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
 
     # Recycle from the page and follow it live.
     d.run(WATCH_STATES, ssi)
-    d.click(d.find(f'button[data-action=recycle][data-ssi="{ssi}"]'))
+    d.click_css(f'button[data-action=recycle][data-ssi="{ssi}"]')
     wait_for("the confirmation", lambda: d.run("return document.getElementById('confirm').open;"), 10)
-    checks.check(ssi in d.text(d.find("#confirm-title")), "the confirmation names the instance")
+    checks.check(ssi in d.text_css("#confirm-title"), "the confirmation names the instance")
     shot("confirm-recycle")
-    d.click(d.find("#confirm-ok"))
+    d.click_css("#confirm-ok")
     wait_for("the page to show the recycle", lambda: any(
         s in ("RECYCLE", "RECYCLING") for s in d.run("return window.__states;")), 60)
     shot("group-recycling")
@@ -303,14 +321,15 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
                  f"the row shows the replacement {old_instance} -> {new_instance}")
     events = int(d.run("return document.getElementById('live').dataset.events || '0';"))
     checks.check(events >= 2, f"the stream delivered the recycle's events ({events})")
-    feed = d.text(d.find("#feed-list"))
+    feed = d.text_css("#feed-list")
     checks.check("StateChanged" in feed and "RECYCLING -> ACTIVE" in feed,
                  "the event feed shows RECYCLING -> ACTIVE")
     shot("group-after-recycle")
 
-    d.click(d.find(f'#ssi-table tr[data-ssi="{ssi}"] a'))
-    rec = d.find("#recoveries-table tr[data-workflow]", timeout=20)
-    checks.check("Recycle" in d.text(rec), "the instance page lists the Recycle recovery")
+    d.click_css(f'#ssi-table tr[data-ssi="{ssi}"] a')
+    d.find("#recoveries-table tr[data-workflow]", timeout=20)
+    checks.check("Recycle" in d.text_css("#recoveries-table tr[data-workflow]"),
+                 "the instance page lists the Recycle recovery")
     bars = d.run("return document.querySelectorAll('svg.recovery-chart .recovery-bar rect').length;")
     checks.check(bars >= 2, f"the timeline chart draws the recovery's phases ({bars} segments)")
     st, recs = api.call("GET", f"/api/v1/statefulInstance/{ssi}/recoveries")
@@ -321,9 +340,10 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
     shot("instance")
 
     d.get(f"{base}/#/group/{group_id}/savings")
-    card = d.find("#savings-cards [data-field=savedPercent] .value", timeout=20)
+    card = "#savings-cards [data-field=savedPercent] .value"
+    d.find(card, timeout=20)
     st, sav = api.call("GET", f"/api/v1/group/{group_id}/savings")
-    shown = d.text(card)
+    shown = d.text_css(card)
     # The sim's prices move a little between the page's load and this call.
     checks.check(st == 200 and shown.endswith("%") and
                  abs(float(shown[:-1]) - sav["savedPercent"]) < 1.0,
@@ -333,12 +353,45 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
                  "the savings page draws its chart")
     shot("savings")
 
+    # Pause and resume from the page; then deallocate with a flag changed in the dialog.
+    d.get(f"{base}/#/group/{group_id}")
+    wait_for("the instance ACTIVE", lambda: row_state(d, ssi) == "ACTIVE", 30)
+    d.run(RECORD_REQUESTS)
+    for action, settled in (("pause", "PAUSED"), ("resume", "ACTIVE")):
+        d.click_css(f'button[data-action={action}][data-ssi="{ssi}"]:not([disabled])', 30)
+        wait_for("the confirmation", lambda: d.run(
+            "return document.getElementById('confirm').open;"), 10)
+        d.click_css("#confirm-ok")
+        wait_for(f"the page to show {ssi} {settled} after {action}",
+                 lambda: row_state(d, ssi) == settled and
+                 any(r["url"].endswith("/" + action) for r in d.run("return window.__requests;")),
+                 120)
+        checks.check(row_state(d, ssi) == settled, f"{action} from the page: the row shows {settled}")
+    defaults = api.call("GET", f"/api/v1/group/{group_id}")[1]["spec"]["statefulDeallocation"]
+    d.click_css(f'button[data-action=deallocate][data-ssi="{ssi}"]:not([disabled])', 30)
+    wait_for("the confirmation", lambda: d.run("return document.getElementById('confirm').open;"),
+             10)
+    shown = d.run("return Object.fromEntries([...document.querySelectorAll("
+                  "'#confirm-extra input[type=checkbox]')].map((b) => [b.name, b.checked]));")
+    checks.check(shown == defaults, f"the deallocate dialog starts from the spec's flags {shown}")
+    d.click_css("#confirm-extra input[name=shouldDeleteVolumes]")
+    shot("confirm-deallocate")
+    d.click_css("#confirm-ok")
+    sent = wait_for("the deallocate request", lambda: [
+        r for r in d.run("return window.__requests;") if r["url"].endswith("/deallocate")], 10)
+    want = dict(defaults, shouldDeleteVolumes=not defaults["shouldDeleteVolumes"])
+    checks.check(json.loads(sent[0]["body"]) == {"statefulDeallocation": want},
+                 f"deallocate sends the flags as set in the dialog: {sent[0]['body']}")
+    wait_for(f"the page to show {ssi} DEALLOCATED", lambda: row_state(d, ssi) == "DEALLOCATED",
+             120)
+    checks.check(row_state(d, ssi) == "DEALLOCATED", "deallocate from the page: the row shows DEALLOCATED")
+
     # The token stays out of the server's log.
     checks.check(token not in log_text(), "the token is not in the server's log")
 
     # Logging out forgets the token.
     d.get(base + "/")
-    d.click(d.find("#logout:not([hidden])"))
+    d.click_css("#logout:not([hidden])")
     d.find("#token:not([hidden])")
     checks.check(d.run("return sessionStorage.length;") == 0, "logging out forgets the token")
 
@@ -366,6 +419,10 @@ def main():
         skip_unless_possible(need=("runc", "redis-server"))
         with DevServer(spotkeeper, checks, name="dash", extra_args=["--example", "redis"]) as dev:
             api = Api(dev.api, dev.token)
+            # dev's own demo recycles the instance once: the page's recycle comes after it.
+            outcome = wait_for("dev's demo to end", lambda: next(
+                (w for w in ("demo: OK", "demo: FAILED") if w in dev.read_log(10 ** 6)), None), 300)
+            checks.check(outcome == "demo: OK", "spotkeeper dev's Redis demo passed")
             group = wait_for("the redis example group", lambda: next(
                 (g for g in (api.call("GET", "/api/v1/group")[1] or {}).get("items", [])), None), 120)
             with Browser(chromium, chromedriver) as d:

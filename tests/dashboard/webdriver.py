@@ -93,6 +93,24 @@ class WebDriver:
     def click(self, element):
         self._call("POST", self._s(f"/element/{element}/click"), {})
 
+    def click_css(self, css, timeout=10):
+        """Clicks the first element matching css; finds it again when the page replaced it
+        between the find and the click (a live re-render), until timeout seconds."""
+        def attempt():
+            try:
+                self.click(self.find(css, timeout))
+                return True
+            except WebDriverError as e:
+                if "stale element" not in str(e):
+                    raise
+                return False
+        wait_for(f"a click on {css}", attempt, timeout)
+
+    def text_css(self, css):
+        """The text of the first element matching css now ("" when there is none)."""
+        return self.run("const e = document.querySelector(arguments[0]); "
+                        "return e ? e.innerText : '';", css)
+
     def type(self, element, text):
         self._call("POST", self._s(f"/element/{element}/value"), {"text": text})
 
@@ -106,6 +124,11 @@ class WebDriver:
     def run_async(self, script, *args):
         """Runs script in the page; it ends by calling arguments[arguments.length - 1](value)."""
         return self._call("POST", self._s("/execute/async"), {"script": script, "args": list(args)})
+
+    def window_rect(self, width=None, height=None):
+        """Resizes the window when given a size; returns the window's rect."""
+        body = {} if width is None else {"width": width, "height": height}
+        return self._call("POST" if body else "GET", self._s("/window/rect"), body or None)
 
     def screenshot(self, path):
         png = base64.b64decode(self._call("GET", self._s("/screenshot")))
