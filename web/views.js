@@ -34,6 +34,16 @@ function when(iso) {
   return isNaN(d) ? iso : d.toLocaleString();
 }
 
+function clock(iso) {
+  const d = new Date(iso);
+  return iso && !isNaN(d) ? d.toLocaleTimeString() : dash;
+}
+
+// The saved share, or a dash while nothing has been priced (no on-demand equivalent yet).
+function savedShare(sav) {
+  return sav && sav.onDemandCostUsd > 0 ? percent(sav.savedPercent) : dash;
+}
+
 function usd(v) {
   if (typeof v !== 'number') return dash;
   return '$' + v.toFixed(v >= 100 ? 0 : v >= 1 ? 2 : 4);
@@ -180,7 +190,7 @@ const groupsView = {
         h('td', { class: 'num' }, `${cap.active ?? 0} / ${cap.target ?? 0}`, h('div', { class: 'muted' }, `min ${cap.minimum ?? 0} · max ${cap.maximum ?? 0}`)),
         h('td', {}, byStateChips(s.statefulInstances && s.statefulInstances.byState), ready ? h('div', { class: ready.status === 'True' ? 'muted' : 'error' }, ready.message || ready.reason) : null),
         h('td', {}, persistenceTags(g.spec || {})),
-        h('td', { class: 'num' }, h('a', { href: `#/group/${g.id}/savings` }, percent(sav.savedPercent)), h('div', { class: 'muted' }, `${usd(sav.costUsd)} of ${usd(sav.onDemandCostUsd)}`)),
+        h('td', { class: 'num' }, h('a', { href: `#/group/${g.id}/savings` }, savedShare(sav)), h('div', { class: 'muted' }, `${usd(sav.costUsd)} of ${usd(sav.onDemandCostUsd)}`)),
       );
     });
     const totals = groups.reduce((t, g) => {
@@ -220,7 +230,7 @@ const groupView = {
         'tr',
         { 'data-ssi': x.id },
         h('td', {}, h('a', { href: `#/instance/${x.id}` }, x.id)),
-        h('td', { 'data-field': 'state' }, stateChip(x.state), x.workflow && x.workflow.status === 'running' ? h('div', { class: 'muted' }, `${x.workflow.kind}: ${x.workflow.step}`) : null),
+        h('td', { 'data-field': 'state' }, stateChip(x.state), x.workflow && x.workflow.status === 'running' ? h('div', { class: 'muted' }, `${x.workflow.kind} since ${clock(x.workflow.startedAt)}`) : null),
         h('td', { class: 'mono' }, text(x.privateIp)),
         h('td', { class: 'mono', 'data-field': 'instance' }, text(x.instanceId), h('div', { class: 'muted' }, `${text(x.instanceType)} · ${text(x.availabilityZone)}`)),
         h('td', {}, h('span', { class: 'tag' + (x.lifeCycle === 'SPOT' ? ' on' : '') }, x.lifeCycle === 'OD' ? 'on-demand' : text(x.lifeCycle && x.lifeCycle.toLowerCase()))),
@@ -240,7 +250,7 @@ const groupView = {
         stat('active / target', `${cap.active ?? 0} / ${cap.target ?? 0}`),
         stat('min / max', `${cap.minimum ?? 0} / ${cap.maximum ?? 0}`),
         stat('persistence', persistenceTags(spec)),
-        stat('saved against on-demand', percent(s.savings && s.savings.savedPercent)),
+        stat('saved against on-demand', savedShare(s.savings)),
       ),
       h('h2', {}, 'Stateful instances'),
       table(['Instance', 'State', 'Private IP', 'EC2 instance', 'Lifecycle', 'Volumes', 'Last recovery', 'Actions'], rows, { id: 'ssi-table' }),
@@ -351,7 +361,7 @@ const savingsView = {
         stat('paid', usd(s.costUsd)),
         stat('on-demand equivalent', usd(s.onDemandCostUsd)),
         stat('saved', usd(s.savedUsd)),
-        stat('saved %', percent(s.savedPercent), { 'data-field': 'savedPercent' }),
+        stat('saved %', savedShare(s), { 'data-field': 'savedPercent' }),
         stat('spot / on-demand hours', `${hours(s.spotHours)} / ${hours(s.onDemandHours)}`),
         s.unpricedHours > 0 ? stat('hours without a price', s.unpricedHours.toFixed(1)) : null,
       ),
