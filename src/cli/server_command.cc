@@ -130,7 +130,8 @@ int Run(CLI::App* cmd, const ClientOptions& client, const ServerArgs& a) {
 void AddServerCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "server",
-      "Run the controller daemon and its REST API. Every option can also be set by a "
+      "Run the controller daemon, its REST API and the web dashboard (at / of the API's "
+      "address; docs/dashboard.md). Every option can also be set by a "
       "SPOTKEEPER_* environment variable (SPOTKEEPER_LISTEN, ...) or in the --config file "
       "(camelCase keys: listen, dataDir, ...); a flag beats the environment, which beats the "
       "file. See docs/cli.md.");
