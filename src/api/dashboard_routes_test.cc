@@ -6,8 +6,8 @@
 #include <set>
 #include <string>
 
-#include "api/dashboard_assets.h"
 #include "api/api_test_util.h"
+#include "api/dashboard_assets.h"
 
 namespace spotkeeper::api::testing {
 namespace {

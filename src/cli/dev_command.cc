@@ -510,7 +510,8 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "dev",
       "Run the local cloud (real instances on this Linux host; root) and the controller "
-      "with its API and web dashboard in one process. Data: the global --data-dir (default ~/.spotkeeper), the "
+      "with its API and web dashboard in one process. Data: the global --data-dir (default "
+      "~/.spotkeeper), the "
       "cloud's under DIR/cloud. --example NAME then creates the group of examples/NAME.yaml "
       "(mapped to the local cloud's region, zones, subnets and base image; every persistence "
       "mode as written), writes keys to Redis, recycles the instance and shows the same keys "
