@@ -19,11 +19,13 @@ Exit 77 (skipped) without chromium or chromedriver, or for dev without root, run
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -102,9 +104,17 @@ class SimServer:
         self.speed = speed
         self.data_dir = tempfile.mkdtemp(prefix="sk-dash-")
         self.log_path = os.path.join(self.data_dir, "server.log")
+        self.log = None
         self.proc = None
 
     def __enter__(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+
+    def _start(self):
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [self.spotkeeper, "--data-dir", self.data_dir, "server", "--provider", "sim",
@@ -115,7 +125,10 @@ class SimServer:
         def started():
             if self.proc.poll() is not None:
                 raise RuntimeError("the server exited: " + self.read_log())
-            return os.path.exists(address) and open(address).read().strip()
+            if not os.path.exists(address):
+                return None
+            with open(address) as f:
+                return f.read().strip()
 
         self.base = wait_for("the server's address file", started, 30)
         with open(os.path.join(self.data_dir, "token")) as f:
@@ -131,7 +144,8 @@ class SimServer:
 
     def __exit__(self, *exc):
         stop_process_group(self.proc)
-        self.log.close()
+        if self.log is not None:
+            self.log.close()
         if exc[0] is not None:
             print("--- server log (tail) ---\n" + self.read_log())
         shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -153,18 +167,35 @@ class Browser:
         self.driver = None
 
     def __enter__(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+
+    def _start(self):
         self.proc = subprocess.Popen([self.chromedriver, "--port=0"], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        # A thread reads chromedriver's output (and keeps draining it), so the wait for its
+        # port has a deadline even if it prints nothing.
+        lines = queue.Queue()
+
+        def pump():
+            for line in self.proc.stdout:
+                lines.put(line)
+            lines.put(None)
+        threading.Thread(target=pump, daemon=True).start()
         port = None
         deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            line = self.proc.stdout.readline()  # chromedriver prints a few lines, then its port
-            if not line:
+        while port is None:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError("chromedriver did not say its port within 30 s") from None
+            if line is None:
                 raise RuntimeError("chromedriver exited before it said its port")
             if "started successfully on port" in line:
                 port = int(line.rsplit(" ", 1)[1].strip().rstrip("."))
-        if port is None:
-            raise RuntimeError("chromedriver did not say its port within 30 s")
         self.driver = WebDriver(f"http://127.0.0.1:{port}")
         self.driver.start(self.chromium, [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
