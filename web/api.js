@@ -30,13 +30,13 @@ export class ApiError extends Error {
 }
 
 function authHeaders(extra = {}) {
-  return { Authorization: 'Bearer ' + token(), ...extra };
+  return {Authorization: 'Bearer ' + token(), ...extra};
 }
 
 // One API call; resolves with the parsed JSON body, rejects with an ApiError carrying the
 // server's {code, message}.
 export async function api(method, path, body) {
-  const init = { method, headers: authHeaders(), cache: 'no-store' };
+  const init = {method, headers: authHeaders(), cache: 'no-store'};
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -56,7 +56,8 @@ export async function api(method, path, body) {
   }
   if (res.status === 401) unauthorizedHandler();
   if (!res.ok) {
-    throw new ApiError(res.status, json && json.code, (json && json.message) || text || res.statusText);
+    throw new ApiError(
+        res.status, json && json.code, (json && json.message) || text || res.statusText);
   }
   return json;
 }
@@ -86,7 +87,7 @@ export class SseParser {
         if (field === 'id') id = value;
         if (field === 'data') data.push(value);
       }
-      if (data.length > 0) events.push({ id, data: data.join('\n') });
+      if (data.length > 0) events.push({id, data: data.join('\n')});
     }
     return events;
   }
@@ -94,7 +95,8 @@ export class SseParser {
 
 // Follows GET /api/v1/events/stream with fetch (EventSource cannot send the Authorization
 // header). Reconnects after a drop from the last seen seq, waiting 1 s, 2 s, ... up to 15 s.
-// onEvent(event) gets each audit event; onState('connecting' | 'live' | 'retrying') the link's state.
+// onEvent(event) gets each audit event; onState('connecting' | 'live' | 'retrying') the link's
+// state.
 export class EventStream {
   constructor(onEvent, onState) {
     this.onEvent = onEvent;
@@ -123,7 +125,7 @@ export class EventStream {
       const query = this.lastSeq !== null ? 'after=' + this.lastSeq : 'tail=' + tail;
       try {
         const res = await fetch('/api/v1/events/stream?' + query, {
-          headers: authHeaders({ Accept: 'text/event-stream' }),
+          headers: authHeaders({Accept: 'text/event-stream'}),
           cache: 'no-store',
           signal: this.controller.signal,
         });
@@ -138,9 +140,9 @@ export class EventStream {
         const decoder = new TextDecoder();
         const parser = new SseParser();
         for (;;) {
-          const { done, value } = await reader.read();
+          const {done, value} = await reader.read();
           if (done) break;
-          for (const e of parser.push(decoder.decode(value, { stream: true }))) {
+          for (const e of parser.push(decoder.decode(value, {stream: true}))) {
             if (e.id !== null) this.lastSeq = e.id;
             let event;
             try {

@@ -2,8 +2,8 @@
 // live event stream and the feed beside every page. A page loads again when an event that
 // concerns it arrives; nothing polls.
 
-import { api, clearToken, EventStream, onUnauthorized, setToken, token } from './api.js';
-import { h, VIEWS } from './views.js';
+import {api, clearToken, EventStream, onUnauthorized, setToken, token} from './api.js';
+import {h, VIEWS} from './views.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +19,7 @@ const state = {
 };
 
 function toast(message, error = false) {
-  const el = h('div', { class: 'toast' + (error ? ' error' : '') }, message);
+  const el = h('div', {class: 'toast' + (error ? ' error' : '')}, message);
   $('toasts').append(el);
   setTimeout(() => el.remove(), error ? 9000 : 4000);
 }
@@ -32,30 +32,34 @@ function confirmDialog(title, message, extra, danger) {
   $('confirm-extra').replaceChildren(...(extra ? [extra] : []));
   $('confirm-ok').className = danger ? 'danger' : '';
   return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), {once: true});
     dialog.returnValue = '';
     dialog.showModal();
     $('confirm-cancel').focus();
   });
 }
 
-const ui = { toast, confirm: confirmDialog, refresh: () => scheduleLoad(0) };
+const ui = {
+  toast,
+  confirm: confirmDialog,
+  refresh: () => scheduleLoad(0)
+};
 
 function route() {
   const path = (location.hash || '#/').slice(1);
   for (const v of VIEWS) {
     const m = path.match(v.path);
-    if (m) return { view: v, params: m.slice(1).map(decodeURIComponent) };
+    if (m) return {view: v, params: m.slice(1).map(decodeURIComponent)};
   }
-  return { view: null, params: [] };
+  return {view: null, params: []};
 }
 
 function renderCrumbs() {
   const crumbs = state.view ? state.view.crumbs(state.params, state.data) : [];
   const nodes = [];
   crumbs.forEach(([label, href], i) => {
-    if (i) nodes.push(h('span', { class: 'sep' }, '/'));
-    nodes.push(href ? h('a', { href }, label) : h('span', {}, label));
+    if (i) nodes.push(h('span', {class: 'sep'}, '/'));
+    nodes.push(href ? h('a', {href}, label) : h('span', {}, label));
   });
   $('crumbs').replaceChildren(...nodes);
   const last = crumbs.length ? crumbs[crumbs.length - 1][0] : '';
@@ -71,10 +75,11 @@ async function load() {
   }
   state.loading = true;
   const generation = state.generation;
-  const { view, params } = state;
+  const {view, params} = state;
   try {
     if (!view) {
-      $('view').replaceChildren(h('div', { class: 'card empty' }, 'No such page. ', h('a', { href: '#/' }, 'Groups')));
+      $('view').replaceChildren(
+          h('div', {class: 'card empty'}, 'No such page. ', h('a', {href: '#/'}, 'Groups')));
       return;
     }
     const data = await view.load(params);
@@ -88,7 +93,7 @@ async function load() {
     renderCrumbs();
   } catch (e) {
     if (generation !== state.generation) return;
-    $('view').replaceChildren(h('div', { class: 'card error' }, e.message));
+    $('view').replaceChildren(h('div', {class: 'card error'}, e.message));
   } finally {
     state.loading = false;
     if (state.again) {
@@ -110,21 +115,21 @@ function navigate() {
   state.data = null;
   state.generation += 1;
   renderCrumbs();
-  $('view').replaceChildren(h('div', { class: 'empty' }, 'loading…'));
+  $('view').replaceChildren(h('div', {class: 'empty'}, 'loading…'));
   scheduleLoad(0);
 }
 
 function addToFeed(e) {
   const list = $('feed-list');
-  const target = e.statefulInstanceId
-    ? h('a', { href: `#/instance/${e.statefulInstanceId}` }, e.statefulInstanceId)
-    : e.groupId
-      ? h('a', { href: `#/group/${e.groupId}` }, e.groupId)
-      : null;
+  const target = e.statefulInstanceId ?
+      h('a', {href: `#/instance/${e.statefulInstanceId}`}, e.statefulInstanceId) :
+      e.groupId ? h('a', {href: `#/group/${e.groupId}`}, e.groupId) :
+                  null;
   list.prepend(
-    h('li', { 'data-seq': e.seq },
-      h('div', {}, h('span', { class: 'when' }, new Date(e.at).toLocaleTimeString()), ' ', h('span', { class: 'kind' }, e.kind), ' ', target),
-      h('div', {}, e.message)),
+      h('li', {'data-seq': e.seq},
+        h('div', {}, h('span', {class: 'when'}, new Date(e.at).toLocaleTimeString()), ' ',
+          h('span', {class: 'kind'}, e.kind), ' ', target),
+        h('div', {}, e.message)),
   );
   while (list.children.length > 100) list.lastChild.remove();
 }

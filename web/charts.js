@@ -36,11 +36,11 @@ function niceStep(max, ticks) {
 // The phases of a recovery in the order they happen, each ending at the named milestone
 // (ms from the trigger, see phasesMs in docs/api.md).
 export const PHASES = [
-  { key: 'terminated', label: 'old instance stopping' },
-  { key: 'released', label: 'volumes and ENI released' },
-  { key: 'running', label: 'replacement launching' },
-  { key: 'attached', label: 'volumes attaching' },
-  { key: 'active', label: 'becoming ACTIVE' },
+  {key: 'terminated', label: 'old instance stopping'},
+  {key: 'released', label: 'volumes and ENI released'},
+  {key: 'running', label: 'replacement launching'},
+  {key: 'attached', label: 'volumes attaching'},
+  {key: 'active', label: 'becoming ACTIVE'},
 ];
 
 // The segments [{key, label, from, to}] of one recovery, skipping milestones it did not have.
@@ -50,7 +50,7 @@ export function phaseSegments(phasesMs) {
   for (const p of PHASES) {
     const to = phasesMs ? phasesMs[p.key] : undefined;
     if (typeof to !== 'number' || to < from) continue;
-    out.push({ key: p.key, label: p.label, from, to });
+    out.push({key: p.key, label: p.label, from, to});
     from = to;
   }
   return out;
@@ -78,44 +78,50 @@ export function recoveryChart(recoveries) {
   // Legend.
   let lx = 10;
   for (const p of PHASES) {
-    root.append(svg('rect', { x: lx, y: 8, width: 10, height: 10, class: 'phase-' + p.key }));
-    root.append(svg('text', { x: lx + 14, y: 17, class: 'legend' }, p.label));
+    root.append(svg('rect', {x: lx, y: 8, width: 10, height: 10, class: 'phase-' + p.key}));
+    root.append(svg('text', {x: lx + 14, y: 17, class: 'legend'}, p.label));
     lx += 14 + p.label.length * 5.6 + 16;
   }
   // Axis.
   for (let v = 0; v <= scaleMax + 1e-9; v += step) {
-    root.append(svg('line', { x1: x(v), x2: x(v), y1: top - 4, y2: height - 24, class: 'grid' }));
+    root.append(svg('line', {x1: x(v), x2: x(v), y1: top - 4, y2: height - 24, class: 'grid'}));
     root.append(
-      svg('text', { x: x(v), y: height - 10, class: 'axis', 'text-anchor': 'middle' }, formatMs(v)),
+        svg('text', {x: x(v), y: height - 10, class: 'axis', 'text-anchor': 'middle'}, formatMs(v)),
     );
   }
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    const when = r.startedAt
-      ? new Date(r.startedAt).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      : '';
+    const when = r.startedAt ? new Date(r.startedAt).toLocaleString([], {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit'
+    }) :
+                               '';
     root.append(
-      svg('text', { x: left - 8, y: y + 15, class: 'label', 'text-anchor': 'end' }, `${r.reason} · ${when}`),
+        svg('text', {x: left - 8, y: y + 15, class: 'label', 'text-anchor': 'end'},
+            `${r.reason} · ${when}`),
     );
-    const g = svg('g', { class: 'recovery-bar', 'data-workflow': r.workflowId || '' });
+    const g = svg('g', {class: 'recovery-bar', 'data-workflow': r.workflowId || ''});
     for (const s of phaseSegments(r.phasesMs)) {
       g.append(
-        svg(
-          'rect',
-          {
-            x: x(s.from),
-            y: y + 4,
-            width: Math.max(1, x(s.to) - x(s.from)),
-            height: rowH - 8,
-            class: 'phase-' + s.key,
-          },
-          svg('title', {}, `${s.label}: ${formatMs(s.to - s.from)} (at ${formatMs(s.to)})`),
-        ),
+          svg(
+              'rect',
+              {
+                x: x(s.from),
+                y: y + 4,
+                width: Math.max(1, x(s.to) - x(s.from)),
+                height: rowH - 8,
+                class: 'phase-' + s.key,
+              },
+              svg('title', {}, `${s.label}: ${formatMs(s.to - s.from)} (at ${formatMs(s.to)})`),
+              ),
       );
     }
     root.append(g);
     root.append(
-      svg('text', { x: x(r.totalMs || 0) + 6, y: y + 15, class: 'value' }, formatMs(r.totalMs)),
+        svg('text', {x: x(r.totalMs || 0) + 6, y: y + 15, class: 'value'}, formatMs(r.totalMs)),
     );
   });
   return root;
@@ -139,11 +145,11 @@ export function savingsChart(hourly) {
   let od = 0;
   // Each hour's cost is reached at the end of that hour.
   const hours = [...hourly].sort((a, b) => a.hour - b.hour);
-  if (hours.length) points.push({ t: hours[0].hour, spot: 0, od: 0 });
+  if (hours.length) points.push({t: hours[0].hour, spot: 0, od: 0});
   for (const h of hours) {
     spot += h.usd || 0;
     od += h.onDemandUsd || 0;
-    points.push({ t: h.hour + 3600000, spot, od });
+    points.push({t: h.hour + 3600000, spot, od});
   }
   const root = svg('svg', {
     class: 'chart savings-chart',
@@ -152,7 +158,9 @@ export function savingsChart(hourly) {
     'aria-label': 'cumulative cost against on-demand',
   });
   if (points.length === 0) {
-    root.append(svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'axis' }, 'no cost recorded yet'));
+    root.append(
+        svg('text', {x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'axis'},
+            'no cost recorded yet'));
     return root;
   }
   const t0 = points[0].t;
@@ -163,24 +171,30 @@ export function savingsChart(hourly) {
   const x = (t) => left + ((width - left - right) * (t - t0)) / Math.max(1, t1 - t0);
   const y = (v) => top + (height - top - bottom) * (1 - v / yMax);
   for (let v = 0; v <= yMax + 1e-12; v += step) {
-    root.append(svg('line', { x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid' }));
-    root.append(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, money(v)));
+    root.append(svg('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}));
+    root.append(
+        svg('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis'}, money(v)));
   }
   for (const [t, anchor] of [[t0, 'start'], [(t0 + t1) / 2, 'middle'], [t1, 'end']]) {
     const d = new Date(t);
     root.append(
-      svg('text', { x: x(t), y: height - 12, 'text-anchor': anchor, class: 'axis' },
-        d.toLocaleDateString() + ' ' + d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+        svg('text', {x: x(t), y: height - 12, 'text-anchor': anchor, class: 'axis'},
+            d.toLocaleDateString() + ' ' +
+                d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})),
     );
   }
-  const line = (key) => points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');
-  const back = [...points].reverse().map((p) => `L${x(p.t).toFixed(1)},${y(p.spot).toFixed(1)}`).join(' ');
-  root.append(svg('path', { d: line('od') + ' ' + back + ' Z', class: 'saved-area' }));
-  root.append(svg('path', { d: line('od'), class: 'line-od' }));
-  root.append(svg('path', { d: line('spot'), class: 'line-spot' }));
-  root.append(svg('rect', { x: left + 10, y: top + 4, width: 10, height: 3, class: 'key-od' }));
-  root.append(svg('text', { x: left + 26, y: top + 9, class: 'legend' }, 'on-demand equivalent'));
-  root.append(svg('rect', { x: left + 170, y: top + 4, width: 10, height: 3, class: 'key-spot' }));
-  root.append(svg('text', { x: left + 186, y: top + 9, class: 'legend' }, 'paid (spot and on-demand)'));
+  const line = (key) =>
+      points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p[key]).toFixed(1)}`)
+          .join(' ');
+  const back =
+      [...points].reverse().map((p) => `L${x(p.t).toFixed(1)},${y(p.spot).toFixed(1)}`).join(' ');
+  root.append(svg('path', {d: line('od') + ' ' + back + ' Z', class: 'saved-area'}));
+  root.append(svg('path', {d: line('od'), class: 'line-od'}));
+  root.append(svg('path', {d: line('spot'), class: 'line-spot'}));
+  root.append(svg('rect', {x: left + 10, y: top + 4, width: 10, height: 3, class: 'key-od'}));
+  root.append(svg('text', {x: left + 26, y: top + 9, class: 'legend'}, 'on-demand equivalent'));
+  root.append(svg('rect', {x: left + 170, y: top + 4, width: 10, height: 3, class: 'key-spot'}));
+  root.append(
+      svg('text', {x: left + 186, y: top + 9, class: 'legend'}, 'paid (spot and on-demand)'));
   return root;
 }

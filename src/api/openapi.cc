@@ -10,6 +10,7 @@ std::string PathParamDescription(const std::string& name) {
       {"groupId", "Group id (sig-...)"},
       {"statefulInstanceId", "Stateful instance id (ssi-...)"},
       {"importId", "Import id: the imported stateful instance's id (ssi-...)"},
+      {"asset", "A file of the dashboard (app.js, style.css, ...)"},
   };
   auto it = kDocs.find(name);
   return it == kDocs.end() ? name : it->second;
