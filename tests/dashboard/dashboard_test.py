@@ -257,6 +257,39 @@ window.fetch = (url, init = {}) => {
 """
 
 
+# The test's own wrapper of the page's stream: window.__cut() ends the open stream as a dropped
+# connection would; while window.__hold is set, the next stream request waits for
+# window.__release(). Every stream URL is kept in window.__streamUrls.
+CONTROL_STREAM = """
+window.__streamUrls = [];
+window.__hold = null;
+const real = window.fetch;
+window.fetch = async (url, init = {}) => {
+  if (!String(url).startsWith('/api/v1/events/stream')) return real(url, init);
+  window.__streamUrls.push(String(url));
+  if (window.__hold) await window.__hold;
+  const res = await real(url, init);
+  const reader = res.body.getReader();
+  let cut;
+  const cutNow = new Promise((resolve) => { cut = resolve; });
+  window.__cut = () => cut({ cut: true });
+  const body = new ReadableStream({
+    async pull(controller) {
+      const r = await Promise.race([reader.read(), cutNow]);
+      if (r.cut || r.done) {
+        reader.cancel();
+        controller.close();
+        return;
+      }
+      controller.enqueue(r.value);
+    },
+  });
+  return new Response(body, { status: res.status, headers: res.headers });
+};
+window.__release = () => {};
+"""
+
+
 def row_state(d, ssi):
     return d.run("const e = document.querySelector(`#ssi-table tr[data-ssi=\"${arguments[0]}\"] "
                  "[data-state]`); return e ? e.dataset.state : null;", ssi)
@@ -288,6 +321,7 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
     checks.check(parsed == [{"id": "7", "data": '{"a":1}'}, {"id": "8", "data": "x\ny"}],
                  f"the SSE parser splits a cut stream into its events ({parsed})")
 
+    d.run(CONTROL_STREAM)
     d.type(d.find("#token"), "f" * len(token))
     d.click_css("#login-form button[type=submit]")
     error = wait_for("the login error", lambda: d.text(d.find("#login-error")), 15)
@@ -387,11 +421,33 @@ def browse(d, base, token, group_id, group_name, api, shots, checks, log_text):
                  "the savings page draws its chart")
     shot("savings")
 
-    # Pause and resume from the page; then deallocate with a flag changed in the dialog.
+    # The stream drops; what happens before it is back still reaches the page.
     d.get(f"{base}/#/group/{group_id}")
     wait_for("the instance ACTIVE", lambda: row_state(d, ssi) == "ACTIVE", 30)
+    live = "return document.getElementById('live').className.split(' ').includes('on');"
+    wait_for("the stream to be live", lambda: d.run(live), 30)
+    d.run("let release; window.__hold = new Promise((r) => { release = r; });"
+          "window.__release = () => { window.__hold = null; release(); }; window.__cut();")
+    wait_for("the page to notice the stream dropped", lambda: not d.run(live), 30)
+    st, _ = api.call("PUT", f"/api/v1/statefulInstance/{ssi}/pause")
+    checks.check(st == 202, f"a pause through the API while the stream is down ({st})")
+    wait_for("the API to say PAUSED", lambda: api.call(
+        "GET", f"/api/v1/statefulInstance/{ssi}")[1]["state"] == "PAUSED", 120)
+    checks.check(row_state(d, ssi) == "ACTIVE", "without its stream the page has not seen it")
+    d.run("window.__release();")
+    wait_for("the page to show PAUSED once the stream is back",
+             lambda: row_state(d, ssi) == "PAUSED", 30)
+    checks.check(d.run(live), "the stream is live again")
+    urls = d.run("return window.__streamUrls;")
+    checks.check(len(urls) >= 2 and "after=" in urls[-1],
+                 f"the stream reconnected from the last event it saw ({urls[-1]})")
+    feed = d.text_css("#feed-list")
+    checks.check("PauseRequested" in feed and "PAUSING -> PAUSED" in feed,
+                 "the feed has the events of the time the stream was down")
+
+    # Resume and pause from the page; then deallocate with a flag changed in the dialog.
     d.run(RECORD_REQUESTS)
-    for action, settled in (("pause", "PAUSED"), ("resume", "ACTIVE")):
+    for action, settled in (("resume", "ACTIVE"), ("pause", "PAUSED")):
         d.click_css(f'button[data-action={action}][data-ssi="{ssi}"]:not([disabled])', 30)
         wait_for("the confirmation", lambda: d.run(
             "return document.getElementById('confirm').open;"), 10)
