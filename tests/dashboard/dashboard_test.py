@@ -11,7 +11,10 @@ the right one shows the group; the group's page shows its instance ACTIVE; a rec
 page (after a confirmation; a cancelled one does nothing) moves the instance to RECYCLING and
 back to ACTIVE on a new EC2 instance without the page being reloaded (the event stream); the
 instance's page shows the new recovery in its table and its chart; the savings page shows the
-group's figures. Also checked: the token is never in a URL nor in the server's log, and the
+group's figures; with the page's stream cut, a pause made through the API does not show until
+the stream reconnects from its last event, and then does; resume, pause and deallocate from the
+page (the deallocate dialog starts from the spec's flags and sends them as changed). Also
+checked: the token is never in a URL nor in the server's log, and the
 dashboard's SSE parser splits a stream cut at awkward places. Screenshots of every page go to
 SCREENSHOT_DIR. Every wait has a deadline; the browser and the server are stopped also on failure.
 Exit 77 (skipped) without chromium or chromedriver, or for dev without root, runc or Redis.
