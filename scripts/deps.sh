@@ -13,6 +13,8 @@ PACKAGES=(
   runc iproute2 iputils-ping e2fsprogs xfsprogs util-linux
   # real clients and real workloads for the end-to-end tests
   awscli redis-server redis-tools
+  # the workload tests (tests/workloads, bench/workloads): databases run inside instances
+  postgresql-15
 )
 
 missing=()
@@ -32,6 +34,9 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# redis-server starts a system instance on install; spotkeeper runs its own inside instances.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+# redis-server and postgresql start system instances on install; spotkeeper runs its own inside
+# instances.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+fi
 echo "deps: done"

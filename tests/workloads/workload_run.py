@@ -213,7 +213,7 @@ def run_case(spotkeeper, case, interruptions, triggers, checks):
                       "the ledger check sees a deleted and a changed write: %s" % v)
         finally:
             client.close()
-            if checks.failed and os.environ.get("SPOTKEEPER_WORKLOADS_KEEP_LOG"):
+            if os.environ.get("SPOTKEEPER_WORKLOADS_KEEP_LOG"):  # for a look afterwards
                 shutil.copy(os.path.join(dev.data_dir, "dev.log"),
                             os.environ["SPOTKEEPER_WORKLOADS_KEEP_LOG"])
         # Deallocate: the volume, the interface, images and snapshots go with the SSI.
