@@ -229,10 +229,123 @@ class Postgres:
             "data_checksums=%s, every page read" % (n, sums)
 
 
+class Etcd:
+    """etcd v3 through its JSON gateway (/v3/kv/...), one member at a time: each new connection
+    goes to the next member of the comma-separated address list, so a client whose member went
+    away carries on with another one."""
+
+    next_member = 0
+
+    def __init__(self, ips, port, timeout):
+        import http.client
+        members = ips.split(",")
+        self.ip = members[Etcd.next_member % len(members)]
+        Etcd.next_member += 1
+        self.members = members
+        self.port = port
+        self.timeout = timeout
+        self.http = http.client.HTTPConnection(self.ip, port, timeout=timeout)
+        self.http.sock = connect(self.ip, port, timeout)
+
+    def close(self):
+        self.http.close()
+
+    @classmethod
+    def probe(cls, ips, port, timeout):
+        """An instance without a connection of its own, for leader_ip() and serving()."""
+        e = cls.__new__(cls)
+        e.members, e.port, e.timeout, e.http, e.ip = ips.split(","), port, timeout, None, None
+        return e
+
+    def call(self, path, body, http=None):
+        import http.client
+        h = http or self.http
+        try:
+            h.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            r = h.getresponse()
+            text = r.read()
+        except (http.client.HTTPException, OSError) as e:
+            raise Closed("etcd %s: %s" % (path, e))
+        if r.status != 200:
+            raise RuntimeError("etcd %s: HTTP %d %s" % (path, r.status, text[:200]))
+        return json.loads(text)
+
+    @staticmethod
+    def b64(text):
+        import base64
+        return base64.b64encode(text.encode()).decode()
+
+    def setup(self):
+        pass
+
+    def write(self, seq, value):
+        self.call("/v3/kv/put", {"key": self.b64("w:%d" % seq), "value": self.b64(value)})
+
+    def read(self, seqs):
+        import base64
+        r = self.call("/v3/kv/range", {"key": self.b64("w:"), "range_end": self.b64("w;")})
+        return {int(base64.b64decode(kv["key"]).decode()[2:]): base64.b64decode(
+            kv.get("value", "")).decode() for kv in r.get("kvs", [])}
+
+    def count(self):
+        r = self.call("/v3/kv/range", {"key": self.b64("w:"), "range_end": self.b64("w;"),
+                                       "count_only": True})
+        return int(r.get("count", 0))
+
+    def tamper(self, delete, change):
+        self.call("/v3/kv/deleterange", {"key": self.b64("w:%d" % delete)})
+        self.call("/v3/kv/put", {"key": self.b64("w:%d" % change), "value": self.b64("tampered")})
+
+    def checks(self):
+        # Every member holds the same keys and values at one revision (HashKV), and every
+        # member agrees on the leader.
+        import http.client
+        rev = int(self.call("/v3/kv/range", {"key": self.b64("w:0")})["header"]["revision"])
+        hashes, leaders = {}, set()
+        for ip in self.members:
+            h = http.client.HTTPConnection(ip, self.port, timeout=self.timeout)
+            try:
+                hashes[ip] = self.call("/v3/maintenance/hashkv", {"revision": rev}, h).get("hash")
+                leaders.add(self.call("/v3/maintenance/status", {}, h).get("leader"))
+            finally:
+                h.close()
+        ok = len(set(hashes.values())) == 1 and len(leaders) == 1
+        return ok, "HashKV at revision %d %s on %d members, one leader" % (
+            rev, "equal" if ok else "DIFFERS: %s" % hashes, len(hashes))
+
+    def leader_ip(self):
+        import http.client
+        ids = {}
+        leader = None
+        for ip in self.members:
+            h = http.client.HTTPConnection(ip, self.port, timeout=self.timeout)
+            try:
+                st = self.call("/v3/maintenance/status", {}, h)
+                ids[st["header"]["member_id"]] = ip
+                leader = st.get("leader", leader)
+            except (Closed, RuntimeError):
+                pass
+            finally:
+                h.close()
+        return ids.get(leader)
+
+    def serving(self, ip):
+        """The member at ip answers a linearizable read (it is in the quorum)."""
+        import http.client
+        h = http.client.HTTPConnection(ip, self.port, timeout=self.timeout)
+        try:
+            self.call("/v3/kv/range", {"key": self.b64("w:0")}, h)
+            return True
+        except (Closed, RuntimeError, OSError):
+            return False
+        finally:
+            h.close()
+
+
 class Writer:
     def __init__(self, args):
         self.args = args
-        self.kind = {"redis": Redis, "postgres": Postgres}[args.db]
+        self.kind = {"redis": Redis, "postgres": Postgres, "etcd": Etcd}[args.db]
         self.conn = None
         self.seq = 0
         self.acked = {}  # seq -> value
@@ -282,6 +395,12 @@ class Writer:
             first, second = sorted(self.acked)[:2]
             self.connect().tamper(first, second)
             self.out({"tampered": [first, second]})
+        elif cmd == "leader":  # etcd: the leader's address
+            a = self.args
+            self.out({"leader": Etcd.probe(a.ip, a.port, a.timeout).leader_ip()})
+        elif cmd.startswith("serving "):  # etcd: does that member serve?
+            a = self.args
+            self.out({"serving": Etcd.probe(a.ip, a.port, a.timeout).serving(cmd.split()[1])})
         elif cmd in ("stop", ""):
             self.stop = True
         else:
@@ -368,8 +487,8 @@ def enter_netns(name):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("db", choices=["redis", "postgres"])
-    p.add_argument("ip")
+    p.add_argument("db", choices=["redis", "postgres", "etcd"])
+    p.add_argument("ip", help="the server's address (etcd: the members', comma-separated)")
     p.add_argument("port", type=int)
     p.add_argument("--rate", type=float, default=0, help="writes per second (0: full speed)")
     p.add_argument("--max-writes", type=int, default=200000)
