@@ -14,7 +14,7 @@ PACKAGES=(
   # real clients and real workloads for the end-to-end tests
   awscli redis-server redis-tools
   # the workload tests (tests/workloads, bench/workloads): databases run inside instances
-  postgresql-15
+  postgresql-15 etcd-server
 )
 
 missing=()
@@ -34,9 +34,9 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# redis-server and postgresql start system instances on install; spotkeeper runs its own inside
-# instances.
+# redis-server, postgresql and etcd-server start system instances on install; spotkeeper runs
+# its own inside instances.
 if command -v systemctl >/dev/null 2>&1; then
-  systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+  systemctl disable --now redis-server postgresql etcd >/dev/null 2>&1 || true
 fi
 echo "deps: done"

@@ -257,9 +257,9 @@ class Etcd:
         e.members, e.port, e.timeout, e.http, e.ip = ips.split(","), port, timeout, None, None
         return e
 
-    def call(self, path, body, http=None):
+    def call(self, path, body, conn=None):
         import http.client
-        h = http or self.http
+        h = conn or self.http
         try:
             h.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
             r = h.getresponse()
@@ -297,21 +297,26 @@ class Etcd:
         self.call("/v3/kv/put", {"key": self.b64("w:%d" % change), "value": self.b64("tampered")})
 
     def checks(self):
-        # Every member holds the same keys and values at one revision (HashKV), and every
-        # member agrees on the leader.
+        # Every member holds the same keys and values at one revision (a serializable read
+        # answers from the member's own store), and every member agrees on the leader.
         import http.client
-        rev = int(self.call("/v3/kv/range", {"key": self.b64("w:0")})["header"]["revision"])
-        hashes, leaders = {}, set()
+        rng = {"key": self.b64("w:"), "range_end": self.b64("w;")}
+        rev = int(self.call("/v3/kv/range", dict(rng, count_only=True))["header"]["revision"])
+        digests, leaders = {}, set()
         for ip in self.members:
             h = http.client.HTTPConnection(ip, self.port, timeout=self.timeout)
             try:
-                hashes[ip] = self.call("/v3/maintenance/hashkv", {"revision": rev}, h).get("hash")
+                kvs = self.call("/v3/kv/range", dict(rng, revision=rev, serializable=True),
+                                h).get("kvs", [])
+                digests[ip] = hashlib.sha256(json.dumps(
+                    sorted((kv["key"], kv.get("value", "")) for kv in kvs)).encode()).hexdigest()
                 leaders.add(self.call("/v3/maintenance/status", {}, h).get("leader"))
             finally:
                 h.close()
-        ok = len(set(hashes.values())) == 1 and len(leaders) == 1
-        return ok, "HashKV at revision %d %s on %d members, one leader" % (
-            rev, "equal" if ok else "DIFFERS: %s" % hashes, len(hashes))
+        ok = len(set(digests.values())) == 1 and len(leaders) == 1
+        return ok, "the same keys and values at revision %d on %d members, %d leader(s)" % (
+            rev, len(digests), len(leaders)) if ok else "members differ: %s, leaders %s" % (
+            digests, leaders)
 
     def leader_ip(self):
         import http.client

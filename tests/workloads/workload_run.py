@@ -87,6 +87,7 @@ class Client:
 
     def __init__(self, netns, case, ip, log_path):
         c = CASES[case]
+        self.log_path = log_path
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "ledger_client.py"), c["db"], ip,
@@ -102,7 +103,8 @@ class Client:
             raise RuntimeError("ledger client: no answer to %r within %d s" % (cmd, timeout_s))
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError("ledger client exited (see its log)")
+            with open(self.log_path) as f:
+                raise RuntimeError("ledger client exited: " + f.read()[-3000:])
         return json.loads(line)
 
     def close(self):
@@ -226,6 +228,10 @@ def run_case(spotkeeper, case, interruptions, triggers, checks):
                           v["uncertain"], v["checks"]),
                       flush=True)
                 client.ask("resume")
+            # A quorum: planned recycles of every member at once. The group's maxUnavailable (1)
+            # must make the controller take them one at a time, so that the quorum stays.
+            if members > 1 and result["interruptions"] == interruptions:
+                rolling(dev, client, ssis, result, checks)
             # The check of the check: a write deleted and one changed behind the client's back
             # must both be reported.
             if result["interruptions"] == interruptions:
@@ -247,6 +253,41 @@ def run_case(spotkeeper, case, interruptions, triggers, checks):
             check(wait_until(lambda: dev.ssi(ssi["id"]).get("state") == "DEALLOCATED",
                              RECOVERY_DEADLINE_S, 0.1), "deallocated " + ssi["id"])
     return result
+
+
+def rolling(dev, client, ssis, result, checks):
+    check = checks.check
+    before = {s["id"]: dev.ssi(s["id"])["instanceId"] for s in ssis}
+    t0 = time.monotonic()
+    for s in ssis:
+        status, body = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % s["id"])
+        check(status == 202, "rolling recycle of %s accepted: %s %s" % (s["id"], status, body))
+    most_down = [0]
+
+    def all_replaced():
+        now = [dev.ssi(s["id"]) for s in ssis]
+        # Down: being replaced (a recycle workflow running); a recycle waiting for its turn
+        # (pendingAction) still has its instance.
+        most_down[0] = max(most_down[0], sum(
+            1 for x in now if (x.get("workflow") or {}).get("status") == "running"))
+        return all(settled(x, "ACTIVE") and x["instanceId"] != before[x["id"]] for x in now)
+    done = wait_until(all_replaced, RECOVERY_DEADLINE_S * len(ssis), 0.05)
+    check(done, "rolling recycle: every member replaced")
+    check(most_down[0] <= 1, "rolling recycle: at most one member down at a time (seen %d)" %
+          most_down[0])
+    st = client.ask("status")
+    after = [g for g in st["gaps"] if g[1] > t0]
+    longest = max([g[1] - g[0] for g in after] or [0.0])
+    v = client.ask("verify", timeout_s=90)
+    check(v.get("lost_n") == 0 and v.get("changed_n") == 0 and v.get("checks_ok"),
+          "rolling recycle: nothing lost or changed: %s" % v)
+    result["rolling"] = (time.monotonic() - t0, longest, most_down[0])
+    result["unavailable"].append(longest)
+    print("[ %s ] rolling recycle of %d members: %.2f s, at most %d down at a time, longest "
+          "unavailability %.2f s, acked %s, lost %s; %s" % (
+              result["case"], len(ssis), time.monotonic() - t0, most_down[0], longest,
+              v.get("acked"), v.get("lost_n"), v.get("checks")), flush=True)
+    client.ask("resume")
 
 
 def table(results):
