@@ -59,7 +59,7 @@ def percentile(values, p):
     return v[k]
 
 
-def map_example(ec2, path, keep_ips):
+def map_example(ec2, path, keep_ips, mode=None):
     """The example, placed in the local cloud's first zone (what `dev --example` does)."""
     import yaml
     with open(path) as f:
@@ -72,6 +72,8 @@ def map_example(ec2, path, keep_ips):
                                              "subnetIds": [subnet["SubnetId"]]}]
     if not keep_ips:
         spec["compute"].pop("privateIps", None)
+    if mode:  # onLaunch: the replacement's data volume comes from the latest snapshot
+        spec["strategy"]["persistence"]["blockDevicesMode"] = mode
     launch = spec["compute"]["launchSpecification"]
     launch["imageId"] = "ami-00000000000000001"
     launch.pop("securityGroupIds", None)  # the VPC's default group
@@ -135,15 +137,15 @@ def trigger(dev, ec2, kind, ssi):
     raise ValueError(kind)
 
 
-def run_case(spotkeeper, case, interruptions, triggers, checks):
+def run_case(spotkeeper, case, interruptions, triggers, checks, mode=None):
     check = checks.check
-    result = {"case": case, "interruptions": 0, "rto": [], "unavailable": [], "controller": [],
+    result = {"case": case + (" (%s)" % mode if mode else ""), "interruptions": 0, "rto": [], "unavailable": [], "controller": [],
               "acked": 0,
               "lost": 0, "changed": 0, "failed_recoveries": 0}
     with DevServer(spotkeeper, checks, name="wl-" + case) as dev:
         ec2 = dev.ec2()
         members = CASES[case].get("members", 1)
-        spec, vpc = map_example(ec2, os.path.join(EXAMPLES, case + ".yaml"), members > 1)
+        spec, vpc = map_example(ec2, os.path.join(EXAMPLES, case + ".yaml"), members > 1, mode)
         status, body = dev.call("POST", "/api/v1/group", spec)
         if not check(status == 201, "group created: %s %s" % (status, body)):
             return result
@@ -291,11 +293,11 @@ def rolling(dev, client, ssis, result, checks):
 
 
 def table(results):
-    lines = ["%-10s %13s %9s %9s %15s %15s %12s %16s" % (
+    lines = ["%-20s %13s %9s %9s %15s %15s %12s %16s" % (
         "case", "interruptions", "RTO p50", "RTO p99", "controller p50", "writes acked",
         "writes lost", "longest unavail")]
     for r in results:
-        lines.append("%-10s %13d %8.2fs %8.2fs %14.2fs %15d %12d %15.2fs" % (
+        lines.append("%-20s %13d %8.2fs %8.2fs %14.2fs %15d %12d %15.2fs" % (
             r["case"], r["interruptions"], percentile(r["rto"], 50), percentile(r["rto"], 99),
             percentile(r["controller"], 50), r["acked"], r["lost"] + r["changed"],
             max(r["unavailable"] or [float("nan")])))
@@ -308,6 +310,8 @@ def main():
     p.add_argument("cases", nargs="+", choices=sorted(CASES))
     p.add_argument("--interruptions", type=int, default=3)
     p.add_argument("--triggers", default=",".join(TRIGGERS))
+    p.add_argument("--block-devices-mode", choices=["reattach", "onLaunch"],
+                   help="override the example's strategy.persistence.blockDevicesMode")
     a = p.parse_args()
     triggers = a.triggers.split(",")
     for t in triggers:
@@ -328,7 +332,8 @@ def main():
     checks = Checks()
     results = []
     for case in a.cases:
-        results.append(run_case(a.spotkeeper, case, a.interruptions, triggers, checks))
+        results.append(run_case(a.spotkeeper, case, a.interruptions, triggers, checks,
+                                a.block_devices_mode))
     print(table(results))
     print("workloads %s: %d passed, %d failed" % (" ".join(a.cases), checks.passed,
                                                   checks.failed))
