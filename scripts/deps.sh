@@ -15,6 +15,8 @@ PACKAGES=(
   awscli redis-server redis-tools
   # the dashboard's browser test (tests/dashboard): headless Chromium driven over WebDriver
   chromium chromium-driver
+  # the workload tests (tests/workloads, bench/workloads): databases run inside instances
+  postgresql-15 etcd-server
 )
 
 missing=()
@@ -34,6 +36,9 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# redis-server starts a system instance on install; spotkeeper runs its own inside instances.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+# redis-server, postgresql and etcd-server start system instances on install; spotkeeper runs
+# its own inside instances.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now redis-server postgresql etcd >/dev/null 2>&1 || true
+fi
 echo "deps: done"

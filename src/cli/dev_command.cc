@@ -274,7 +274,7 @@ Result<cli::LocalPlacement> Placement(cloud::LocalCloud& c) {
   p.region = c.region();
   SK_ASSIGN_OR_RETURN(auto subnets, c.engine()->DescribeSubnets({}));
   for (const auto& s : subnets) {
-    if (s.subnet.default_for_az) p.zones.push_back({s.subnet.az, s.subnet.id});
+    if (s.subnet.default_for_az) p.zones.push_back({s.subnet.az, s.subnet.id, s.subnet.cidr});
   }
   if (p.zones.empty()) return FailedPrecondition("the local cloud has no default subnet");
   std::sort(p.zones.begin(), p.zones.end(),
@@ -318,6 +318,41 @@ std::string WhatIsKept(const YAML::Node& spec) {
   return out.empty() ? "nothing (a stateless group)" : out;
 }
 
+bool IsRedisExample(const std::string& name) { return name.rfind("redis", 0) == 0; }
+
+// The demo of an example that is not Redis's (postgres, etcd): every SSI of the group ACTIVE,
+// where each runs and how to reach it. tests/workloads interrupts them.
+int GroupDemo(const DevArgs& a, DevRun& run, ApiClient& client, const std::string& group_id,
+              const YAML::Node& mapped, Clock::time_point t0) {
+  const size_t target = mapped["capacity"]["target"].as<size_t>(1);
+  nlohmann::json items;
+  if (!WaitFor(std::chrono::seconds(a.timeout_s), [&] {
+        ApiResponse r = client.Get("/api/v1/group/" + group_id + "/statefulInstance");
+        if (!r.ok()) return false;
+        items = r.body.value("items", nlohmann::json::array());
+        size_t active = 0;
+        for (const auto& j : items) {
+          active += j.value("state", "") == "ACTIVE" && !j.value("instanceId", "").empty();
+        }
+        return active == target;
+      })) {
+    return Fail("not every SSI became ACTIVE within " + std::to_string(a.timeout_s) +
+                " s; the SSIs now: " + items.dump());
+  }
+  std::cout << "2. " << items.size() << " SSI(s) ACTIVE (" << Fixed(SecondsSince(t0)) << " s):\n";
+  for (const auto& j : items) {
+    std::cout << "     " << j.value("id", "") << " on " << j.value("instanceId", "") << " at "
+              << j.value("privateIp", "") << "\n";
+  }
+  std::cout << "3. reach one from this host: spotkeeper cloud forward --data-dir " << run.cloud_dir
+            << " INSTANCE PORT\n"
+            << "   interrupt them again and again: tests/workloads/workload_run.py, "
+               "bench/workloads\n"
+            << "demo: OK\n"
+            << std::flush;
+  return kExitOk;
+}
+
 int RedisDemo(const DevArgs& a, DevRun& run) {
   const auto t0 = Clock::now();
   const std::string file = ExamplesDir() + "/" + a.example + ".yaml";
@@ -342,8 +377,9 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   }
   ApiClient client(run.server->url(), run.server->token());
 
-  std::cout << "\n== demo: Redis on a stateful spot instance (examples/" << a.example
-            << ".yaml) ==\n";
+  std::cout << "\n== demo: "
+            << (IsRedisExample(a.example) ? "Redis on a stateful spot instance" : "a stateful group")
+            << " (examples/" << a.example << ".yaml) ==\n";
   std::string group_id;
   auto existing = GroupIdByName(client, name);
   if (existing.ok()) {
@@ -357,6 +393,7 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
     if (!r.ok()) return Fail("creating the group: HTTP " + std::to_string(r.status) + " " + r.text);
     group_id = r.body.value("id", "");
   }
+  if (!IsRedisExample(a.example)) return GroupDemo(a, run, client, group_id, mapped, t0);
   const int timeout = a.timeout_s;
   Ssi first;
   nlohmann::json first_seen;
@@ -529,8 +566,9 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--example", a->example,
                   "Run a demo: redis (reattach + private IP + root), redis-onlaunch (data from "
-                  "snapshots, two zones), redis-root (root volume only)")
-      ->check(CLI::IsMember({"redis", "redis-onlaunch", "redis-root"}));
+                  "snapshots, two zones), redis-root (root volume only); postgres and etcd "
+                  "(3 members) only create the group and show its SSIs ACTIVE")
+      ->check(CLI::IsMember({"redis", "redis-onlaunch", "redis-root", "postgres", "etcd"}));
   cmd->add_flag("--keep", a->keep, "On exit, keep the cloud's instances, volumes and state");
   cmd->add_flag("--exit-after-demo", a->exit_after_demo,
                 "Exit when the demo ends (exit 0 only if it showed the same IP and keys)");

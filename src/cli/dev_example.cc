@@ -12,12 +12,25 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cloud/engine/cidr.h"
+
 namespace spotkeeper::cli {
 namespace {
 
 bool Known(const LocalPlacement& p, const std::string& type) {
   return std::find(p.instance_types.begin(), p.instance_types.end(), type) !=
          p.instance_types.end();
+}
+
+// Every address of `ips` (a YAML sequence) is inside `cidr`.
+bool AllInside(const YAML::Node& ips, const std::string& cidr) {
+  auto block = cloud::Cidr::Parse(cidr);
+  if (!block.ok() || !ips.IsSequence() || ips.size() == 0) return false;
+  for (const auto& ip : ips) {
+    auto addr = cloud::ParseIpv4(ip.as<std::string>(""));
+    if (!addr.ok() || !block->Contains(*addr)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -49,7 +62,9 @@ Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalP
       zones.push_back(zone);
     }
     compute["availabilityZones"] = zones;
-    if (compute["privateIps"]) compute.remove("privateIps");
+    if (compute["privateIps"] && !AllInside(compute["privateIps"], p.zones.front().cidr)) {
+      compute.remove("privateIps");
+    }
 
     YAML::Node types = compute["instanceTypes"];
     std::string fallback = p.instance_types.front();

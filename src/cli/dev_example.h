@@ -13,8 +13,9 @@ namespace spotkeeper::cli {
 
 // Where the example goes in the local cloud.
 struct LocalZone {
-  std::string az;         // "local-1a"
-  std::string subnet_id;  // its default subnet
+  std::string az;           // "local-1a"
+  std::string subnet_id;    // its default subnet
+  std::string cidr = "";    // the subnet's block, "10.0.1.0/24" ("": unknown)
 };
 
 struct LocalPlacement {
@@ -35,7 +36,10 @@ struct LocalPlacement {
 //   compute.launchSpecification.imageId      -> placement.image_id
 //   compute.launchSpecification.securityGroupIds -> [placement.security_group]
 //   compute.instanceTypes.spot / ondemand    -> only types the cloud knows
-//   compute.privateIps                       -> dropped (addresses of the example's subnets)
+//   compute.privateIps                       -> kept when every address is inside the first
+//                                               zone's subnet (an example written for the
+//                                               local cloud, like etcd.yaml, whose members'
+//                                               user data names them); dropped otherwise
 // Everything else (persistence modes, user data, block devices, capacity, snapshots, health) is
 // kept as written: the local cloud has every persistence mode.
 // InvalidArgument when the text is not a YAML mapping with a compute section.

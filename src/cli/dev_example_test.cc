@@ -21,7 +21,7 @@ std::string ReadExample(const std::string& name) {
 LocalPlacement Local() {
   LocalPlacement p;
   p.region = "local-1";
-  p.zones = {{"local-1a", "subnet-1234"}, {"local-1b", "subnet-5678"}};
+  p.zones = {{"local-1a", "subnet-1234", "10.0.1.0/24"}, {"local-1b", "subnet-5678", ""}};
   p.image_id = "ami-00000000000000001";
   p.security_group = "sg-5678";
   p.instance_types = {"t3.micro", "m5.large"};
@@ -79,7 +79,8 @@ TEST(MapExampleToLocalCloud, ZonesMapInOrderAsFarAsTheCloudHasThem) {
 }
 
 TEST(MapExampleToLocalCloud, EveryDemoExampleMapsToAValidSpec) {
-  for (const char* name : {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml"}) {
+  for (const char* name :
+       {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml", "postgres.yaml", "etcd.yaml"}) {
     SCOPED_TRACE(name);
     const std::string text = ReadExample(name);
     ASSERT_FALSE(text.empty());
@@ -89,6 +90,27 @@ TEST(MapExampleToLocalCloud, EveryDemoExampleMapsToAValidSpec) {
     ASSERT_TRUE(out.ok()) << (out.errors.empty() ? "" : out.errors[0].ToString()) << "\n"
                           << *mapped;
   }
+}
+
+TEST(MapExampleToLocalCloud, PrivateIpsStayOnlyWhenInsideTheFirstZonesSubnet) {
+  // etcd.yaml's members are named by their addresses, which are the local cloud's.
+  Result<std::string> etcd = MapExampleToLocalCloud(ReadExample("etcd.yaml"), Local());
+  ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
+  EXPECT_EQ(YAML::Load(*etcd)["compute"]["privateIps"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"10.0.1.10", "10.0.1.11", "10.0.1.12"}));
+  // ip-pool.yaml's are too (10.0.1.11-13); one address outside the block drops them all.
+  const std::string outside =
+      "name: x\nregion: us-east-1\ncompute:\n  privateIps: [10.0.1.11, 10.0.2.11]\n"
+      "  launchSpecification: {imageId: ami-1}\n";
+  Result<std::string> mapped = MapExampleToLocalCloud(outside, Local());
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_FALSE(YAML::Load(*mapped)["compute"]["privateIps"]) << *mapped;
+  // Where the subnet's block is unknown, nothing can be kept.
+  LocalPlacement unknown = Local();
+  unknown.zones[0].cidr.clear();
+  mapped = MapExampleToLocalCloud(ReadExample("etcd.yaml"), unknown);
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_FALSE(YAML::Load(*mapped)["compute"]["privateIps"]) << *mapped;
 }
 
 TEST(MapExampleToLocalCloud, UnknownInstanceTypesFallBackToTheFirstKnownOne) {
