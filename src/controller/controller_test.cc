@@ -163,6 +163,49 @@ TEST(ControllerTest, PauseKeepsEverythingAndResumeBringsItBack) {
   EXPECT_EQ(h.CloudVolume(data_vol).attachments.at(0).instance_id, resumed.instance_id);
 }
 
+TEST(ControllerTest, PauseStopsInErrorWhenFinalSnapshotsKeepFailing) {
+  ControllerHarness h;
+  std::string g = h.CreateAndLaunch(h.BaseSpec("db"));
+  SsiRecord s = h.Ssis(g)[0];
+  std::set<std::string> volumes;
+  for (const auto& v : h.Current(s.id, "volume")) volumes.insert(v.id);
+  ASSERT_TRUE(h.controller().PauseSsi(s.id, "test").ok());
+  // Every snapshot of the SSI's volumes vanishes while it is pending (as one that failed would).
+  std::set<std::string> taken;
+  bool errored = h.RunUntil([&] {
+    for (const auto& snap : h.cloud().AllSnapshots()) {
+      if (volumes.count(snap.volume_id) != 0 && snap.state == "pending") {
+        taken.insert(snap.id);
+        EXPECT_TRUE(h.cloud().DeleteSnapshot(snap.id).ok());
+      }
+    }
+    return h.Ssi(s.id).state == SsiState::kError;
+  });
+  ASSERT_TRUE(errored) << h.EventLog();
+  SsiRecord after = h.Ssi(s.id);
+  EXPECT_EQ(ControllerHarness::ConditionReason(after, "Ready"), "SnapshotFailed");
+  // Bounded: five attempts, not a snapshot per tick.
+  EXPECT_GE(taken.size(), 5u);
+  EXPECT_LE(taken.size(), 5u * volumes.size());
+  // Nothing the user stored is deleted: every volume is still there, detached.
+  for (const auto& id : volumes) EXPECT_EQ(h.CloudVolume(id).state, "available") << id;
+  // The retries were spaced out, not back to back.
+  std::string log = h.EventLog();
+  EXPECT_NE(log.find("taking it again in 5 s"), std::string::npos) << log;
+  EXPECT_NE(log.find("taking it again in 40 s"), std::string::npos) << log;
+  // Once snapshots work again, a retry takes the missing ones and the pause completes with the
+  // root captured in a new image.
+  ASSERT_TRUE(h.controller().RetrySsi(s.id, "test").ok());
+  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).state == SsiState::kPaused; })) << h.EventLog();
+  auto images = h.Current(s.id, "image");
+  ASSERT_EQ(images.size(), 1u);
+  bool root_captured = false;
+  for (const auto& snap : h.Current(s.id, "snapshot")) {
+    if (snap.role == "root" && snap.cloud_state == "completed") root_captured = true;
+  }
+  EXPECT_TRUE(root_captured) << h.EventLog();
+}
+
 TEST(ControllerTest, DeallocateDeletesWhatTheFlagsSayAndKeepsTheRest) {
   ControllerHarness h;
   GroupSpec spec = h.BaseSpec("db");

@@ -100,6 +100,13 @@ StepResult WaitReleased(StepContext& ctx) {
 
 namespace {
 
+// A failed final snapshot is taken again after 5 s, 10 s, 20 s, 40 s; the fifth failure stops
+// the workflow in ERROR.
+constexpr int kFinalSnapshotAttempts = 5;
+Duration FinalSnapshotBackoff(int failures) {
+  return Duration{5'000LL << std::min(failures - 1, 3)};
+}
+
 // The volumes whose contents a pause must capture in a snapshot: the root volume when the root
 // device persists, and data volumes in onLaunch mode (reattach keeps the volumes themselves).
 std::vector<ResourceRecord> VolumesToSnapshot(const StepContext& ctx) {
@@ -153,7 +160,17 @@ StepResult FinalSnapshots(StepContext& ctx) {
 }
 
 StepResult WaitFinalSnapshots(StepContext& ctx) {
-  auto& final = ctx.data()["final"];
+  auto& d = ctx.data();
+  // A failed final snapshot is taken again after a backoff, a bounded number of times: a volume
+  // whose snapshots keep failing must not fill the account with snapshots, and the SSI stops in
+  // ERROR with its volumes kept (nothing is deleted) so an operator can look.
+  if (d.contains("snapshotRetryAt")) {
+    Time at = FromMillis(d["snapshotRetryAt"].get<int64_t>());
+    if (ctx.now() < at) return StepResult::WaitUntil(at);
+    d.erase("snapshotRetryAt");
+    return StepResult::Goto(ctx.workflow().kind == "import" ? "snapshot_source" : "final_snapshots");
+  }
+  auto& final = d["final"];
   if (!final.is_object()) return StepResult::Done();
   bool waiting = false, redo = false;
   std::vector<std::string> failed;
@@ -177,11 +194,29 @@ StepResult WaitFinalSnapshots(StepContext& ctx) {
     if ((*snap)->state != "completed") waiting = true;
   }
   if (redo) {
-    for (const auto& d : failed) final.erase(d);
-    ctx.data()["nonce"] = ctx.data().value("nonce", 0) + 1;
-    ctx.AddEvent("SnapshotFailed", "a final snapshot failed; taking it again");
-    return StepResult::Goto(ctx.workflow().kind == "import" ? "snapshot_source"
-                                                            : "final_snapshots");
+    for (const auto& dev : failed) final.erase(dev);
+    d["nonce"] = d.value("nonce", 0) + 1;
+    int failures = d.value("snapshotFailures", 0) + 1;
+    d["snapshotFailures"] = failures;
+    std::string which;
+    for (const auto& dev : failed) which += (which.empty() ? "" : ", ") + dev;
+    if (failures >= kFinalSnapshotAttempts) {
+      // An operator's retry takes the missing snapshots again, with a fresh count.
+      d["snapshotFailures"] = 0;
+      d["snapshotRetryAt"] = ToMillis(ctx.now());
+      return StepResult::Fail("SnapshotFailed",
+                              Internal("the final snapshot of " + which + " failed " +
+                                       std::to_string(failures) +
+                                       " times; the volumes are kept as they are"));
+    }
+    Duration wait = FinalSnapshotBackoff(failures);
+    ctx.AddEvent("SnapshotFailed", "the final snapshot of " + which + " failed (" +
+                                       std::to_string(failures) + " of " +
+                                       std::to_string(kFinalSnapshotAttempts) +
+                                       "); taking it again in " +
+                                       std::to_string(wait.count() / 1000) + " s");
+    d["snapshotRetryAt"] = ToMillis(ctx.now() + wait);
+    return StepResult::WaitUntil(ctx.now() + wait);
   }
   if (waiting) return Poll(ctx, kPollSlow);
   MarkTiming(ctx, "snapshotted");
