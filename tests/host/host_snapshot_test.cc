@@ -299,6 +299,44 @@ TEST_F(BusyVolumeTest, StoredIncrementallyAndRestoredBitExactWhileAWriterRuns) {
   fs::remove_all(keep_dir);
 }
 
+TEST_F(SnapshotTest, ARestoredVolumeIsSnapshottedIncrementallyOnTheSnapshotItCameFrom) {
+  CreateVolume("vol-a");
+  ASSERT_OK(driver_->CaptureSnapshot("snap-1", "vol-a"));
+  ASSERT_OK(driver_->StoreSnapshot("snap-1", "vol-a", nullptr));
+  // Restored from the chunk store (vol-a's base is gone with vol-a) and from the base clone.
+  ASSERT_OK(driver_->RestoreVolume("vol-r", "snap-1", 1));
+  ASSERT_OK(driver_->DeleteVolume("vol-a"));
+  EXPECT_FALSE(fs::exists(driver_->layout().BaseDir("vol-a"))) << "bases go with the volume";
+  ASSERT_OK(driver_->RestoreVolume("vol-s", "snap-1", 1));
+  for (const char* vol : {"vol-r", "vol-s"}) {
+    EXPECT_TRUE(fs::exists(driver_->layout().BaseFile(vol, "snap-1"))) << vol;
+  }
+  // One MiB written into the restored volume (raw: the snapshot does not look inside).
+  {
+    linuxhost::UniqueFd fd(open(driver_->VolumeFile("vol-r").c_str(), O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    std::string block(1 << 20, 'z');
+    ASSERT_EQ(pwrite(fd.get(), block.data(), block.size(), 300LL << 20),
+              static_cast<ssize_t>(block.size()));
+    ASSERT_EQ(fsync(fd.get()), 0);
+  }
+  ASSERT_OK(driver_->CaptureSnapshot("snap-2", "vol-r"));
+  const std::string keep = driver_->layout().pool_dir() + "/test-keep-r";
+  Keep(driver_->layout().CaptureFile("snap-2"), keep);
+  ASSERT_OK(driver_->StoreSnapshot("snap-2", "vol-r", nullptr));
+  auto second = (*driver_->SnapshotStore())->Get("snap-2");
+  ASSERT_OK(second);
+  EXPECT_EQ(second->parent_id, "snap-1");
+  const uint64_t chunk = (*driver_->SnapshotStore())->chunk_size();
+  EXPECT_LE(second->bytes_read, (1u << 20) + 2 * chunk) << "only the written MiB is read";
+  EXPECT_GT(second->bytes_read, 0u);
+  ASSERT_OK(driver_->RestoreVolume("vol-t", "snap-2", 1));
+  EXPECT_TRUE(SameContents(driver_->VolumeFile("vol-t"), keep));
+  ASSERT_OK(driver_->DeleteVolume("vol-r"));
+  EXPECT_FALSE(fs::exists(driver_->layout().BaseDir("vol-r")));
+  fs::remove(keep);
+}
+
 TEST_F(SnapshotTest, RecoverAfterACrashBetweenCaptureAndStore) {
   CreateVolume("vol-a");
   ASSERT_OK(driver_->CaptureSnapshot("snap-a", "vol-a"));

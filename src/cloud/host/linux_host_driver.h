@@ -170,6 +170,11 @@ class LinuxHostDriver final : public HostDriver {
   std::optional<std::pair<std::string, std::string>> FindBase(const std::string& volume_id);
   // The stored snapshot's capture becomes the volume's base (replacing older ones).
   Status PromoteToBase(const std::string& volume_id, const std::string& snapshot_id);
+  // A clone of `image` (a volume just restored from the snapshot) becomes the volume's base.
+  Status MakeRestoredBase(const std::string& volume_id, const std::string& snapshot_id,
+                          const std::string& image);
+  // Drops the volume's bases (the volume is deleted).
+  Status RemoveBases(const std::string& volume_id);
   std::shared_ptr<std::mutex> VolumeStoreMutex(const std::string& volume_id);
 
   LinuxHostDriverOptions options_;

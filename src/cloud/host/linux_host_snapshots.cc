@@ -282,6 +282,47 @@ Status LinuxHostDriver::PromoteToBase(const std::string& volume_id,
   return OkStatus();
 }
 
+Status LinuxHostDriver::MakeRestoredBase(const std::string& volume_id,
+                                         const std::string& snapshot_id,
+                                         const std::string& image) {
+  const std::string dir = layout_.BaseDir(volume_id);
+  const std::string base = layout_.BaseFile(volume_id, snapshot_id);
+  const std::string tmp = base + ".tmp";
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Internal(Errno("mkdir " + dir));
+  unlink(tmp.c_str());
+  {
+    UniqueFd from(open(image.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd to(open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!from.valid() || !to.valid() || ioctl(to.get(), FICLONE, from.get()) != 0) {
+      Status err = Internal(Errno("clone " + image + " to " + tmp));
+      unlink(tmp.c_str());
+      return err;
+    }
+  }
+  if (rename(tmp.c_str(), base.c_str()) != 0) {
+    Status err = Internal(Errno("rename " + tmp));
+    unlink(tmp.c_str());
+    return err;
+  }
+  SK_RETURN_IF_ERROR(FsyncPath(dir));
+  // Any older base of this volume id describes other contents.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().string() != base) SK_RETURN_IF_ERROR(RemoveFile(e.path().string()));
+  }
+  return OkStatus();
+}
+
+Status LinuxHostDriver::RemoveBases(const std::string& volume_id) {
+  const std::string dir = layout_.BaseDir(volume_id);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    SK_RETURN_IF_ERROR(RemoveFile(e.path().string()));
+  }
+  if (rmdir(dir.c_str()) != 0 && errno != ENOENT) return Internal(Errno("rmdir " + dir));
+  return OkStatus();
+}
+
 Status LinuxHostDriver::StoreSnapshot(const std::string& snapshot_id, const std::string& volume_id,
                                       std::function<void(int)> progress) {
   SK_RETURN_IF_ERROR(HostNames::ValidateId(snapshot_id));
@@ -412,6 +453,11 @@ Status LinuxHostDriver::RestoreVolume(const std::string& volume_id, const std::s
   if (std::string(how) == "chunk store") s = store_->Restore(snapshot_id, tmp, 0);
   if (s.ok() && want > static_cast<int64_t>(info->image_size)) {
     s = linuxhost::GrowExt4Image(tools_, tmp, want);
+  } else if (s.ok() && pool_.reflink()) {
+    // The restored volume is the snapshot's image: a clone of it becomes the volume's base, so
+    // the volume's next snapshot reads only what changed since (not the whole volume again).
+    Status b = MakeRestoredBase(volume_id, snapshot_id, tmp);
+    if (!b.ok()) spdlog::warn("{}: no change-tracking base ({})", what, b.ToString());
   }
   if (s.ok()) s = linuxhost::PublishFile(tmp, file);
   if (!s.ok()) {
