@@ -26,8 +26,9 @@ def settled(ssi, state):
 
 
 class DevServer:
-    def __init__(self, spotkeeper, checks, name="dev"):
+    def __init__(self, spotkeeper, checks, name="dev", args=()):
         self.spotkeeper = spotkeeper
+        self.args = list(args)  # more `spotkeeper dev` flags
         self.checks = checks
         self.data_dir = tempfile.mkdtemp(prefix="sk-e2e-%s-" % name, dir="/var/tmp")
         self.cloud_dir = os.path.join(self.data_dir, "cloud")
@@ -49,7 +50,7 @@ class DevServer:
         self.log = open(os.path.join(self.data_dir, "dev.log"), "w")
         self.proc = subprocess.Popen(
             [self.spotkeeper, "dev", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-             "--cloud-listen", "127.0.0.1:0", "--log-level", "info"],
+             "--cloud-listen", "127.0.0.1:0", "--log-level", "info"] + self.args,
             stdout=self.log, stderr=subprocess.STDOUT)
         end = time.time() + deadline_s
         address = os.path.join(self.data_dir, "address")
@@ -120,6 +121,22 @@ class DevServer:
             except ValueError:
                 return e.code, {"text": text}
 
+    def call_raw(self, method, path, text, content_type):
+        """Like call(), with a body of `content_type` (application/yaml for a spec in YAML)."""
+        headers = {"Authorization": "Bearer " + self.token, "Content-Type": content_type}
+        req = urllib.request.Request(self.api + path, data=text.encode(), method=method,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                body = r.read().decode()
+                return r.status, json.loads(body) if body else None
+        except urllib.error.HTTPError as e:
+            body = e.read().decode()
+            try:
+                return e.code, json.loads(body)
+            except ValueError:
+                return e.code, {"text": body}
+
     def ssis(self, group_id):
         """The group's SSIs ([] when the call fails)."""
         st, b = self.call("GET", "/api/v1/group/%s/statefulInstance" % group_id)
@@ -142,6 +159,13 @@ class DevServer:
         return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
                                      region_name="local-1").client("ec2",
                                                                    endpoint_url=self.endpoint)
+
+    def cloud_cli(self, *args, timeout=60):
+        """`spotkeeper cloud ARGS... --data-dir <the cloud's>`: (exit code, stdout, stderr)."""
+        p = subprocess.run([self.spotkeeper, "cloud"] + list(args) + ["--data-dir",
+                                                                     self.cloud_dir],
+                           capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
 
     def exec_sh(self, instance_id, script, timeout=60):
         p = subprocess.run([self.spotkeeper, "cloud", "exec", "--data-dir", self.cloud_dir,
