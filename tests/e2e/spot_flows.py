@@ -268,11 +268,11 @@ def main():
         print("SKIP: boto3 is not installed (apt-get install python3-boto3)")
         return 77
     checks = Checks()
-    args = ["--interruptions", "off"]
+    args = []
     if flow == "fallback":
         args += ["--revert-to-spot-interval", "15s"]
     started = time.perf_counter()
-    with DevServer(spotkeeper, checks, name="spot-" + flow, args=args) as dev:
+    with DevServer(spotkeeper, checks, name="spot-" + flow, extra_args=args) as dev:
         steps = {"interrupt": interrupt_steps, "fallback": fallback_steps}[flow]
         for name, secs in run_flow(steps, dev, checks):
             print("[ timing ] %-45s %7.2f s" % (name, secs))
