@@ -107,28 +107,17 @@ class DevServer:
     # --- the controller's REST API
     def call(self, method, path, body=None):
         """(HTTP status, parsed JSON body or None)."""
-        data = None
-        headers = {"Authorization": "Bearer " + self.token}
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.api + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                text = r.read().decode()
-                return r.status, json.loads(text) if text else None
-        except urllib.error.HTTPError as e:
-            text = e.read().decode()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, {"text": text}
+        if body is None:
+            return self.call_raw(method, path, None, None)
+        return self.call_raw(method, path, json.dumps(body), "application/json")
 
     def call_raw(self, method, path, text, content_type):
         """Like call(), with a body of `content_type` (application/yaml for a spec in YAML)."""
-        headers = {"Authorization": "Bearer " + self.token, "Content-Type": content_type}
-        req = urllib.request.Request(self.api + path, data=text.encode(), method=method,
-                                     headers=headers)
+        headers = {"Authorization": "Bearer " + self.token}
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = urllib.request.Request(self.api + path, method=method, headers=headers,
+                                     data=None if text is None else text.encode())
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 body = r.read().decode()

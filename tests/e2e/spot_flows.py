@@ -121,6 +121,31 @@ class SpotFlow:
         self.check(rc == 0, "spotkeeper cloud %s: exit %d %s" % (" ".join(args), rc, err))
         return json.loads(out) if rc == 0 and "--json" in args else out
 
+    def event_latency(self, sid, kind, cloud_time):
+        """Seconds from the cloud's time of a signal (its EventBridge event's time) to the
+        controller's audit event of `kind` for the SSI (the queue, the long poll and the intake):
+        the same host clock on both sides. None when the controller never recorded it."""
+        def probe():
+            st, b = self.dev.call("GET", "/api/v1/events?statefulInstanceId=%s&limit=1000" % sid)
+            hits = [e for e in (b or {}).get("items", []) if e.get("kind") == kind and
+                    parse_time(e["at"]) >= cloud_time - datetime.timedelta(seconds=1)]
+            return hits[0] if st == 200 and hits else None
+        e = wait_until(probe, 30, 0.1)
+        self.check(e, "the controller recorded %s for %s" % (kind, sid))
+        if not e:
+            return None
+        secs = (parse_time(e["at"]) - cloud_time).total_seconds()
+        self.timings.append(("event delivery: %s" % kind, secs))
+        return secs
+
+    def launch_on_spot(self):
+        """Creates the group; its SSI once ACTIVE (checked to run on spot), else None."""
+        first = self.create_group()
+        if first:
+            self.check(first.get("lifeCycle") == "SPOT",
+                       "launched on spot: %s" % first.get("lifeCycle"))
+        return first
+
     def spot_request(self, iid):
         reqs = self.ec2.describe_spot_instance_requests(
             Filters=[{"Name": "instance-id", "Values": [iid]}])["SpotInstanceRequests"]
@@ -129,11 +154,10 @@ class SpotFlow:
 
 def interrupt_steps(f, dev, checks):
     check = checks.check
-    first = f.create_group()
+    first = f.launch_on_spot()
     if not first:
         return
     sid, ip, i1 = first["id"], first["privateIp"], first["instanceId"]
-    check(first.get("lifeCycle") == "SPOT", "launched on spot: %s" % first.get("lifeCycle"))
     f.write_keys(i1)
 
     # 1. An interruption whose notice is short: the controller recovers on the warning.
@@ -147,6 +171,11 @@ def interrupt_steps(f, dev, checks):
         return
     f.timings.append(("interruption: notice -> replacement ACTIVE", time.perf_counter() - t0))
     i2 = s["instanceId"]
+    if "noticeAt" in sched:
+        notice_at = parse_time(sched["noticeAt"])
+        f.event_latency(sid, "InterruptionWarning", notice_at)
+        f.timings.append(("interruption: notice -> replacement launched",
+                          (f.instance(i2)["LaunchTime"] - notice_at).total_seconds()))
     check(s.get("lastRecovery", {}).get("reason") == "Interrupted",
           "recovered from the interruption: %s" % s.get("lastRecovery"))
     check(s.get("lifeCycle") == "SPOT", "the replacement is spot: %s" % s.get("lifeCycle"))
@@ -165,6 +194,8 @@ def interrupt_steps(f, dev, checks):
     if not s or terminate_at is None:
         return
     i3 = s["instanceId"]
+    if "rebalanceAt" in sched:
+        f.event_latency(sid, "RebalanceRecommendation", parse_time(sched["rebalanceAt"]))
     check(s.get("lastRecovery", {}).get("reason") == "Rebalance",
           "replaced proactively at the rebalance recommendation: %s" % s.get("lastRecovery"))
     launched = f.instance(i3)["LaunchTime"]
@@ -210,11 +241,10 @@ def interrupt_steps(f, dev, checks):
 
 def fallback_steps(f, dev, checks):
     check = checks.check
-    first = f.create_group()
+    first = f.launch_on_spot()
     if not first:
         return
     sid, ip, i1 = first["id"], first["privateIp"], first["instanceId"]
-    check(first.get("lifeCycle") == "SPOT", "launched on spot: %s" % first.get("lifeCycle"))
     itype = f.instance(i1)["InstanceType"]
     pool = "%s/local-1a" % itype
     f.write_keys(i1)
