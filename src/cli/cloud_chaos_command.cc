@@ -217,6 +217,7 @@ void AddFaultsCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_
 std::string Usd(double v) { return fmt::format("{:.6f}", v); }
 std::string Percent(double v) { return fmt::format("{:.1f}%", v); }
 std::string Capacity(int c) { return c < 0 ? "unlimited" : std::to_string(c); }
+std::string CapacityCell(int c) { return c < 0 ? "-" : std::to_string(c); }
 std::string RunningTime(double seconds) {
   return FormatDuration(Duration{static_cast<int64_t>(seconds * 1000)});
 }
@@ -313,18 +314,21 @@ Result<PoolName> ParsePool(const std::string& text) {
 }
 
 void PrintPools(const std::vector<cloud::PoolView>& pools, size_t hidden) {
-  Table t({"POOL", "ON-DEMAND $/H", "SPOT $/H", "SAVED", "SPOT CAP", "SPOT USE", "OD CAP",
-           "OD USE", "INTERRUPTIONS/H"});
+  // Fits in 100 columns with the longest values ("c5.2xlarge/local-1a", "1.8e-05 (10-15%)");
+  // an unlimited capacity is "-".
+  Table t({"POOL", "OD $/H", "SPOT $/H", "SAVED", "SPOT CAP", "SPOT USE", "OD CAP", "OD USE",
+           "INTERRUPTIONS/H"});
   for (const auto& p : pools) {
     double saved =
         p.on_demand_price > 0 ? 100 * (p.on_demand_price - p.spot_price) / p.on_demand_price : 0;
     t.AddRow({p.instance_type + "/" + p.availability_zone, fmt::format("{:.4f}", p.on_demand_price),
               fmt::format("{:.4f}", p.spot_price), fmt::format("{:.0f}%", saved),
-              Capacity(p.spot_capacity), std::to_string(p.spot_in_use),
-              Capacity(p.on_demand_capacity), std::to_string(p.on_demand_in_use),
-              fmt::format("{:.3g} ({})", p.rate_per_hour, p.bucket)});
+              CapacityCell(p.spot_capacity), std::to_string(p.spot_in_use),
+              CapacityCell(p.on_demand_capacity), std::to_string(p.on_demand_in_use),
+              fmt::format("{:.2g} ({})", p.rate_per_hour, p.bucket)});
   }
   t.Print(std::cout, TableWidth());
+  std::cout << "(CAP -: unlimited)\n";
   if (hidden > 0) {
     std::cout << hidden
               << " more pools have unlimited capacity and nothing running (--all lists them)\n";
