@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <set>
 
 #include "awsproto/aws_error.h"
 #include "cli/client.h"
+#include "cli/output.h"
 #include "cli/wait_progress.h"
 #include "cloud/api/cloud_admin_client.h"
 #include "provider/ec2/curl_http_client.h"
@@ -22,8 +24,12 @@ int Fail(const std::string& verb, const Status& s) {
   switch (s.code()) {
     case Code::kInvalidArgument:
       return kExitUsage;
-    case Code::kUnavailable:
+    case Code::kNotFound:
+      return kExitNotFound;
     case Code::kFailedPrecondition:
+      // The cloud's answer (it names a code): not possible now; ours: no cloud to ask.
+      return s.cloud_code().empty() ? kExitUnreachable : kExitConflict;
+    case Code::kUnavailable:
       return kExitUnreachable;
     case Code::kUnauthenticated:
     case Code::kPermissionDenied:
@@ -206,10 +212,330 @@ void AddFaultsCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_
   });
 }
 
+// --- the spot market: interrupt, capacity, cost
+
+std::string Usd(double v) { return fmt::format("{:.6f}", v); }
+std::string Percent(double v) { return fmt::format("{:.1f}%", v); }
+std::string Capacity(int c) { return c < 0 ? "unlimited" : std::to_string(c); }
+std::string CapacityCell(int c) { return c < 0 ? "-" : std::to_string(c); }
+std::string RunningTime(double seconds) {
+  return FormatDuration(Duration{static_cast<int64_t>(seconds * 1000)});
+}
+
+// "i-0abc (sir-1234): rebalance recommendation at T, notice +30s, terminate +2m30s (T')".
+void PrintInterruptions(const std::vector<cloud::ScheduledInterruption>& list) {
+  for (const auto& i : list) {
+    std::cout << fmt::format(
+        "  {} ({}): rebalance recommendation at {}, interruption notice +{}, {} +{} ({})\n",
+        i.instance_id, i.spot_request_id, FormatTime(i.rebalance_time),
+        FormatDuration(i.notice_time - i.rebalance_time), i.action,
+        FormatDuration(i.action_time - i.rebalance_time), FormatTime(i.action_time));
+  }
+}
+
+nlohmann::json InterruptionsJson(const std::vector<cloud::ScheduledInterruption>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : list) out.push_back(cloud::InterruptionToJson(i));
+  return out;
+}
+
+void AddInterruptCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir,
+                         int* exit_code) {
+  struct Flags {
+    std::vector<std::string> ids;
+    std::string notice;
+    std::string lead;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = cloud.add_subcommand(
+      "interrupt",
+      "Interrupt running spot instances now, like AWS FIS's send-spot-instance-interruptions: "
+      "a rebalance recommendation at once, the interruption notice (EventBridge warning, IMDS "
+      "spot/instance-action) --rebalance-lead later, then the instance is terminated (or "
+      "stopped, per its spot request) --notice after that. Example: spotkeeper cloud interrupt "
+      "i-0123456789abcdef0 --notice 10s");
+  cmd->add_option("INSTANCE", f->ids, "Spot instance ids (running)")->required();
+  cmd->add_option("--notice", f->notice,
+                  "From the interruption notice to the action (default: the market's, 120s)");
+  cmd->add_option("--rebalance-lead", f->lead,
+                  "From the rebalance recommendation to the notice (default: the market's, 30s)");
+  cmd->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
+  cmd->add_flag("--json", f->json, "Print the admin API's JSON");
+  cmd->callback([=] {
+    cloud::InterruptRequest req;
+    req.instance_ids = f->ids;
+    Duration d{0};
+    if (!f->notice.empty()) {
+      if (!ParseDuration(f->notice, &d)) {
+        *exit_code = Fail("interrupt", InvalidArgument("--notice '" + f->notice +
+                                                       "' is not a duration (10s, 2m)"));
+        return;
+      }
+      req.options.notice = d;
+    }
+    if (!f->lead.empty()) {
+      if (!ParseDuration(f->lead, &d)) {
+        *exit_code = Fail("interrupt", InvalidArgument("--rebalance-lead '" + f->lead +
+                                                       "' is not a duration (0s, 30s)"));
+        return;
+      }
+      req.options.rebalance_lead = d;
+    }
+    auto done = WithClient(*data_dir, [&](CloudAdminClient& c) { return c.Interrupt(req); });
+    if (!done.ok()) {
+      *exit_code = Fail("interrupt", done.status());
+      return;
+    }
+    if (f->json) {
+      std::cout << nlohmann::json{{"interruptions", InterruptionsJson(*done)}}.dump(2) << "\n";
+      return;
+    }
+    std::cout << "interrupting " << done->size() << " spot instance(s):\n";
+    PrintInterruptions(*done);
+  });
+}
+
+// "t3.micro/local-1a" -> type and zone; "t3.micro" -> the type, every zone.
+struct PoolName {
+  std::string type;
+  std::string az;
+};
+Result<PoolName> ParsePool(const std::string& text) {
+  size_t slash = text.find('/');
+  PoolName p{text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
+  if (p.type.empty() || (slash != std::string::npos && p.az.empty()) ||
+      p.az.find('/') != std::string::npos) {
+    return InvalidArgument("POOL '" + text +
+                           "' is not INSTANCE_TYPE/AVAILABILITY_ZONE (t3.micro/local-1a) or an "
+                           "instance type");
+  }
+  return p;
+}
+
+void PrintPools(const std::vector<cloud::PoolView>& pools, size_t hidden) {
+  // Fits in 100 columns with the longest values ("c5.2xlarge/local-1a", "1.8e-05 (10-15%)");
+  // an unlimited capacity is "-".
+  Table t({"POOL", "OD $/H", "SPOT $/H", "SAVED", "SPOT CAP", "SPOT USE", "OD CAP", "OD USE",
+           "INTERRUPTIONS/H"});
+  for (const auto& p : pools) {
+    double saved =
+        p.on_demand_price > 0 ? 100 * (p.on_demand_price - p.spot_price) / p.on_demand_price : 0;
+    t.AddRow({p.instance_type + "/" + p.availability_zone, fmt::format("{:.4f}", p.on_demand_price),
+              fmt::format("{:.4f}", p.spot_price), fmt::format("{:.0f}%", saved),
+              CapacityCell(p.spot_capacity), std::to_string(p.spot_in_use),
+              CapacityCell(p.on_demand_capacity), std::to_string(p.on_demand_in_use),
+              fmt::format("{:.2g} ({})", p.rate_per_hour, p.bucket)});
+  }
+  t.Print(std::cout, TableWidth());
+  std::cout << "(CAP -: unlimited)\n";
+  if (hidden > 0) {
+    std::cout << hidden
+              << " more pools have unlimited capacity and nothing running (--all lists them)\n";
+  }
+}
+
+void AddCapacityCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir,
+                        int* exit_code) {
+  struct Flags {
+    std::string pool;
+    std::string set;
+    bool on_demand = false;
+    bool all = false;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = cloud.add_subcommand(
+      "capacity",
+      "Show the spot market's pools (per instance type and zone: on-demand and spot price, "
+      "capacity and use of each market, interruption rate), or set one pool's capacity with "
+      "--set: a spot capacity below what the pool runs reclaims the newest spot instances with "
+      "the usual rebalance recommendation and notice (instance-terminated-no-capacity), and "
+      "launches beyond it answer InsufficientInstanceCapacity. It lasts until the cloud "
+      "restarts. Example: spotkeeper cloud capacity t3.micro/local-1a --set 0");
+  cmd->add_option("POOL", f->pool,
+                  "INSTANCE_TYPE/AVAILABILITY_ZONE (t3.micro/local-1a), or an instance type for "
+                  "all its zones (listing only)");
+  cmd->add_option("--set", f->set,
+                  "The pool's new capacity: a number of instances (0 drains it) or 'unlimited'");
+  cmd->add_flag("--on-demand", f->on_demand,
+                "--set the on-demand capacity (refuses on-demand launches; never reclaims)");
+  cmd->add_flag("--all", f->all, "List every pool (default: those in use or with a capacity)");
+  cmd->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
+  cmd->add_flag("--json", f->json, "Print the admin API's JSON");
+  cmd->callback([=] {
+    PoolName name;
+    if (!f->pool.empty()) {
+      auto parsed = ParsePool(f->pool);
+      if (!parsed.ok()) {
+        *exit_code = Fail("capacity", parsed.status());
+        return;
+      }
+      name = *parsed;
+    }
+    if (f->set.empty()) {
+      if (f->on_demand) {
+        *exit_code = Fail("capacity", InvalidArgument("--on-demand goes with --set N"));
+        return;
+      }
+      auto pools = WithClient(*data_dir, [](CloudAdminClient& c) { return c.GetPools(); });
+      if (!pools.ok()) {
+        *exit_code = Fail("capacity", pools.status());
+        return;
+      }
+      std::vector<cloud::PoolView> shown;
+      size_t hidden = 0;
+      for (const auto& p : *pools) {
+        if (!name.type.empty() && (p.instance_type != name.type ||
+                                   (!name.az.empty() && p.availability_zone != name.az))) {
+          continue;
+        }
+        bool interesting = p.spot_in_use > 0 || p.on_demand_in_use > 0 || p.spot_capacity >= 0 ||
+                           p.on_demand_capacity >= 0;
+        if (interesting || f->all || !name.type.empty()) {
+          shown.push_back(p);
+        } else {
+          ++hidden;
+        }
+      }
+      if (!name.type.empty() && shown.empty()) {
+        *exit_code = Fail("capacity", NotFound("no pool " + f->pool +
+                                               " (`spotkeeper cloud capacity --all` lists them)"));
+        return;
+      }
+      if (f->json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& p : shown) list.push_back(cloud::PoolToJson(p));
+        std::cout << nlohmann::json{{"pools", list}}.dump(2) << "\n";
+        return;
+      }
+      if (shown.empty()) std::cout << "no pool is in use or has a capacity set\n";
+      if (!shown.empty()) PrintPools(shown, hidden);
+      if (shown.empty() && hidden > 0) {
+        std::cout << hidden << " pools have unlimited capacity (--all lists them)\n";
+      }
+      return;
+    }
+    cloud::PoolCapacityRequest req;
+    req.market = f->on_demand ? "on-demand" : "spot";
+    if (name.type.empty() || name.az.empty()) {
+      *exit_code = Fail("capacity", InvalidArgument("--set needs a POOL with its zone, like "
+                                                    "t3.micro/local-1a"));
+      return;
+    }
+    req.instance_type = name.type;
+    req.availability_zone = name.az;
+    if (f->set == "unlimited" || f->set == "-1") {
+      req.capacity = -1;
+    } else {
+      char* end = nullptr;
+      long n = std::strtol(f->set.c_str(), &end, 10);
+      if (f->set.empty() || *end != '\0' || n < 0 || n > 1'000'000) {
+        *exit_code = Fail("capacity", InvalidArgument("--set '" + f->set +
+                                                      "' is not a capacity: give a number of "
+                                                      "instances from 0 or 'unlimited'"));
+        return;
+      }
+      req.capacity = static_cast<int>(n);
+    }
+    auto change = WithClient(*data_dir, [&](CloudAdminClient& c) { return c.SetPoolCapacity(req); });
+    if (!change.ok()) {
+      *exit_code = Fail("capacity", change.status());
+      return;
+    }
+    if (f->json) {
+      std::cout << nlohmann::json{{"pool", cloud::PoolToJson(change->pool)},
+                                  {"interruptions", InterruptionsJson(change->interruptions)}}
+                       .dump(2)
+                << "\n";
+      return;
+    }
+    std::cout << fmt::format("{} capacity of {}/{} is now {}\n", req.market, req.instance_type,
+                             req.availability_zone, Capacity(req.capacity));
+    if (!change->interruptions.empty()) {
+      std::cout << "reclaiming " << change->interruptions.size() << " spot instance(s):\n";
+      PrintInterruptions(change->interruptions);
+    }
+    PrintPools({change->pool}, 0);
+  });
+}
+
+void AddCostCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir,
+                    int* exit_code) {
+  struct Flags {
+    std::string tag;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = cloud.add_subcommand(
+      "cost",
+      "What the cloud's instances cost so far, accrued by the second at their price (spot: the "
+      "pool's spot price over time; on-demand: the on-demand price), beside what the same "
+      "running time costs on demand and the share saved. Per instance (terminated ones "
+      "included for 31 days), or per value of one tag with --by-tag KEY.");
+  cmd->add_option("--by-tag", f->tag,
+                  "Sum per value of this tag key (spotkeeper:group for each spotkeeper group, team, ...)");
+  cmd->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
+  cmd->add_flag("--json", f->json, "Print the admin API's JSON");
+  cmd->callback([=] {
+    auto report = WithClient(*data_dir, [](CloudAdminClient& c) { return c.GetCost(); });
+    if (!report.ok()) {
+      *exit_code = Fail("cost", report.status());
+      return;
+    }
+    if (f->json) {
+      std::cout << cloud::CostReportToJson(*report).dump(2) << "\n";
+      return;
+    }
+    const cloud::CostSum& all = report->total;
+    auto sum_row = [](const std::string& name, const cloud::CostSum& s) {
+      return std::vector<std::string>{name,
+                                      std::to_string(s.instances),
+                                      RunningTime(s.seconds),
+                                      Usd(s.cost),
+                                      Usd(s.on_demand_cost),
+                                      Percent(s.SavedPercent())};
+    };
+    if (!f->tag.empty()) {
+      Table t({f->tag, "INSTANCES", "RUNNING", "COST $", "ON-DEMAND $", "SAVED"});
+      cloud::CostSum untagged = all;
+      auto it = report->by_tag.find(f->tag);
+      if (it != report->by_tag.end()) {
+        for (const auto& [value, sum] : it->second) {
+          t.AddRow(sum_row(value, sum));
+          untagged.instances -= sum.instances;
+          untagged.seconds -= sum.seconds;
+          untagged.cost -= sum.cost;
+          untagged.on_demand_cost -= sum.on_demand_cost;
+        }
+      }
+      if (untagged.instances > 0) t.AddRow(sum_row("(no " + f->tag + " tag)", untagged));
+      t.AddRow(sum_row("TOTAL", all));
+      t.Print(std::cout, TableWidth());
+      return;
+    }
+    Table t({"INSTANCE", "TYPE/ZONE", "LIFECYCLE", "STATE", "RUNNING", "COST $", "ON-DEMAND $",
+             "SAVED"});
+    for (const auto& v : report->instances) {
+      cloud::CostSum one;
+      one.Add(v);
+      t.AddRow({v.instance_id, v.instance_type + "/" + v.availability_zone, v.lifecycle, v.state,
+                RunningTime(v.seconds), Usd(v.cost), Usd(v.on_demand_cost),
+                Percent(one.SavedPercent())});
+    }
+    t.AddRow({"TOTAL (" + std::to_string(all.instances) + ")", "", "", "", RunningTime(all.seconds),
+              Usd(all.cost), Usd(all.on_demand_cost), Percent(all.SavedPercent())});
+    t.Print(std::cout, TableWidth());
+  });
+}
+
 }  // namespace
 
 void AddCloudChaosCommands(CLI::App& cloud, std::shared_ptr<std::string> data_dir, int* exit_code) {
   AddFaultsCommand(cloud, data_dir, exit_code);
+  AddInterruptCommand(cloud, data_dir, exit_code);
+  AddCapacityCommand(cloud, data_dir, exit_code);
+  AddCostCommand(cloud, data_dir, exit_code);
 }
 
 }  // namespace spotkeeper::cli

@@ -16,6 +16,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +26,7 @@
 #include "awsproto/credentials.h"
 #include "cli/commands.h"
 #include "cli/dev_example.h"
+#include "cli/wait_progress.h"
 #include "cloud/api/cloud_config.h"
 #include "cloud/api/local_cloud.h"
 #include "cloud/engine/host_driver_factory.h"
@@ -50,6 +52,10 @@ struct DevArgs {
   bool keep = false;
   bool exit_after_demo = false;
   int timeout_s = 300;
+  std::string interruptions = kDefaultDevInterruptions;
+  double interruptions_per_hour = 0;  // parsed from `interruptions`
+  std::string revert_interval;        // "" : the controller's default
+  Duration revert{0};
 };
 
 // Everything one `dev` run holds; torn down in reverse order by Shutdown().
@@ -175,6 +181,10 @@ Status StartAll(const DevArgs& a, DevRun& run) {
   cloud::LocalCloudOptions co;
   co.data_dir = run.cloud_dir;
   co.host_driver_kind = "linux";
+  // The market moves prices and interrupts each running spot instance at the --interruptions
+  // rate (a Poisson process per instance); "off" leaves only interruptions on demand.
+  co.engine.market.interruptions_per_hour = a.interruptions_per_hour;
+  if (a.interruptions_per_hour == 0) co.engine.market.time_scale = 0;
   SK_RETURN_IF_ERROR(cloud::ApplyListen(a.cloud_listen, &co));
   SK_ASSIGN_OR_RETURN(run.cloud, cloud::LocalCloud::Start(co, run.driver.get()));
 
@@ -205,13 +215,14 @@ Status StartAll(const DevArgs& a, DevRun& run) {
   ss.provider_faults = *faults;
   api::ServerAppDeps deps;
   deps.cloud = run.provider.get();
+  if (a.revert.count() > 0) deps.controller.revert_to_spot_interval = a.revert;
   SK_ASSIGN_OR_RETURN(run.server, api::ServerApp::Create(ss, deps));
   SK_RETURN_IF_ERROR(run.server->Start());
   run.server_started = true;
   return OkStatus();
 }
 
-void PrintWhere(const DevRun& run) {
+void PrintWhere(const DevArgs& a, const DevRun& run) {
   const std::string dd = " --data-dir " + run.data_dir;
   const std::string cd = " --data-dir " + run.cloud_dir;
   std::cout << "spotkeeper dev: the local cloud and the controller are running\n"
@@ -226,6 +237,15 @@ void PrintWhere(const DevRun& run) {
             << " > creds; AWS_SHARED_CREDENTIALS_FILE=creds aws --profile spotkeeper-local "
                "--endpoint-url "
             << run.cloud->endpoint() << " ec2 describe-instances\n"
+            << "  spot market      "
+            << (a.interruptions_per_hour > 0
+                    ? "interrupts each running spot instance " + a.interruptions +
+                          " on average (--interruptions)"
+                    : std::string("interrupts only on demand (--interruptions off)"))
+            << "\n"
+            << "                   spotkeeper cloud interrupt" << cd
+            << " INSTANCE; spotkeeper cloud capacity" << cd << "; spotkeeper cloud cost" << cd
+            << "\n"
             << "  instances        spotkeeper cloud ps" << cd << "\n"
             << "                   spotkeeper cloud exec" << cd << " INSTANCE -- sh\n"
             << std::flush;
@@ -426,11 +446,38 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
             << ":6379 (append-only file, fsync'd before each answer):\n";
   for (const auto& [k, v] : keys) std::cout << "     " << k << " = " << v << "\n";
 
-  ApiResponse rec = client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
-  if (!rec.ok()) return Fail("recycle: HTTP " + std::to_string(rec.status) + " " + rec.text);
-  std::cout << "4. recycling " << first.id << ": terminate " << first.instance_id
-            << ", launch a replacement that keeps " << WhatIsKept(mapped) << " ...\n"
-            << std::flush;
+  // The spot market interrupts the instance as AWS would (the rebalance recommendation, then
+  // the two-minute notice): the demo asks for it rather than waiting for a random one, so that
+  // it always shows the same story. An interruption the market started on its own (the
+  // --interruptions rate) keeps its own timeline.
+  std::optional<cloud::ScheduledInterruption> scheduled;
+  auto interrupted = run.cloud->engine()->InterruptInstances({first.instance_id}, {});
+  if (interrupted.ok() && !interrupted->empty()) {
+    scheduled = interrupted->front();
+    const auto& i = *scheduled;
+    std::cout << "4. the spot market interrupts " << first.instance_id
+              << " (as AWS would; `spotkeeper cloud interrupt` does the same): a rebalance "
+                 "recommendation now, the interruption notice in "
+              << FormatDuration(i.notice_time - i.rebalance_time) << ", " << i.action << " in "
+              << FormatDuration(i.action_time - i.rebalance_time) << " (at "
+              << FormatTime(i.action_time) << ").\n"
+              << "   spotkeeper replaces it at the recommendation, keeping " << WhatIsKept(mapped)
+              << " ...\n"
+              << std::flush;
+  } else {
+    auto inst = run.cloud->engine()->FindInstance(first.instance_id);
+    if (inst && inst->instance.state == "running" && inst->instance.lifecycle != "spot") {
+      // On-demand (no spot capacity at launch): nothing to interrupt; recycle it instead.
+      ApiResponse rec =
+          client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
+      if (!rec.ok()) return Fail("recycle: HTTP " + std::to_string(rec.status) + " " + rec.text);
+      std::cout << "4. " << first.instance_id << " runs on-demand: recycling it, keeping ";
+    } else {
+      std::cout << "4. " << first.instance_id << " is already on its way out ("
+                << interrupted.status().message() << "); spotkeeper replaces it, keeping ";
+    }
+    std::cout << WhatIsKept(mapped) << " ...\n" << std::flush;
+  }
   Ssi second;
   nlohmann::json last;
   if (!WaitFor(std::chrono::seconds(timeout), [&] {
@@ -440,12 +487,11 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
                     s->instance_id != first.instance_id &&
                     (s->raw["workflow"].is_null() ||
                      s->raw["workflow"].value("status", "") == "succeeded") &&
-                    s->raw["lastRecovery"].is_object() &&
-                    s->raw["lastRecovery"].value("reason", "") == "Recycle";
+                    s->raw["lastRecovery"].is_object();
         if (done) second = *s;
         return done;
       })) {
-    return Fail("the recycle did not finish within " + std::to_string(timeout) +
+    return Fail("the replacement did not become ACTIVE within " + std::to_string(timeout) +
                 " s; the SSI now: " + last.dump());
   }
   const auto t_up = Clock::now();
@@ -464,6 +510,15 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
             << Fixed(rec_json.value("downtimeMs", 0) / 1000.0, 2)
             << " s without an instance), Redis answered " << Fixed(redis_wait, 2)
             << " s after that\n";
+  auto replacement = run.cloud->engine()->FindInstance(second.instance_id);
+  if (scheduled && replacement) {
+    const Time launched = FromMillis(replacement->instance.launch_ms);
+    const Duration ahead = scheduled->action_time - launched;
+    std::cout << "   the replacement was launched "
+              << (ahead.count() >= 0 ? FormatDuration(ahead) + " before "
+                                     : FormatDuration(-ahead) + " after ")
+              << first.instance_id << " was due to be reclaimed\n";
+  }
   bool same_keys = true;
   for (size_t i = 0; i < keys.size(); ++i) {
     bool same = (*read)[i] == keys[i].second;
@@ -487,7 +542,18 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   return ip_ok && same_keys ? kExitOk : kExitError;
 }
 
-int Run(const ClientOptions& client, const DevArgs& a) {
+int Run(const ClientOptions& client, DevArgs a) {
+  auto rate = ParseInterruptionRate(a.interruptions);
+  if (!rate.ok()) {
+    std::cerr << "spotkeeper dev: " << rate.status().message() << "\n";
+    return kExitUsage;
+  }
+  a.interruptions_per_hour = *rate;
+  if (!a.revert_interval.empty() && !ParseTimeout(a.revert_interval, &a.revert)) {
+    std::cerr << "spotkeeper dev: --revert-to-spot-interval '" << a.revert_interval
+              << "' is not a duration above zero (30s, 5m)\n";
+    return kExitUsage;
+  }
   if (geteuid() != 0) {
     return Fail(
         "the local cloud runs real instances (namespaces, loop devices, runc): run as root");
@@ -508,7 +574,7 @@ int Run(const ClientOptions& client, const DevArgs& a) {
     Shutdown(run, a.keep);
     return Fail("cannot start: " + started.ToString());
   }
-  PrintWhere(run);
+  PrintWhere(a, run);
 
   // The demo runs on its own thread so that Ctrl-C stays answered while it waits.
   std::atomic<int> demo_code{-1};
@@ -551,8 +617,11 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       "~/.spotkeeper), the "
       "cloud's under DIR/cloud. --example NAME then creates the group of examples/NAME.yaml "
       "(mapped to the local cloud's region, zones, subnets and base image; every persistence "
-      "mode as written), writes keys to Redis, recycles the instance and shows the same keys "
-      "(and IP, where the example keeps it) on the replacement. Ctrl-C stops the controller and "
+      "mode as written), writes keys to Redis, has the spot market interrupt the instance (a "
+      "rebalance recommendation, then the notice) and shows the same keys (and IP, where the "
+      "example keeps it) on the replacement. The spot market also interrupts each running spot "
+      "instance on its own at the --interruptions rate (default 12/h: one every 5 minutes on "
+      "average), and the controller recovers. Ctrl-C stops the controller and "
       "the cloud "
       "and, unless --keep, removes every instance, volume and network the cloud made and "
       "both state databases (the next run starts afresh), and so it refuses a data dir whose "
@@ -576,6 +645,16 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--log-level", a->log_level, "Log level of the cloud and the controller")
       ->capture_default_str();
+  cmd->add_option("--interruptions", a->interruptions,
+                  "How often the spot market interrupts each running spot instance on its own: "
+                  "a mean rate per instance, N/h, N/m or N/d (12/h: one every 5 minutes on "
+                  "average, a Poisson process per instance), or off (only `spotkeeper cloud "
+                  "interrupt` and shrinking pools interrupt)")
+      ->capture_default_str();
+  cmd->add_option("--revert-to-spot-interval", a->revert_interval,
+                  "How long an SSI that fell back to on-demand waits before each try to return "
+                  "to spot (revertToSpot; doubled after each failed try, up to 16x). Default: "
+                  "the controller's, 30m");
   cmd->add_option("--provider-faults", a->provider_faults, kProviderFaultsHelp);
   cmd->callback([client, a, exit_code] { *exit_code = Run(*client, *a); });
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "cloud/engine/cidr.h"
@@ -34,6 +35,31 @@ bool AllInside(const YAML::Node& ips, const std::string& cidr) {
 }
 
 }  // namespace
+
+Result<double> ParseInterruptionRate(const std::string& text) {
+  if (text == "off" || text == "0") return 0.0;
+  auto bad = [&] {
+    return InvalidArgument("--interruptions '" + text +
+                           "' is not a rate: give interruptions per running spot instance as "
+                           "N/h, N/m or N/d (12/h: one every 5 minutes on average), or off");
+  };
+  size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 2 != text.size()) return bad();
+  char* end = nullptr;
+  std::string number = text.substr(0, slash);
+  double n = std::strtod(number.c_str(), &end);
+  if (end != number.c_str() + number.size() || !(n >= 0) || n > 1e6) return bad();
+  switch (text[slash + 1]) {
+    case 'h':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'd':
+      return n / 24;
+    default:
+      return bad();
+  }
+}
 
 Result<std::string> MapExampleToLocalCloud(const std::string& yaml, const LocalPlacement& p) {
   YAML::Node root;

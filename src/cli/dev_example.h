@@ -46,6 +46,12 @@ struct LocalPlacement {
 Result<std::string> MapExampleToLocalCloud(const std::string& yaml,
                                            const LocalPlacement& placement);
 
+// `spotkeeper dev --interruptions RATE`: the mean number of interruptions per running spot
+// instance in a time unit, "12/h", "1/m", "2/d" (or "0.5/h"), or "off" (also "0"): returned as
+// interruptions per hour (0 for off). InvalidArgument saying the accepted forms otherwise.
+inline constexpr const char* kDefaultDevInterruptions = "12/h";
+Result<double> ParseInterruptionRate(const std::string& text);
+
 // Sends each command (argv form) to the Redis server at ip:port, connecting from a thread inside
 // `vpc_id`'s network namespace, and returns each reply as text ("OK", "PONG", the bulk string,
 // "(nil)", the integer; an error reply is returned as "ERR ..." text with a leading '-').

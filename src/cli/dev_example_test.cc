@@ -134,5 +134,21 @@ TEST(MapExampleToLocalCloud, RefusesWhatIsNotASpec) {
             Code::kInvalidArgument);
 }
 
+TEST(ParseInterruptionRate, PerHourMinuteOrDayOrOff) {
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("12/h"), 12);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("0.5/h"), 0.5);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("1/m"), 60);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("6/d"), 0.25);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("off"), 0);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("0"), 0);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate("0/h"), 0);
+  EXPECT_DOUBLE_EQ(*ParseInterruptionRate(kDefaultDevInterruptions), 12);
+  for (const char* bad : {"", "12", "12/", "/h", "12/s", "12/hh", "-1/h", "x/h", "1e9/h", "on"}) {
+    auto r = ParseInterruptionRate(bad);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("N/h, N/m or N/d"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace spotkeeper::cli

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`spotkeeper dev --example NAME --exit-after-demo` on a fresh data directory: the local cloud
 (real driver) and the controller in one process create the Redis group from examples/NAME.yaml,
-write keys, recycle the stateful instance and read the keys back on the replacement.
+write keys, have the spot market interrupt the stateful instance (`--interruptions off`: no other
+interruption) and read the keys back on the replacement.
 
   redis            reattach + private IP + root persistence: same IP, same keys
   redis-onlaunch   data volume restored from its snapshot (two zones): same keys
@@ -38,7 +39,8 @@ def main():
     try:
         p = subprocess.run(
             [spotkeeper, "dev", "--example", example, "--data-dir", data_dir, "--exit-after-demo",
-             "--listen", "127.0.0.1:0", "--cloud-listen", "127.0.0.1:0", "--timeout", "60"],
+             "--listen", "127.0.0.1:0", "--cloud-listen", "127.0.0.1:0", "--timeout", "60",
+             "--interruptions", "off"],
             capture_output=True, text=True, timeout=240)
         out = p.stdout + p.stderr
         check(p.returncode == 0, "spotkeeper dev exit code %d" % p.returncode)
@@ -50,10 +52,14 @@ def main():
             check(re.search(r"IP.*-> \S+, same keys", out) is not None, "same keys in the narrative")
         check(out.count("   (same)") == 3, "every key the same on the replacement")
         check("(LOST)" not in out, "no key lost")
-        m = re.search(r"recovery Recycle took ([0-9.]+) s \(([0-9.]+) s without an instance\)", out)
-        check(m is not None, "the recovery time is shown")
+        check("4. the spot market interrupts" in out, "the demo interrupts through the market")
+        m = re.search(r"recovery (\w+) took ([0-9.]+) s \(([0-9.]+) s without an instance\)", out)
+        check(m is not None and m.group(1) == "Rebalance",
+              "the recovery (at the rebalance recommendation) and its time are shown")
         if m:
-            print("[ timing ] recycle recovery %s s, %s s without an instance" % m.groups())
+            print("[ timing ] %s recovery %s s, %s s without an instance" % m.groups())
+        m = re.search(r"the replacement was launched (\S+) before", out)
+        check(m is not None, "the replacement was launched before the interruption's deadline")
         left = host_leftovers(prefix, data_dir)
         for thing in left:
             check(False, "left behind: " + thing)

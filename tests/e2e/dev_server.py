@@ -30,6 +30,9 @@ class DevServer:
         self.spotkeeper = spotkeeper
         self.checks = checks
         self.extra_args = list(extra_args)  # more `spotkeeper dev` flags
+        if "--interruptions" not in self.extra_args:
+            # Only the test interrupts: the market's own rate would make tests flaky.
+            self.extra_args += ["--interruptions", "off"]
         self.data_dir = tempfile.mkdtemp(prefix="sk-e2e-%s-" % name, dir="/var/tmp")
         self.cloud_dir = os.path.join(self.data_dir, "cloud")
         self.prefix = derive_prefix(self.cloud_dir)
@@ -104,22 +107,27 @@ class DevServer:
     # --- the controller's REST API
     def call(self, method, path, body=None):
         """(HTTP status, parsed JSON body or None)."""
-        data = None
+        if body is None:
+            return self.call_raw(method, path, None, None)
+        return self.call_raw(method, path, json.dumps(body), "application/json")
+
+    def call_raw(self, method, path, text, content_type):
+        """Like call(), with a body of `content_type` (application/yaml for a spec in YAML)."""
         headers = {"Authorization": "Bearer " + self.token}
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.api + path, data=data, method=method, headers=headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = urllib.request.Request(self.api + path, method=method, headers=headers,
+                                     data=None if text is None else text.encode())
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
-                text = r.read().decode()
-                return r.status, json.loads(text) if text else None
+                body = r.read().decode()
+                return r.status, json.loads(body) if body else None
         except urllib.error.HTTPError as e:
-            text = e.read().decode()
+            body = e.read().decode()
             try:
-                return e.code, json.loads(text)
+                return e.code, json.loads(body)
             except ValueError:
-                return e.code, {"text": text}
+                return e.code, {"text": body}
 
     def injected_errors(self):
         """The sum of spotkeeper_provider_errors_total{code="Unavailable"} in /metrics (what
@@ -157,6 +165,13 @@ class DevServer:
         return boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
                                      region_name="local-1").client("ec2",
                                                                    endpoint_url=self.endpoint)
+
+    def cloud_cli(self, *args, timeout=60):
+        """`spotkeeper cloud ARGS... --data-dir <the cloud's>`: (exit code, stdout, stderr)."""
+        p = subprocess.run([self.spotkeeper, "cloud"] + list(args) + ["--data-dir",
+                                                                     self.cloud_dir],
+                           capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
 
     def exec_sh(self, instance_id, script, timeout=60):
         p = subprocess.run([self.spotkeeper, "cloud", "exec", "--data-dir", self.cloud_dir,

@@ -1,5 +1,7 @@
 #include "cloud/api/admin_api.h"
 
+#include "cloud/api/market_json.h"
+
 namespace spotkeeper::cloud {
 namespace {
 
@@ -13,13 +15,25 @@ ApiReply Json(int status, const nlohmann::json& body) {
 
 }  // namespace
 
-AdminApi::AdminApi(Ec2FaultInjector* faults) : faults_(faults) {
+AdminApi::AdminApi(Ec2FaultInjector* faults, Engine* engine) : faults_(faults), engine_(engine) {
   Route("GET", "/_spotkeeper/v1/faults", [this](const std::string&) { return FaultsReply(); });
   Route("PUT", "/_spotkeeper/v1/faults",
         [this](const std::string& body) { return PutFaults(body); });
   Route("DELETE", "/_spotkeeper/v1/faults", [this](const std::string&) {
     faults_->Clear();
     return FaultsReply();
+  });
+  if (engine_ == nullptr) return;
+  Route("POST", "/_spotkeeper/v1/interruptions",
+        [this](const std::string& body) { return PostInterruptions(body); });
+  Route("GET", "/_spotkeeper/v1/pools", [this](const std::string&) {
+    nlohmann::json pools = nlohmann::json::array();
+    for (const PoolView& p : engine_->DescribePools()) pools.push_back(PoolToJson(p));
+    return Json(200, {{"pools", pools}});
+  });
+  Route("PUT", "/_spotkeeper/v1/pools", [this](const std::string& body) { return PutPool(body); });
+  Route("GET", "/_spotkeeper/v1/cost", [this](const std::string&) {
+    return Json(200, CostReportToJson(MakeCostReport(engine_->DescribeCost())));
   });
 }
 
@@ -51,6 +65,58 @@ ApiReply AdminApi::Handle(const std::string& method, const std::string& path,
     return r;
   }
   return m->second(body);
+}
+
+ApiReply AdminApi::EngineError(const Status& s) {
+  int http = 400;
+  std::string code = "InvalidArgument";
+  switch (s.code()) {
+    case Code::kNotFound:
+      // An unknown instance is a bad request (EC2's InvalidInstanceID.NotFound is a 400 too);
+      // 404 stays for unknown routes.
+      code = "NotFound";
+      break;
+    case Code::kFailedPrecondition:
+      http = 409;
+      code = "Conflict";
+      break;
+    case Code::kInvalidArgument:
+      break;
+    default:
+      http = 500;
+      code = "InternalError";
+  }
+  if (!s.cloud_code().empty()) code = s.cloud_code();
+  return Error(http, code, s.message());
+}
+
+ApiReply AdminApi::PostInterruptions(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  auto req = InterruptRequestFromJson(j.is_discarded() ? nlohmann::json() : j);
+  if (!req.ok()) return Error(400, "InvalidArgument", req.status().message());
+  auto done = engine_->InterruptInstances(req->instance_ids, req->options);
+  if (!done.ok()) return EngineError(done.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const ScheduledInterruption& i : *done) list.push_back(InterruptionToJson(i));
+  return Json(202, {{"interruptions", list}});
+}
+
+ApiReply AdminApi::PutPool(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  auto req = PoolCapacityRequestFromJson(j.is_discarded() ? nlohmann::json() : j);
+  if (!req.ok()) return Error(400, "InvalidArgument", req.status().message());
+  auto done = engine_->SetPoolCapacity(req->instance_type, req->availability_zone, req->market,
+                                       req->capacity);
+  if (!done.ok()) return EngineError(done.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const ScheduledInterruption& i : *done) list.push_back(InterruptionToJson(i));
+  nlohmann::json pool;
+  for (const PoolView& p : engine_->DescribePools()) {
+    if (p.instance_type == req->instance_type && p.availability_zone == req->availability_zone) {
+      pool = PoolToJson(p);
+    }
+  }
+  return Json(200, {{"pool", pool}, {"interruptions", list}});
 }
 
 ApiReply AdminApi::FaultsReply() const {

@@ -10,8 +10,18 @@
 //   PUT    /_spotkeeper/v1/faults  replaces them: body {"ec2": {...}} (absent keys: off);
 //                                  answers like GET
 //   DELETE /_spotkeeper/v1/faults  turns every fault off; answers like GET
-// Errors: {"code": "InvalidArgument", "message": "..."} with 400 (bad body), 404 (no such
-// route), 405 (method; the Allow header lists the methods), 403 (authentication).
+//   POST   /_spotkeeper/v1/interruptions  interrupts spot instances now (Engine::
+//                                  InterruptInstances): body {"instanceIds", "noticeSeconds",
+//                                  "rebalanceLeadSeconds"}; 202 {"interruptions": [...]}
+//   GET    /_spotkeeper/v1/pools   every pool: prices, capacity and use ({"pools": [...]})
+//   PUT    /_spotkeeper/v1/pools   sets a pool's capacity: body {"instanceType",
+//                                  "availabilityZone", "market", "capacity"}; 200 {"pool",
+//                                  "interruptions" (the reclaims it started)}
+//   GET    /_spotkeeper/v1/cost    cost per instance, per tag and in all (market_json.h)
+// Shapes: market_json.h. Errors: {"code": "InvalidArgument", "message": "..."} with 400 (bad
+// body; the engine's EC2 codes such as InvalidInstanceID.NotFound ride in "code"), 404 (no such
+// route), 405 (method; the Allow header lists the methods), 409 (the state forbids it, e.g.
+// UnsupportedOperation for an on-demand instance), 403 (authentication).
 // Thread-safe.
 #pragma once
 
@@ -22,6 +32,7 @@
 
 #include "cloud/api/api_reply.h"
 #include "cloud/api/ec2_fault_injector.h"
+#include "cloud/engine/engine.h"
 
 namespace spotkeeper::cloud {
 
@@ -32,8 +43,8 @@ class AdminApi {
   // The SigV4 service name admin requests are signed for.
   static constexpr const char* kSigningService = "spotkeeper";
 
-  // `faults` must outlive the API.
-  explicit AdminApi(Ec2FaultInjector* faults);
+  // Both must outlive the API. Without `engine` the market routes are not served.
+  AdminApi(Ec2FaultInjector* faults, Engine* engine);
 
   static bool IsAdminPath(const std::string& path);
   // Serves one authenticated request. `path` has no query string.
@@ -46,8 +57,13 @@ class AdminApi {
   void Route(const std::string& method, const std::string& path, Handler handler);
   ApiReply FaultsReply() const;
   ApiReply PutFaults(const std::string& body);
+  ApiReply PostInterruptions(const std::string& body);
+  ApiReply PutPool(const std::string& body);
+  // The reply for an engine error: 400, 404, 409 by its code, with the EC2 code when it has one.
+  static ApiReply EngineError(const Status& s);
 
   Ec2FaultInjector* faults_;
+  Engine* engine_;
   std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
 };
 

@@ -9,6 +9,21 @@ namespace spotkeeper::cloud {
 namespace {
 
 constexpr const char* kFaultsPath = "/_spotkeeper/v1/faults";
+constexpr const char* kInterruptionsPath = "/_spotkeeper/v1/interruptions";
+constexpr const char* kPoolsPath = "/_spotkeeper/v1/pools";
+constexpr const char* kCostPath = "/_spotkeeper/v1/cost";
+
+Result<std::vector<ScheduledInterruption>> ParseInterruptions(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("interruptions") || !j["interruptions"].is_array()) {
+    return Internal("cloud admin API: an answer without \"interruptions\": " + j.dump());
+  }
+  std::vector<ScheduledInterruption> out;
+  for (const nlohmann::json& i : j["interruptions"]) {
+    SK_ASSIGN_OR_RETURN(ScheduledInterruption one, InterruptionFromJson(i));
+    out.push_back(std::move(one));
+  }
+  return out;
+}
 
 Result<Ec2FaultsState> ParseFaults(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("ec2")) {
@@ -88,6 +103,41 @@ Result<Ec2FaultsState> CloudAdminClient::SetFaults(const Ec2FaultConfig& config)
 Result<Ec2FaultsState> CloudAdminClient::ClearFaults() {
   SK_ASSIGN_OR_RETURN(nlohmann::json j, Call("DELETE", kFaultsPath));
   return ParseFaults(j);
+}
+
+Result<std::vector<ScheduledInterruption>> CloudAdminClient::Interrupt(
+    const InterruptRequest& req) {
+  SK_ASSIGN_OR_RETURN(nlohmann::json j,
+                      Call("POST", kInterruptionsPath, InterruptRequestToJson(req)));
+  return ParseInterruptions(j);
+}
+
+Result<std::vector<PoolView>> CloudAdminClient::GetPools() {
+  SK_ASSIGN_OR_RETURN(nlohmann::json j, Call("GET", kPoolsPath));
+  if (!j.is_object() || !j.contains("pools") || !j["pools"].is_array()) {
+    return Internal("cloud admin API: a pools answer without \"pools\": " + j.dump());
+  }
+  std::vector<PoolView> out;
+  for (const nlohmann::json& p : j["pools"]) {
+    SK_ASSIGN_OR_RETURN(PoolView one, PoolFromJson(p));
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+Result<CloudAdminClient::PoolChange> CloudAdminClient::SetPoolCapacity(
+    const PoolCapacityRequest& req) {
+  SK_ASSIGN_OR_RETURN(nlohmann::json j, Call("PUT", kPoolsPath, PoolCapacityRequestToJson(req)));
+  PoolChange change;
+  SK_ASSIGN_OR_RETURN(change.pool, PoolFromJson(j.is_object() ? j.value("pool", nlohmann::json())
+                                                               : nlohmann::json()));
+  SK_ASSIGN_OR_RETURN(change.interruptions, ParseInterruptions(j));
+  return change;
+}
+
+Result<CostReport> CloudAdminClient::GetCost() {
+  SK_ASSIGN_OR_RETURN(nlohmann::json j, Call("GET", kCostPath));
+  return CostReportFromJson(j);
 }
 
 }  // namespace spotkeeper::cloud

@@ -12,6 +12,7 @@
 #include "awsproto/http_message.h"
 #include "cloud/api/access_keys.h"
 #include "cloud/api/ec2_fault_injector.h"
+#include "cloud/api/market_json.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -51,6 +52,17 @@ class CloudAdminClient {
   Result<Ec2FaultsState> GetFaults();
   Result<Ec2FaultsState> SetFaults(const Ec2FaultConfig& config);
   Result<Ec2FaultsState> ClearFaults();
+
+  // The spot market (POST /interruptions, GET and PUT /pools, GET /cost).
+  Result<std::vector<ScheduledInterruption>> Interrupt(const InterruptRequest& req);
+  Result<std::vector<PoolView>> GetPools();
+  // The pool as it is now and the reclaims the change started.
+  struct PoolChange {
+    PoolView pool;
+    std::vector<ScheduledInterruption> interruptions;
+  };
+  Result<PoolChange> SetPoolCapacity(const PoolCapacityRequest& req);
+  Result<CostReport> GetCost();
 
   const AdminTarget& target() const { return target_; }
 

@@ -105,6 +105,8 @@ Status ApplyMarket(const YAML::Node& node, MarketOptions* m) {
       }
     } else if (k == "timeScale") {
       SK_ASSIGN_OR_RETURN(m->time_scale, As<double>(v, key, "a number"));
+    } else if (k == "interruptionsPerHour") {
+      SK_ASSIGN_OR_RETURN(m->interruptions_per_hour, As<double>(v, key, "a number"));
     } else if (k == "noticeSeconds") {
       SK_ASSIGN_OR_RETURN(m->notice, Seconds(v, key));
     } else if (k == "rebalanceLeadSeconds") {

@@ -29,6 +29,8 @@
 //       - {instanceType: t3.micro, availabilityZone: local-1a, spotCapacity: 2,
 //          onDemandCapacity: 4, bucket: "10-15%"}
 //     timeScale: 1                  # multiplies every interruption rate (demos)
+//     interruptionsPerHour: 0       # > 0: this mean rate per spot instance-hour in every pool
+//                                   # instead of the buckets and timeScale
 //     noticeSeconds: 120            # interruption notice to the action
 //     rebalanceLeadSeconds: 30      # rebalance recommendation to the notice
 //     restartDelaySeconds: 60       # a stopped (interrupted) instance starts again after

@@ -36,6 +36,7 @@ market:
   pools:
     - {instanceType: t3.micro, availabilityZone: local-1a, spotCapacity: 0, bucket: ">20%"}
   timeScale: 1000
+  interruptionsPerHour: 6
   noticeSeconds: 0.5
   rebalanceLeadSeconds: 2
   restartDelaySeconds: 3
@@ -58,6 +59,7 @@ market:
   EXPECT_DOUBLE_EQ(m.max_ratio, 0.9);
   EXPECT_EQ(m.default_bucket, "10-15%");
   EXPECT_EQ(m.default_spot_capacity, 5);
+  EXPECT_DOUBLE_EQ(m.interruptions_per_hour, 6);
   EXPECT_EQ(m.default_on_demand_capacity, 7);
   ASSERT_EQ(m.pools.size(), 1u);
   EXPECT_EQ(m.pools[0].instance_type, "t3.micro");

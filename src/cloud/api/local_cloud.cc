@@ -61,7 +61,7 @@ Result<std::unique_ptr<LocalCloud>> LocalCloud::Start(LocalCloudOptions options,
   c->sqs_handler_ = std::make_unique<SqsHandler>(c->sqs_.get());
   c->faults_ = std::make_unique<Ec2FaultInjector>(clock, seed + 3, options.fault_sleeper);
   SK_RETURN_IF_ERROR(c->faults_->Set(options.faults));
-  c->admin_ = std::make_unique<AdminApi>(c->faults_.get());
+  c->admin_ = std::make_unique<AdminApi>(c->faults_.get(), c->engine_.get());
   CloudServerOptions so;
   so.host = options.listen_host;
   so.port = options.port;

@@ -113,6 +113,9 @@ Status ValidateMarketOptions(const MarketOptions& o) {
     if (!p.bucket.empty()) SK_RETURN_IF_ERROR(CheckBucket(key + ".bucket", p.bucket));
   }
   if (!(o.time_scale >= 0 && o.time_scale <= 1e9)) return Bad("timeScale", "must be >= 0");
+  if (!(o.interruptions_per_hour >= 0 && o.interruptions_per_hour <= 3.6e6)) {
+    return Bad("interruptionsPerHour", "must be from 0 (the buckets' rates) to 3600000");
+  }
   if (o.notice < Duration{0}) return Bad("noticeSeconds", "must be >= 0");
   if (o.rebalance_lead < Duration{0}) return Bad("rebalanceLeadSeconds", "must be >= 0");
   if (o.restart_delay < Duration{0}) return Bad("restartDelaySeconds", "must be >= 0");
@@ -410,6 +413,7 @@ Status SpotMarket::SetCapacity(const std::string& type, const std::string& az,
 double SpotMarket::RatePerSecond(const std::string& type, const std::string& az) const {
   const Pool* p = Find(type, az);
   if (p == nullptr) return 0;
+  if (options_.interruptions_per_hour > 0) return options_.interruptions_per_hour / 3600.0;
   return -std::log1p(-p->monthly_rate) / kSecondsPerMonth * options_.time_scale;
 }
 

@@ -218,6 +218,19 @@ TEST(SpotMarketTest, RatesComeFromTheAdvisorBuckets) {
   fast.time_scale = 1000;
   auto mf = Make(fast);
   EXPECT_NEAR(mf->RatePerSecond("m5.large", "local-1a") / rate, 1000, 1e-6);
+  // A fixed rate per instance-hour replaces every pool's bucket (and the time scale).
+  MarketOptions fixed = fast;
+  fixed.interruptions_per_hour = 12;
+  auto mx = Make(fixed);
+  EXPECT_DOUBLE_EQ(mx->RatePerSecond("m5.large", "local-1a"), 12 / 3600.0);
+  EXPECT_DOUBLE_EQ(mx->RatePerSecond("t3.micro", "local-1b"), 12 / 3600.0);
+  double fixed_sum = 0;
+  for (int i = 0; i < n; ++i) {
+    auto d = mx->InterruptionDelay("i-" + std::to_string(i), 1, "t3.micro", "local-1b");
+    ASSERT_TRUE(d.has_value());
+    fixed_sum += static_cast<double>(d->count()) / 1000.0;
+  }
+  EXPECT_NEAR(fixed_sum / n, 300.0, 9.0);  // a mean of 5 minutes
   MarketOptions off = o;
   off.enabled = false;
   auto md = Make(off);
@@ -236,6 +249,9 @@ TEST(SpotMarketTest, CapacityAndOptionErrorsNameWhatToFix) {
   MarketOptions o;
   o.default_bucket = "3%";
   EXPECT_NE(error_of(o).find("market.defaultBucket"), std::string::npos);
+  o = {};
+  o.interruptions_per_hour = -1;
+  EXPECT_NE(error_of(o).find("market.interruptionsPerHour"), std::string::npos);
   o = {};
   o.price_model = "csv";
   EXPECT_NE(error_of(o).find("market.csvPath"), std::string::npos);
