@@ -51,6 +51,7 @@ struct Args {
   int notice_ms = 1000;
   bool fast_user_data = false;
   bool floor = true;
+  bool trace = false;
   int timeout_s = 120;
   std::string log_level = "warn";
 };
@@ -84,7 +85,7 @@ struct Sample {
 
 // The figures of one replacement, from its timeline and the replacer's calls.
 Sample Measure(const Timeline& t, const std::vector<LoggedCall>& calls, const std::string& trigger,
-               const RecoveryTarget& target) {
+               const RecoveryTarget& target, std::chrono::milliseconds notice) {
   Sample s;
   const TimePoint t0 = t.trigger;
   s.v["noticed"] = Since(t.noticed, t0);
@@ -95,16 +96,20 @@ Sample Measure(const Timeline& t, const std::vector<LoggedCall>& calls, const st
   s.v["e"] = Since(t.serving, t0);
   s.v["share"] = t.serving ? ControllerShareMs(t, calls, trigger) : NAN;
   // Where the caller's own time goes: from what it waited on to the call that followed.
-  std::optional<TimePoint> terminate, run, attach;
+  // Only calls of this replacement count: from the trigger on (from the notice for an
+  // interruption, whose notice comes before the trigger).
+  const TimePoint window = trigger == "interrupt" ? t0 - notice : t0;
+  std::optional<TimePoint> terminate, run, attach, first_event;
   int describes = 0, events = 0;
-  std::optional<TimePoint> first_event;
   for (const LoggedCall& c : calls) {
     if (t.serving && c.start > *t.serving) continue;
-    if (c.action.rfind("Describe", 0) == 0 && c.start >= t0) ++describes;
-    if (c.action == "ReceiveMessage" && c.events > 0 && c.end >= t0 - std::chrono::seconds(5)) {
+    // A long poll that began before the trigger may be the one that brings its event.
+    if (c.action == "ReceiveMessage" && c.events > 0 && c.end >= window) {
       events += c.events;
       if (!first_event && c.end >= t0) first_event = c.end;
     }
+    if (c.start < window) continue;
+    if (c.action.rfind("Describe", 0) == 0) ++describes;
     if (c.action == "TerminateInstances" && c.target == target.old_instance && !terminate) {
       terminate = c.start;
     }
@@ -114,11 +119,32 @@ Sample Measure(const Timeline& t, const std::vector<LoggedCall>& calls, const st
   s.v["describes"] = describes;
   s.v["events"] = events;
   const TimePoint from = trigger == "kill" && t.noticed ? *t.noticed : t0;
-  s.v["to_terminate"] = terminate && trigger != "interrupt" ? Ms(from, *terminate) : NAN;
+  s.v["to_terminate"] = terminate ? Ms(from, *terminate) : NAN;
   s.v["freed_to_run"] = run && t.freed ? Ms(*t.freed, *run) : NAN;
   s.v["running_to_attach"] = attach && t.running ? Ms(*t.running, *attach) : NAN;
   s.v["event_seen"] = first_event ? Ms(from, *first_event) : NAN;
+  s.v["workload"] = t.serving && t.attached ? Ms(*t.attached, *t.serving) : NAN;
   return s;
+}
+
+// --trace: one replacement's phases and the replacer's calls, in ms from the trigger.
+void Trace(const std::string& who, const Timeline& t, const std::vector<LoggedCall>& calls) {
+  const TimePoint t0 = t.trigger;
+  auto at = [&](const std::optional<TimePoint>& p) { return p ? Ms(t0, *p) : NAN; };
+  std::fprintf(stderr,
+               "  %s: noticed %.0f, (a) %.0f, (b) %.0f, (c) %.0f, (d) %.0f, (e) %.0f; new %s\n",
+               who.c_str(), at(t.noticed), at(t.gone), at(t.freed), at(t.running),
+               at(t.attached), at(t.serving), t.new_instance.c_str());
+  for (const auto& [id, when] : t.done) {
+    std::fprintf(stderr, "    %8.1f          done: %s\n", Ms(t0, when), id.c_str());
+  }
+  for (const LoggedCall& c : calls) {
+    if (t.serving && c.start > *t.serving) break;
+    if (c.action == "ReceiveMessage" && c.events == 0) continue;
+    std::fprintf(stderr, "    %8.1f %8.1f  %-26s %s%s%s\n", Ms(t0, c.start), Ms(t0, c.end),
+                 c.action.c_str(), c.target.c_str(), c.result.empty() ? "" : " -> ",
+                 c.events > 0 ? (std::to_string(c.events) + " events").c_str() : c.result.c_str());
+  }
 }
 
 class RecoveryBench {
@@ -210,12 +236,13 @@ class RecoveryBench {
                             " s; now: " + last.raw.dump());
   }
 
-  // Fires `trigger` at `instance`; returns the trigger's moment.
+  // Fires `trigger` at `instance`; returns the trigger's moment. A recycle of the floor (no
+  // `ssi_id`) is its own TerminateInstances, made by FloorReplica::Replace.
   Result<TimePoint> Fire(const std::string& trigger, const std::string& instance,
                          const std::string& ssi_id) {
     if (trigger == "recycle") {
       TimePoint t0 = Steady::now();
-      SK_RETURN_IF_ERROR(w_->Recycle(ssi_id));
+      if (!ssi_id.empty()) SK_RETURN_IF_ERROR(w_->Recycle(ssi_id));
       return t0;
     }
     if (trigger == "interrupt") {
@@ -268,7 +295,8 @@ class RecoveryBench {
     Timeline t = obs.Observe(target, t0, std::chrono::seconds(a_.timeout_s));
     auto calls = w_->calls().Since(t0 - std::chrono::milliseconds(a_.notice_ms + 5000));
     if (!t.error.empty()) return DeadlineExceeded("controller, " + trigger + ": " + t.error);
-    Sample s = Measure(t, calls, trigger, target);
+    if (a_.trace) Trace("controller " + trigger, t, calls);
+    Sample s = Measure(t, calls, trigger, target, std::chrono::milliseconds(a_.notice_ms));
     SK_ASSIGN_OR_RETURN(SsiView after, WaitActive(target.old_instance));
     auto rec = w_->Recoveries(after.id);
     if (rec.ok() && (*rec)["items"].is_array() && !(*rec)["items"].empty()) {
@@ -293,7 +321,9 @@ class RecoveryBench {
     SK_RETURN_IF_ERROR(replaced);
     if (!t.error.empty()) return DeadlineExceeded("floor, " + trigger + ": " + t.error);
     auto calls = w_->floor_calls().Since(t0 - std::chrono::milliseconds(a_.notice_ms + 5000));
-    floor_samples_[which + "/" + trigger].push_back(Measure(t, calls, trigger, target));
+    if (a_.trace) Trace("floor " + trigger, t, calls);
+    floor_samples_[which + "/" + trigger].push_back(Measure(t, calls, trigger, target,
+                                                            std::chrono::milliseconds(a_.notice_ms)));
     floor_->Tidy();
     (void)w_->engine().WaitIdle(std::chrono::seconds(10));
     return OkStatus();
@@ -328,12 +358,14 @@ class RecoveryBench {
       auto c = col(cs, r.key);
       auto f = col(fs, r.key);
       double c50 = P(c, 0.5), f50 = P(f, 0.5);
-      std::printf("%-44s %9.0f %9.0f | %9.0f %9.0f | %7.2fx\n", r.name, c50, P(c, 0.99), f50,
-                  P(f, 0.99), std::string(r.key) == "share" ? NAN : c50 / f50);
+      std::printf("%-44s %9.0f %9.0f | %9.0f %9.0f |", r.name, c50, P(c, 0.99), f50, P(f, 0.99));
+      if (std::string(r.key) != "share") std::printf(" %7.2fx", c50 / f50);
+      std::printf("\n");
     }
     std::printf("  where the controller's share goes:\n");
     const Row detail[] = {
         {"to_terminate", "    trigger (kill: noticed) -> TerminateInstances"},
+        {"workload", "    (d) -> (e): the workload starting"},
         {"event_seen", "    trigger (kill: noticed) -> event received"},
         {"freed_to_run", "    (b) -> RunInstances issued"},
         {"running_to_attach", "    (c) -> AttachVolume issued"},
@@ -380,6 +412,8 @@ int Main(int argc, char** argv) {
       a.notice_ms = std::max(0, std::atoi(next().c_str()));
     } else if (s == "--fast-user-data") {
       a.fast_user_data = true;
+    } else if (s == "--trace") {
+      a.trace = true;
     } else if (s == "--no-floor") {
       a.floor = false;
     } else if (s == "--timeout") {
@@ -389,7 +423,7 @@ int Main(int argc, char** argv) {
     } else {
       std::cerr << "usage: recovery [--runs N] [--cases reattach,redis] "
                    "[--triggers recycle,interrupt,kill] [--notice-ms MS] [--fast-user-data] "
-                   "[--no-floor] [--timeout S] [--log-level L]\n";
+                   "[--no-floor] [--trace] [--timeout S] [--log-level L]\n";
       return 2;
     }
   }

@@ -163,7 +163,7 @@ double ControllerShareMs(const Timeline& t, const std::vector<LoggedCall>& calls
     covered += Ms(from, to);
     cursor = to;
   }
-  return Ms(t.trigger, end) - covered;
+  return std::max(0.0, Ms(t.trigger, end) - covered);
 }
 
 }  // namespace spotkeeper::bench

@@ -421,6 +421,14 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
             << Fixed(rec_json.value("downtimeMs", 0) / 1000.0, 2)
             << " s without an instance), Redis answered " << Fixed(redis_wait, 2)
             << " s after that\n";
+  const nlohmann::json phases = rec_json.value("phasesMs", nlohmann::json::object());
+  if (!phases.empty()) {
+    std::cout << "     phases from the start:";
+    for (const char* p : {"terminated", "released", "running", "attached", "active"}) {
+      if (phases.contains(p)) std::cout << " " << p << " " << phases[p].get<int64_t>() << " ms";
+    }
+    std::cout << "\n";
+  }
   bool same_keys = true;
   for (size_t i = 0; i < keys.size(); ++i) {
     bool same = (*read)[i] == keys[i].second;
