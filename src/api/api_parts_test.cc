@@ -14,6 +14,7 @@
 #include "api/prometheus_writer.h"
 #include "api/route_table.h"
 #include "provider/fake/fake_cloud.h"
+#include "provider/forwarding_provider.h"
 #include "provider/rate_limited_provider.h"
 
 namespace spotkeeper::api {

@@ -218,5 +218,45 @@ TEST(ApiSystemTest, MetricsAfterARecycle) {
   EXPECT_EQ(info.json["now"], FormatTime(world.clock.Now()));
 }
 
+// The server's provider chain with injected faults (as --provider-faults makes it): the
+// controller still converges, and /metrics counts what was injected.
+TEST(ApiSystemTest, ConvergesUnderInjectedProviderFaults) {
+  FakeWorld world;
+  TempDir dir;
+  auto faults = ParseProviderFaults("error=0.1,lost=0.05,latency=2s,seed=11");
+  ASSERT_TRUE(faults.ok()) << faults.status().ToString();
+  TestServer server(&world, dir.path(), 7, 16, *faults);
+  ASSERT_NE(server.app().fault_injection(), nullptr);
+  std::string group = server.CreateAndLaunch(world.Spec("db"));
+  ASSERT_FALSE(group.empty());
+  nlohmann::json before = server.FirstSsi(group);
+  std::string ssi = before["id"];
+  ASSERT_EQ(server.Put("/api/v1/statefulInstance/" + ssi + "/recycle").status, 202);
+  ASSERT_TRUE(server.RunUntil([&] {
+    nlohmann::json s = server.FirstSsi(group);
+    return s["state"] == "ACTIVE" && s["instanceId"] != before["instanceId"] &&
+           s.contains("workflow") && s["workflow"]["status"] == "succeeded";
+  }));
+  nlohmann::json after = server.FirstSsi(group);
+  EXPECT_EQ(after["privateIp"], before["privateIp"]);
+  EXPECT_EQ(after["networkInterfaceId"], before["networkInterfaceId"]);
+
+  auto st = server.app().fault_injection()->stats();
+  EXPECT_GT(st.errors, 0);
+  EXPECT_GT(st.lost_responses, 0);
+  EXPECT_GT(st.latency, Duration{0});
+  Reply m = server.Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  std::smatch errors;
+  int64_t counted = 0;
+  std::regex unavailable(
+      "spotkeeper_provider_errors_total\\{action=\"[A-Za-z]+\",code=\"Unavailable\"\\} (\\d+)");
+  for (auto it = std::sregex_iterator(m.body.begin(), m.body.end(), unavailable);
+       it != std::sregex_iterator(); ++it) {
+    counted += std::stoll((*it)[1]);
+  }
+  EXPECT_GT(counted, 0) << m.body;
+}
+
 }  // namespace
 }  // namespace spotkeeper::api::testing

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/forwarding_provider.h"
 #include "common/random.h"
 #include "provider/ec2/register_ec2_provider.h"
+#include "provider/forwarding_provider.h"
 #include "provider/provider_registry.h"
 
 namespace spotkeeper::api {
@@ -78,6 +78,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
     if (!created.ok()) return created.status().Annotate("ec2 provider");
     app->owned_cloud_ = std::move(created).value();
     base = app->owned_cloud_.get();
+  }
+  if (!settings.provider_faults.empty()) {
+    spdlog::warn("injecting faults into every {} call: {}", provider_name,
+                 FormatProviderFaults(settings.provider_faults));
+    app->faults_ = std::make_unique<FaultInjectingProvider>(base, settings.provider_faults,
+                                                            deps.sleep);
+    base = app->faults_.get();
   }
   app->rate_limited_ = std::make_unique<RateLimitedProvider>(
       std::make_unique<ForwardingProvider>(base), app->clock_);

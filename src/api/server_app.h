@@ -1,6 +1,7 @@
 // ServerApp: everything `spotkeeper server` runs, put together from ServerSettings: the data
 // directory (lock, token, address), the store, the provider (sim or ec2) wrapped in
-// RateLimitedProvider and CountingProvider, the Controller on its loop thread, and the API.
+// FaultInjectingProvider (only with settings.provider_faults), RateLimitedProvider and
+// CountingProvider, the Controller on its loop thread, and the API.
 //
 // Start() serves; Stop() shuts down gracefully: the API stops accepting and finishes requests
 // in flight (event streams end), the loop lets a tick in progress finish so its steps reach
@@ -24,6 +25,7 @@
 #include "api/server_config.h"
 #include "api/sim_world.h"
 #include "controller/controller.h"
+#include "provider/fault_injecting_provider.h"
 #include "provider/rate_limited_provider.h"
 #include "store/sqlite_store.h"
 
@@ -33,6 +35,7 @@ struct ServerAppDeps {
   // Not owned; used instead of settings.provider (the store is then the data dir's file).
   CloudProvider* cloud = nullptr;
   const Clock* clock = nullptr;  // default: the system clock (sim: scaled by simSpeed)
+  Sleeper sleep;                 // how injected latency waits (provider_faults); null: sleeps
   bool manual_ticks = false;     // no loop thread; the caller runs loop().TickOnce()
   uint64_t seed = 0;             // ids of groups, SSIs, workflows; 0: from entropy
   ControllerOptions controller;  // on_recovery is set by the app
@@ -66,6 +69,8 @@ class ServerApp {
   ApiServer& api() { return *api_; }
   const Clock& clock() const { return *clock_; }
   EventHub& events() { return *hub_; }
+  // The fault injection under the rate limiter (null without settings.provider_faults).
+  FaultInjectingProvider* fault_injection() { return faults_.get(); }
   // The sim provider's cloud (null for other providers).
   FakeCloud* sim_cloud() { return sim_ ? sim_->cloud.get() : nullptr; }
 
@@ -83,6 +88,7 @@ class ServerApp {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<SimWorld> sim_;
   std::unique_ptr<CloudProvider> owned_cloud_;
+  std::unique_ptr<FaultInjectingProvider> faults_;
   std::unique_ptr<RateLimitedProvider> rate_limited_;
   std::unique_ptr<CountingProvider> counting_;
   Metrics metrics_;

@@ -52,7 +52,8 @@ nlohmann::json YamlToJson(const YAML::Node& n) {
 const std::vector<std::string>& FileKeys() {
   static const std::vector<std::string> k = {
       "listen",         "allowRemote", "dataDir",   "provider", "region",   "endpointUrl",
-      "eventsQueueUrl", "profile",     "logFormat", "logLevel", "simSpeed", "providerConfig"};
+      "eventsQueueUrl", "profile",     "logFormat", "logLevel", "simSpeed", "providerConfig",
+      "providerFaults"};
   return k;
 }
 
@@ -69,6 +70,7 @@ const std::map<std::string, std::string>& EnvNames() {
       {"logFormat", "SPOTKEEPER_LOG_FORMAT"},
       {"logLevel", "SPOTKEEPER_LOG_LEVEL"},
       {"simSpeed", "SPOTKEEPER_SIM_SPEED"},
+      {"providerFaults", "SPOTKEEPER_PROVIDER_FAULTS"},
   };
   return m;
 }
@@ -120,6 +122,39 @@ bool ParseBoolText(const std::string& s, bool* out) {
     return true;
   }
   return false;
+}
+
+// providerFaults as the text ParseProviderFaults reads: the text itself, or a mapping
+// ({error: 0.05, latency: 20ms, RunInstances: {error: 0.3}}) flattened to it.
+Result<std::string> FaultsText(const nlohmann::json& v, const std::string& source) {
+  auto scalar = [](const nlohmann::json& x) -> std::optional<std::string> {
+    if (x.is_string()) return x.get<std::string>();
+    if (x.is_number()) return x.dump();
+    return std::nullopt;
+  };
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_object()) {
+    return InvalidArgument("providerFaults (from " + source +
+                           ") must be a text such as \"error=0.05,lost=0.01\" or a mapping");
+  }
+  std::string text;
+  auto add = [&](const std::string& key, const nlohmann::json& x) -> Status {
+    auto s = scalar(x);
+    if (!s) {
+      return InvalidArgument("providerFaults (from " + source + "): " + key +
+                             " must be a number or a duration");
+    }
+    text += (text.empty() ? "" : ",") + key + "=" + *s;
+    return OkStatus();
+  };
+  for (const auto& [k, x] : v.items()) {
+    if (x.is_object()) {
+      for (const auto& [k2, y] : x.items()) SK_RETURN_IF_ERROR(add(k + "." + k2, y));
+    } else {
+      SK_RETURN_IF_ERROR(add(k, x));
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -240,6 +275,18 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
       if (!(out.sim_speed > 0 && out.sim_speed <= 10000)) {
         return InvalidArgument("simSpeed (from " + r.source + ") must be in (0, 10000]");
       }
+    }
+  }
+  {
+    Raw r = pick("providerFaults", opt(flags.provider_faults));
+    if (r.value) {
+      SK_ASSIGN_OR_RETURN(std::string text, FaultsText(*r.value, r.source));
+      auto faults = ParseProviderFaults(text);
+      if (!faults.ok()) {
+        return InvalidArgument("providerFaults (from " + r.source + "): " +
+                               faults.status().message());
+      }
+      out.provider_faults = *faults;
     }
   }
   if (file.contains("providerConfig")) {

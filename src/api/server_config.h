@@ -14,6 +14,9 @@
 //   --log-format         SPOTKEEPER_LOG_FORMAT        logFormat        text  (text | json)
 //   --log-level          SPOTKEEPER_LOG_LEVEL         logLevel         info
 //   --sim-speed          SPOTKEEPER_SIM_SPEED         simSpeed         1     (sim only)
+//   --provider-faults    SPOTKEEPER_PROVIDER_FAULTS   providerFaults   none  (testing: faults
+//                                                     injected into provider calls; the file
+//                                                     takes the text or a mapping)
 //   (file only)                                       providerConfig   {}    (more ec2 keys)
 #pragma once
 
@@ -24,6 +27,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "provider/provider_faults.h"
 
 namespace spotkeeper::api {
 
@@ -39,6 +43,8 @@ struct ServerSettings {
   std::string log_format = "text";
   std::string log_level = "info";
   double sim_speed = 1;
+  // Faults added to every provider call (FaultInjectingProvider); empty: none.
+  ProviderFaults provider_faults;
   nlohmann::json provider_config = nlohmann::json::object();
   std::string config_file;  // the file read, "" when none
 
@@ -53,7 +59,7 @@ struct ServerSettings {
 // Flags as given on the command line (unset = not given).
 struct ServerFlags {
   std::optional<std::string> config, listen, data_dir, provider, region, endpoint_url,
-      events_queue_url, profile, log_format, log_level;
+      events_queue_url, profile, log_format, log_level, provider_faults;
   std::optional<bool> allow_remote;
   std::optional<double> sim_speed;
 };

@@ -156,5 +156,68 @@ TEST(ServerConfigTest, RemoteListenNeedsAllowRemote) {
   EXPECT_EQ(host, "0.0.0.0");
 }
 
+TEST(ServerConfigTest, ProviderFaultsFromFlagEnvOrFile) {
+  ServerFlags flags;
+  flags.provider_faults = "error=0.05,latency=20ms,lost=0.01,seed=7";
+  auto s = ResolveServerSettings(flags, Env({}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->provider_faults.all, (FaultRates{0.05, 0, 0.01, Duration{20}}));
+  EXPECT_EQ(s->provider_faults.seed, 7u);
+  EXPECT_EQ(s->sources["providerFaults"], "flag");
+
+  auto env = ResolveServerSettings({}, Env({{"SPOTKEEPER_PROVIDER_FAULTS", "lost=0.5"}}));
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_EQ(env->provider_faults.all.lost, 0.5);
+
+  auto none = ResolveServerSettings({}, Env({}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->provider_faults.empty());
+  EXPECT_EQ(none->sources["providerFaults"], "default");
+
+  // In the file: the same text, or a mapping with actions as nested mappings.
+  TempDir dir;
+  ServerFlags text_file;
+  text_file.config = WriteFile(dir, "providerFaults: \"error=0.1,RunInstances.error=0.5\"\n");
+  auto t = ResolveServerSettings(text_file, Env({}));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->provider_faults.For("RunInstances").error, 0.5);
+  ServerFlags map_file;
+  map_file.config = WriteFile(dir,
+                              "providerFaults:\n"
+                              "  error: 0.1\n"
+                              "  latency: 20ms\n"
+                              "  seed: 9\n"
+                              "  RunInstances: {error: 0.5, lost: 0.25}\n");
+  auto m = ResolveServerSettings(map_file, Env({}));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->provider_faults.all, (FaultRates{0.1, 0, 0, Duration{20}}));
+  EXPECT_EQ(m->provider_faults.For("RunInstances"), (FaultRates{0.5, 0, 0.25, Duration{20}}));
+  EXPECT_EQ(m->provider_faults.seed, 9u);
+}
+
+TEST(ServerConfigTest, BadProviderFaultsNameTheItemAndWhereItCameFrom) {
+  ServerFlags flags;
+  flags.provider_faults = "error=0.05,lantency=20ms";
+  auto s = ResolveServerSettings(flags, Env({}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("providerFaults (from flag): item 'lantency=20ms': "
+                                       "unknown key 'lantency'",
+                                       0),
+            0u)
+      << s.status().message();
+  TempDir dir;
+  ServerFlags file;
+  file.config = WriteFile(dir, "providerFaults:\n  RunInstances: {error: [1]}\n");
+  auto f = ResolveServerSettings(file, Env({}));
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("RunInstances.error must be a number"), std::string::npos)
+      << f.status().message();
+  auto e = ResolveServerSettings({}, Env({{"SPOTKEEPER_PROVIDER_FAULTS", "lost=2"}}));
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("(from env SPOTKEEPER_PROVIDER_FAULTS): item 'lost=2'"),
+            std::string::npos)
+      << e.status().message();
+}
+
 }  // namespace
 }  // namespace spotkeeper::api

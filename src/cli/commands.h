@@ -24,4 +24,13 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code);
 // `completion bash`: generated from the whole command tree (register it last).
 void AddCompletionCommand(CLI::App& app, int* exit_code);
 
+// The help of `server` and `dev`'s --provider-faults.
+inline constexpr const char* kProviderFaultsHelp =
+    "Testing: inject faults into every cloud call, e.g. "
+    "\"error=0.05,lost=0.01,latency=20ms,seed=7,RunInstances.error=0.3\". error: retryable "
+    "errors (RequestLimitExceeded, InternalError, Unavailable; the call is not made); terminal: "
+    "UnauthorizedOperation (SSIs go to ERROR); lost: the call takes effect but its response is "
+    "lost (RequestTimeout); latency: a uniform wait up to D (ms, s, m) before each call; seed: "
+    "the draws' seed; ACTION.KEY: for one EC2 action. See docs/cli.md";
+
 }  // namespace spotkeeper::cli

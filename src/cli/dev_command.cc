@@ -29,6 +29,7 @@
 #include "cloud/api/local_cloud.h"
 #include "cloud/engine/host_driver_factory.h"
 #include "provider/ec2/ec2_provider.h"
+#include "provider/provider_faults.h"
 
 #ifndef SPOTKEEPER_EXAMPLES_DIR
 #define SPOTKEEPER_EXAMPLES_DIR "examples"
@@ -45,6 +46,7 @@ struct DevArgs {
   std::string cloud_listen = "127.0.0.1:7781";
   std::string example;
   std::string log_level = "warn";
+  std::string provider_faults;
   bool keep = false;
   bool exit_after_demo = false;
   int timeout_s = 300;
@@ -158,6 +160,8 @@ Status CheckDataDir(const DevArgs& a, const DevRun& run) {
 }
 
 Status StartAll(const DevArgs& a, DevRun& run) {
+  auto faults = ParseProviderFaults(a.provider_faults);
+  if (!faults.ok()) return InvalidArgument("--provider-faults: " + faults.status().message());
   SK_RETURN_IF_ERROR(CheckDataDir(a, run));
   std::error_code ec;
   fs::create_directories(run.cloud_dir, ec);
@@ -198,6 +202,7 @@ Status StartAll(const DevArgs& a, DevRun& run) {
   ss.endpoint_url = pc.endpoint_url;
   ss.events_queue_url = pc.events_queue_url;
   ss.log_level = a.log_level;
+  ss.provider_faults = *faults;
   api::ServerAppDeps deps;
   deps.cloud = run.provider.get();
   SK_ASSIGN_OR_RETURN(run.server, api::ServerApp::Create(ss, deps));
@@ -539,6 +544,7 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--log-level", a->log_level, "Log level of the cloud and the controller")
       ->capture_default_str();
+  cmd->add_option("--provider-faults", a->provider_faults, kProviderFaultsHelp);
   cmd->callback([client, a, exit_code] { *exit_code = Run(*client, *a); });
 }
 

@@ -21,7 +21,7 @@ namespace {
 
 struct ServerArgs {
   std::string config, listen, provider, region, endpoint_url, events_queue_url, profile, log_format,
-      log_level;
+      log_level, provider_faults;
   bool allow_remote = false;
   double sim_speed = 1;
 };
@@ -50,6 +50,7 @@ int Run(CLI::App* cmd, const ClientOptions& client, const ServerArgs& a) {
   f.profile = Given(cmd, "--profile", a.profile);
   f.log_format = Given(cmd, "--log-format", a.log_format);
   f.log_level = Given(cmd, "--log-level", a.log_level);
+  f.provider_faults = Given(cmd, "--provider-faults", a.provider_faults);
   if (cmd->count("--allow-remote") > 0) f.allow_remote = a.allow_remote;
   if (cmd->count("--sim-speed") > 0) f.sim_speed = a.sim_speed;
   if (!client.data_dir.empty()) f.data_dir = client.data_dir;
@@ -157,6 +158,7 @@ void AddServerCommand(CLI::App& app, const ClientOptions* client, int* exit_code
                   "trace, debug, info (default), warn, error, critical, off");
   cmd->add_option("--sim-speed", a->sim_speed,
                   "sim: run simulated time this many times faster than real time");
+  cmd->add_option("--provider-faults", a->provider_faults, kProviderFaultsHelp);
   cmd->callback([cmd, client, a, exit_code] { *exit_code = Run(cmd, *client, *a); });
 }
 

@@ -2,8 +2,13 @@
 
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace spotkeeper {
+
+Sleeper RealSleeper() {
+  return [](Duration d) { std::this_thread::sleep_for(d); };
+}
 
 std::string FormatTime(Time t) {
   if (t == kNever) return "never";

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -38,6 +39,12 @@ class SystemClock final : public Clock {
   Time Now() const override;
   static SystemClock* Default();
 };
+
+// Waiting for a while: code that waits (retry backoff, injected latency) takes a Sleeper, so tests
+// pass one that advances a FakeClock instead of sleeping.
+using Sleeper = std::function<void(Duration)>;
+// Really sleeps (std::this_thread::sleep_for).
+Sleeper RealSleeper();
 
 // Thread-safe; time moves only through Set/Advance.
 class FakeClock final : public Clock {

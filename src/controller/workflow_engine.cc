@@ -288,6 +288,10 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
           wf.step = next;
           wf.step_name = def->steps[static_cast<size_t>(next)].name;
           stop = false;
+          // The next step's "begin" goes in this step's transaction (one commit per step).
+          ctx.data()["_begun"] = wf.step;
+          wf.data_json = ctx.data().dump();
+          journal.push_back(Journal(wf, "begin", "", now));
         }
         break;
       }

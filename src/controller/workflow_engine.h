@@ -1,6 +1,7 @@
 // WorkflowEngine: runs durable workflows step by step (see workflow.h for the contract).
 //
-// Journal: "begin" is committed before a step first runs; "end" (or "retry"/"fail") is
+// Journal: "begin" is committed before a step first runs (with the previous step's "end" when
+// one step follows another, so a step costs one commit); "end" (or "retry"/"fail") is
 // committed together with everything the step changed. After a crash the engine finds the
 // workflow at its step and runs that step again.
 #pragma once

@@ -7,7 +7,7 @@
 #include "controller/controller.h"
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
-#include "sim/crashing_store.h"
+#include "store/crashing_store.h"
 #include "sim/invariant_checker.h"
 #include "store/sqlite_store.h"
 

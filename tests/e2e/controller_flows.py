@@ -12,7 +12,10 @@ A reattach + private-IP group (one SSI, data volume /dev/sdf, tags):
   deallocate  -> DEALLOCATED: volume and ENI deleted (the spec's statefulDeallocation)
 onLaunch, root persistence and reattach across zones: controller_snapshot_flows.py.
 
-Usage: controller_flows.py SPOTKEEPER. Exit 77 (skipped) without root, runc or boto3.
+Usage: controller_flows.py SPOTKEEPER [--provider-faults SPEC]. With --provider-faults, dev
+injects those faults (errors, lost responses, latency; seeded) into every call the controller
+makes to the cloud, and the same flows must still converge. Exit 77 (skipped) without root, runc
+or boto3.
 """
 import os
 import sys
@@ -24,6 +27,10 @@ from real_cloud import Checks, skip_unless_possible, wait_until
 
 def main():
     spotkeeper = sys.argv[1]
+    extra = sys.argv[2:]
+    if extra and (len(extra) != 2 or extra[0] != "--provider-faults"):
+        print("usage: controller_flows.py SPOTKEEPER [--provider-faults SPEC]")
+        return 2
     skip_unless_possible()
     try:
         import boto3  # noqa: F401
@@ -33,7 +40,8 @@ def main():
     checks = Checks()
     check = checks.check
     timings = []
-    with DevServer(spotkeeper, checks, name="flows") as dev:
+    name = "flows-faults" if extra else "flows"
+    with DevServer(spotkeeper, checks, name=name, extra_args=extra) as dev:
         ec2 = dev.ec2()
         subnet = [s for s in ec2.describe_subnets()["Subnets"]
                   if s["AvailabilityZone"] == "local-1a" and s["DefaultForAz"]][0]
@@ -72,7 +80,7 @@ def main():
 
         ssi = dev.ssi
 
-        def timed_wait(name, fn, deadline_s=90):
+        def timed_wait(name, fn, deadline_s=180 if extra else 90):
             t = time.perf_counter()
             v = wait_until(fn, deadline_s, 0.1)
             timings.append((name, time.perf_counter() - t))
@@ -171,6 +179,13 @@ def main():
         check(wait_until(lambda: gone(lambda: ec2.describe_network_interfaces(
             NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]["Status"]), 30, 0.1),
               "deallocated: the ENI is deleted")
+        if extra:
+            # The faults were there: the log says so and /metrics counted injected errors.
+            check("injecting faults into every ec2 call" in dev.read_log(tail=10**7),
+                  "dev logged the injected faults")
+            injected = dev.injected_errors()
+            check(injected > 0, "the controller saw injected errors: %d" % injected)
+            print("[ faults   ] provider errors the controller saw (Unavailable): %d" % injected)
     for name, secs in timings:
         print("[ timing ] %-45s %7.2f s" % (name, secs))
     print("e2e controller flows: %d passed, %d failed" % (checks.passed, checks.failed))

@@ -26,9 +26,10 @@ def settled(ssi, state):
 
 
 class DevServer:
-    def __init__(self, spotkeeper, checks, name="dev"):
+    def __init__(self, spotkeeper, checks, name="dev", extra_args=()):
         self.spotkeeper = spotkeeper
         self.checks = checks
+        self.extra_args = list(extra_args)  # more `spotkeeper dev` flags
         self.data_dir = tempfile.mkdtemp(prefix="sk-e2e-%s-" % name, dir="/var/tmp")
         self.cloud_dir = os.path.join(self.data_dir, "cloud")
         self.prefix = derive_prefix(self.cloud_dir)
@@ -49,7 +50,7 @@ class DevServer:
         self.log = open(os.path.join(self.data_dir, "dev.log"), "w")
         self.proc = subprocess.Popen(
             [self.spotkeeper, "dev", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-             "--cloud-listen", "127.0.0.1:0", "--log-level", "info"],
+             "--cloud-listen", "127.0.0.1:0", "--log-level", "info"] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT)
         end = time.time() + deadline_s
         address = os.path.join(self.data_dir, "address")
@@ -119,6 +120,20 @@ class DevServer:
                 return e.code, json.loads(text)
             except ValueError:
                 return e.code, {"text": text}
+
+    def injected_errors(self):
+        """The sum of spotkeeper_provider_errors_total{code="Unavailable"} in /metrics (what
+        injected errors and lost responses count as)."""
+        req = urllib.request.Request(self.api + "/metrics",
+                                     headers={"Authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read().decode()
+        total = 0
+        for line in text.splitlines():
+            if line.startswith("spotkeeper_provider_errors_total{") and \
+                    'code="Unavailable"' in line:
+                total += int(float(line.rsplit(" ", 1)[1]))
+        return total
 
     def ssis(self, group_id):
         """The group's SSIs ([] when the call fails)."""

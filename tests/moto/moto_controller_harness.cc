@@ -20,10 +20,19 @@ std::optional<T> OrNothing(Result<std::optional<T>> r, const std::string& id) {
 
 }  // namespace
 
-MotoControllerHarness::MotoControllerHarness(std::unique_ptr<Ec2Provider> ec2, uint64_t seed) {
+MotoControllerHarness::MotoControllerHarness(std::unique_ptr<Ec2Provider> ec2, uint64_t seed,
+                                             ProviderFaults faults) {
   const Clock* clock = SystemClock::Default();
   ec2_ = ec2.get();
-  provider_ = std::make_unique<RateLimitedProvider>(std::move(ec2), clock);
+  std::unique_ptr<CloudProvider> base = std::move(ec2);
+  if (!faults.empty()) {
+    EXPECT_EQ(faults.all.latency.count(), 0) << "no latency on the real clock";
+    auto injecting = std::make_unique<FaultInjectingProvider>(std::move(base), faults);
+    faults_ = injecting.get();
+    base = std::move(injecting);
+    default_limit_ = std::chrono::seconds(120);
+  }
+  provider_ = std::make_unique<RateLimitedProvider>(std::move(base), clock);
   auto opened = SqliteStore::Open(":memory:", clock);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   if (opened.ok()) store_ = std::move(opened.value());
@@ -106,9 +115,10 @@ std::string MotoControllerHarness::CreateAndLaunch(const GroupSpec& spec) {
   return ok ? id : "";
 }
 
-bool MotoControllerHarness::RunUntil(const std::function<bool()>& done, Duration limit) {
+bool MotoControllerHarness::RunUntil(const std::function<bool()>& done,
+                                     std::optional<Duration> limit) {
   const Clock* clock = SystemClock::Default();
-  const Time deadline = clock->Now() + limit;
+  const Time deadline = clock->Now() + limit.value_or(default_limit_);
   while (true) {
     ++ticks_;
     Time next = controller_->Tick();

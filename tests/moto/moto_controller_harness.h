@@ -6,7 +6,13 @@
 // notices what a test did within a fraction of a second.
 //
 // Cloud reads of the helpers (CloudInstance, ...) go to the Ec2Provider directly, not through the
-// rate limiter, so they do not spend the controller's request tokens.
+// rate limiter, so they do not spend the controller's request tokens (nor through injected
+// faults).
+//
+// With `faults`, the controller's provider is RateLimitedProvider(FaultInjectingProvider(
+// Ec2Provider)), as `spotkeeper server --provider-faults` builds it, and RunUntil's default limit
+// is longer (retried steps back off). Latency is not injected here: on the real clock it would
+// be real sleeping (the fault tests on a FakeClock cover it).
 #pragma once
 
 #include <functional>
@@ -17,6 +23,7 @@
 
 #include "controller/controller.h"
 #include "provider/ec2/ec2_provider.h"
+#include "provider/fault_injecting_provider.h"
 #include "provider/rate_limited_provider.h"
 #include "store/sqlite_store.h"
 
@@ -25,7 +32,8 @@ namespace spotkeeper::testing {
 class MotoControllerHarness {
  public:
   // `ec2` talks to moto (its config names the events queue, if any).
-  explicit MotoControllerHarness(std::unique_ptr<Ec2Provider> ec2, uint64_t seed = 1);
+  explicit MotoControllerHarness(std::unique_ptr<Ec2Provider> ec2, uint64_t seed = 1,
+                                 ProviderFaults faults = {});
 
   // Looks up the default VPC's subnets and registers the base image groups boot from.
   Status Init();
@@ -46,9 +54,12 @@ class MotoControllerHarness {
   // group id ("" and a test failure otherwise).
   std::string CreateAndLaunch(const GroupSpec& spec);
 
-  // Ticks the controller until `done` holds or `limit` (real time) passes. An SSI in ERROR ends
-  // the wait early (false): no flow here expects one, and it will not leave ERROR by itself.
-  bool RunUntil(const std::function<bool()>& done, Duration limit = std::chrono::seconds(30));
+  // Ticks the controller until `done` holds or `limit` (real time; default 30 s, 120 s with
+  // faults) passes. An SSI in ERROR ends the wait early (false): no flow here expects one, and it
+  // will not leave ERROR by itself.
+  bool RunUntil(const std::function<bool()>& done, std::optional<Duration> limit = std::nullopt);
+  // The injected faults (null without faults).
+  FaultInjectingProvider* faults() { return faults_; }
 
   // --- the store ---
   std::vector<SsiRecord> Ssis(const std::string& group_id);
@@ -75,6 +86,8 @@ class MotoControllerHarness {
 
  private:
   Ec2Provider* ec2_ = nullptr;  // owned by provider_
+  FaultInjectingProvider* faults_ = nullptr;  // owned by provider_, when there are faults
+  Duration default_limit_ = std::chrono::seconds(30);
   std::unique_ptr<RateLimitedProvider> provider_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Controller> controller_;

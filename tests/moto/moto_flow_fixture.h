@@ -13,12 +13,13 @@ namespace spotkeeper {
 
 class MotoFlowTest : public MotoTest {
  protected:
-  // Builds the harness; without a queue the provider synthesises events by polling.
-  void StartController(const std::string& events_queue_url = "") {
+  // Builds the harness; without a queue the provider synthesises events by polling. `faults`
+  // are injected into the controller's calls.
+  void StartController(const std::string& events_queue_url = "", ProviderFaults faults = {}) {
     Ec2ProviderConfig c = BaseConfig();
     c.events_queue_url = events_queue_url;
     c.poll_interval = std::chrono::seconds(1);
-    h_ = std::make_unique<testing::MotoControllerHarness>(MakeProvider(c));
+    h_ = std::make_unique<testing::MotoControllerHarness>(MakeProvider(c), 1, std::move(faults));
     Status s = h_->Init();
     ASSERT_TRUE(s.ok()) << s.ToString();
   }

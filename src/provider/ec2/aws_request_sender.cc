@@ -3,15 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "awsproto/aws_error.h"
 
 namespace spotkeeper {
-
-Sleeper RealSleeper() {
-  return [](Duration d) { std::this_thread::sleep_for(d); };
-}
 
 AwsRequestSender::AwsRequestSender(aws::HttpClient* http, aws::CredentialsProvider* credentials,
                                    const Clock* clock, uint64_t seed, RetryPolicy policy,

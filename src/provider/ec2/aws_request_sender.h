@@ -29,10 +29,6 @@ struct RetryPolicy {
   Duration max_delay = std::chrono::seconds(20);
 };
 
-using Sleeper = std::function<void(Duration)>;
-// Really sleeps (std::this_thread::sleep_for).
-Sleeper RealSleeper();
-
 // Turns a non-2xx reply into a Status (the protocol's error body parser).
 using ErrorDecoder = std::function<Status(const aws::HttpResponse&)>;
 

@@ -53,8 +53,10 @@ struct Reply {
 
 class TestServer {
  public:
-  // A server on `world` with its data in `dir`, on 127.0.0.1 port 0, ticked by hand.
-  TestServer(FakeWorld* world, const std::string& dir, uint64_t seed = 7, int max_streams = 16);
+  // A server on `world` with its data in `dir`, on 127.0.0.1 port 0, ticked by hand; `faults`
+  // are injected into its provider calls (latency advances the world's clock).
+  TestServer(FakeWorld* world, const std::string& dir, uint64_t seed = 7, int max_streams = 16,
+             ProviderFaults faults = {});
   ~TestServer();
 
   ServerApp& app() { return *app_; }

@@ -11,7 +11,7 @@
 #include "controller/controller.h"
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
-#include "sim/crashing_store.h"
+#include "store/crashing_store.h"
 #include "store/sqlite_store.h"
 
 namespace spotkeeper::testing {

@@ -1,4 +1,4 @@
-#include "sim/crashing_store.h"
+#include "store/crashing_store.h"
 
 namespace spotkeeper {
 namespace {

@@ -50,9 +50,11 @@ GroupSpec FakeWorld::Spec(const std::string& name, int target) const {
   return s;
 }
 
-TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed, int max_streams)
+TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed, int max_streams,
+                       ProviderFaults faults)
     : world_(world) {
   ServerSettings settings;
+  settings.provider_faults = std::move(faults);
   settings.data_dir = dir;
   settings.provider = "fake";
   settings.host = "127.0.0.1";
@@ -61,6 +63,7 @@ TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed, 
   ServerAppDeps deps;
   deps.cloud = world->cloud.get();
   deps.clock = &world->clock;
+  deps.sleep = [world](Duration d) { world->clock.Advance(d); };
   deps.manual_ticks = true;
   deps.seed = seed;
   deps.controller.orphan_grace = Duration{600'000};
