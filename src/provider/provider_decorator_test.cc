@@ -160,10 +160,11 @@ TEST(ProviderDecoratorTest, LoggedSeesTargetResultAndTimesOfMadeCallsOnlyWhenAsk
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   Status gone = d.DeleteVolume("vol-nope");
   EXPECT_FALSE(gone.ok());
-  ASSERT_TRUE(d.DeleteVolume(v->id).ok());
+  ASSERT_TRUE(d.CreateTags({v->id}, {{"k", "v"}}).ok());
   RunInstanceRequest run;
-  run.image_id = "ami-00000000000000000";
+  run.image_id = cloud.AddImage("debian-12", 8);
   run.instance_type = "m5.large";
+  run.subnet_id = cloud.subnets().front().id;
   auto inst = cloud.RunInstance(run);
   ASSERT_TRUE(inst.ok()) << inst.status().ToString();
   ASSERT_TRUE(cloud.KillInstance(inst->id).ok());  // a state-change event
@@ -177,6 +178,7 @@ TEST(ProviderDecoratorTest, LoggedSeesTargetResultAndTimesOfMadeCallsOnlyWhenAsk
   EXPECT_STREQ(d.calls[1].action, "DeleteVolume");
   EXPECT_EQ(d.calls[1].target, "vol-nope");
   EXPECT_EQ(d.calls[1].status.code(), gone.code());
+  EXPECT_STREQ(d.calls[2].action, "CreateTags");
   EXPECT_EQ(d.calls[2].target, v->id);
   EXPECT_TRUE(d.calls[2].result.empty());
   EXPECT_STREQ(d.calls[3].action, "ReceiveMessage");
