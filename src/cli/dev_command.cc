@@ -519,6 +519,14 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
                                      : FormatDuration(-ahead) + " after ")
               << first.instance_id << " was due to be reclaimed\n";
   }
+  const nlohmann::json phases = rec_json.value("phasesMs", nlohmann::json::object());
+  if (!phases.empty()) {
+    std::cout << "   phases from the start:";
+    for (const char* p : {"terminated", "released", "running", "attached", "active"}) {
+      if (phases.contains(p)) std::cout << " " << p << " " << phases[p].get<int64_t>() << " ms";
+    }
+    std::cout << "\n";
+  }
   bool same_keys = true;
   for (size_t i = 0; i < keys.size(); ++i) {
     bool same = (*read)[i] == keys[i].second;

@@ -11,11 +11,17 @@
 //                            the caller sees a timeout). Cannot turn a failed call into a
 //                            success: an OK return keeps the call's own result.
 //
+//   Logged(call)             after every call that was made, when logs_calls() is true (set by
+//                            the subclass): what it named and returned, when it started and
+//                            ended (steady clock). For call logs (bench/recovery's); no effect
+//                            on the result.
+//
 // `action` is the call's EC2/SQS action name (provider_actions.h). Name() is the inner
 // provider's. Thread safety: calls may arrive on several threads at once (the CloudProvider
 // contract); the hooks must be safe for that.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -25,6 +31,20 @@
 #include "provider/provider_actions.h"
 
 namespace spotkeeper {
+
+// One call as Logged sees it.
+struct ProviderCall {
+  const char* action = "";
+  // The resource the call named: the instance (TerminateInstances, CreateImage), volume
+  // (AttachVolume, DetachVolume, DeleteVolume, CreateSnapshot), snapshot (CreateVolume),
+  // interface (RunInstances, DeleteNetworkInterface, ModifyNetworkInterfaceAttribute), subnet
+  // (CreateNetworkInterface), image (DeregisterImage), the first tagged id; "" otherwise.
+  std::string target;
+  std::string result;  // the id a create (RunInstances, CreateVolume, ...) returned
+  int events = 0;      // ReceiveMessage: how many events it returned
+  Status status;
+  std::chrono::steady_clock::time_point start, end;
+};
 
 class ProviderDecorator : public CloudProvider {
  public:
@@ -81,14 +101,21 @@ class ProviderDecorator : public CloudProvider {
     (void)action;
     return status;
   }
+  virtual void Logged(const ProviderCall& call) { (void)call; }
+  // Whether Logged is called (a flag, so that other decorators pay nothing for it).
+  void set_logs_calls(bool on) { logs_calls_ = on; }
 
  private:
   template <typename F>
-  auto Call(const char* action, F&& call) -> decltype(call()) {
+  auto Call(const char* action, F&& call, const std::string& target = "")
+      -> decltype(call()) {
     using R = decltype(call());
     Status admitted = Admit(action);
     if (!admitted.ok()) return R(std::move(admitted));
+    const auto start = logs_calls_ ? std::chrono::steady_clock::now()
+                                   : std::chrono::steady_clock::time_point();
     R result = call();
+    if (logs_calls_) Log(action, target, start, result);
     Status seen;
     if constexpr (std::is_same_v<R, Status>) {
       seen = Observe(action, result);
@@ -99,8 +126,30 @@ class ProviderDecorator : public CloudProvider {
     return R(std::move(seen));
   }
 
+  template <typename R>
+  void Log(const char* action, const std::string& target,
+           std::chrono::steady_clock::time_point start, const R& result) {
+    ProviderCall c;
+    c.end = std::chrono::steady_clock::now();
+    c.start = start;
+    c.action = action;
+    c.target = target;
+    if constexpr (std::is_same_v<R, Status>) {
+      c.status = result;
+    } else {
+      c.status = result.status();
+      if constexpr (requires { result->id; }) {
+        if (result.ok()) c.result = result->id;
+      } else if constexpr (std::is_same_v<R, Result<std::vector<CloudEvent>>>) {
+        if (result.ok()) c.events = static_cast<int>(result->size());
+      }
+    }
+    Logged(c);
+  }
+
   std::unique_ptr<CloudProvider> owned_;
   CloudProvider* inner_;
+  bool logs_calls_ = false;
 };
 
 }  // namespace spotkeeper

@@ -136,6 +136,56 @@ TEST(ProviderDecoratorTest, ObserveReplacesASuccessButKeepsAFailuresOwnError) {
   EXPECT_EQ(del.code(), Code::kNotFound) << del.ToString();
 }
 
+// Keeps what Logged sees.
+class LoggingDecorator final : public ProviderDecorator {
+ public:
+  LoggingDecorator(CloudProvider* inner, bool on) : ProviderDecorator(inner) {
+    set_logs_calls(on);
+  }
+  std::vector<ProviderCall> calls;
+
+ protected:
+  void Logged(const ProviderCall& call) override { calls.push_back(call); }
+};
+
+TEST(ProviderDecoratorTest, LoggedSeesTargetResultAndTimesOfMadeCallsOnlyWhenAskedFor) {
+  FakeClock clock;
+  FakeCloud cloud(&clock, 1, Unthrottled());
+  LoggingDecorator off(&cloud, false);
+  (void)off.DescribeVolumes({});
+  EXPECT_TRUE(off.calls.empty());
+
+  LoggingDecorator d(&cloud, true);
+  auto v = d.CreateVolume(CreateVolumeRequest{"us-east-1a", 1, "", "gp3", {}, "tok"});
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  Status gone = d.DeleteVolume("vol-nope");
+  EXPECT_FALSE(gone.ok());
+  ASSERT_TRUE(d.CreateTags({v->id}, {{"k", "v"}}).ok());
+  RunInstanceRequest run;
+  run.image_id = cloud.AddImage("debian-12", 8);
+  run.instance_type = "m5.large";
+  run.subnet_id = cloud.subnets().front().id;
+  auto inst = cloud.RunInstance(run);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  ASSERT_TRUE(cloud.KillInstance(inst->id).ok());  // a state-change event
+  auto events = d.ReceiveEvents(10);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(d.calls.size(), 4u);
+  EXPECT_STREQ(d.calls[0].action, "CreateVolume");
+  EXPECT_EQ(d.calls[0].result, v->id);
+  EXPECT_TRUE(d.calls[0].status.ok());
+  EXPECT_LE(d.calls[0].start, d.calls[0].end);
+  EXPECT_STREQ(d.calls[1].action, "DeleteVolume");
+  EXPECT_EQ(d.calls[1].target, "vol-nope");
+  EXPECT_EQ(d.calls[1].status.code(), gone.code());
+  EXPECT_STREQ(d.calls[2].action, "CreateTags");
+  EXPECT_EQ(d.calls[2].target, v->id);
+  EXPECT_TRUE(d.calls[2].result.empty());
+  EXPECT_STREQ(d.calls[3].action, "ReceiveMessage");
+  EXPECT_GT(d.calls[3].events, 0);
+  EXPECT_EQ(d.calls[3].events, static_cast<int>(events->size()));
+}
+
 TEST(ProviderDecoratorTest, OwningAndForwardingDecoratorsStack) {
   FakeClock clock;
   FakeCloud cloud(&clock, 1, Unthrottled());
