@@ -1,5 +1,7 @@
 #include "cloud/api/admin_api.h"
 
+#include "common/json_depth.h"
+
 namespace spotkeeper::cloud {
 namespace {
 
@@ -59,6 +61,10 @@ ApiReply AdminApi::FaultsReply() const {
 }
 
 ApiReply AdminApi::PutFaults(const std::string& body) {
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    return Error(400, "InvalidArgument",
+                 "faults: the body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Error(400, "InvalidArgument", "faults: the body must be a JSON object {\"ec2\": {...}}");
