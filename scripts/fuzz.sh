@@ -39,7 +39,7 @@ set +e
 "build/fuzz/fuzz/${target}_fuzz" "${flags[@]}" "$@" "$work" "${seeds[@]}" >"$log" 2>&1
 rc=$?
 set -e
-grep -E '^#[0-9]+ +(DONE|INITED)' "$log" | tail -2 || true
+grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -2 || true
 grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
 if [ $rc -ne 0 ]; then
   echo "fuzz: $target FAILED (exit $rc); see $log and $artifacts" >&2
