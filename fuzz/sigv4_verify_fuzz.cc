@@ -48,10 +48,15 @@ bool IsToken(const std::string& name) {
   return true;
 }
 
-void CheckFailure(const Status& s) {
+// `input`: the request's bytes. A message may quote what the client sent (found by fuzzing: a
+// URL carrying the secret text, quoted by "URL has no host"); it must not add the secret.
+void CheckFailure(const Status& s, std::string_view input) {
   if (s.code() != Code::kUnauthenticated) Fail("failure is not kUnauthenticated", s.ToString());
   if (s.cloud_code().empty()) Fail("failure without an EC2 error code", s.ToString());
-  if (s.message().find(kSecret) != std::string::npos) Fail("secret in a message", s.ToString());
+  if (s.message().find(kSecret) != std::string::npos &&
+      input.find(kSecret) == std::string_view::npos) {
+    Fail("secret in a message", s.ToString());
+  }
 }
 
 void CheckSigned(const aws::HttpRequest& request, Time now, const char* how) {
@@ -68,8 +73,8 @@ void CheckSigned(const aws::HttpRequest& request, Time now, const char* how) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  fuzz::RawRequest raw =
-      fuzz::ParseRawRequest(std::string_view(reinterpret_cast<const char*>(data), size));
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  fuzz::RawRequest raw = fuzz::ParseRawRequest(input);
   aws::HttpRequest request;
   request.method = raw.method;
   request.url = "https://" + raw.Header("Host") + raw.target;
@@ -79,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // As given: most inputs are unsigned or wrongly signed.
   auto verified = aws::VerifySigv4(request, Lookup, now);
-  if (!verified.ok()) CheckFailure(verified.status());
+  if (!verified.ok()) CheckFailure(verified.status(), input);
 
   // Signed by us: must verify. The signer refuses what is no URL; that is fine.
   aws::HttpRequest header_signed = request;
