@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include "api/api_test_util.h"
+#include "common/http_body_guard.h"
+#include "common/json_depth.h"
 #include "common/raw_http_test_util.h"
 
 namespace spotkeeper::api::testing {
@@ -126,6 +128,55 @@ TEST_F(ApiLimitsTest, CompressedBodiesAreRefusedWith415) {
   auto j = nlohmann::json::parse(res->body);
   EXPECT_EQ(j["code"], "UnsupportedMediaType");
   EXPECT_NE(j["message"].get<std::string>().find("gzip"), std::string::npos);
+}
+
+// `n` headers "X-Pad-i: v".
+std::string Pad(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += "X-Pad-" + std::to_string(i) + ": v\r\n";
+  return out;
+}
+
+TEST_F(ApiLimitsTest, TooManyHeadersGet431NamingTheLimit) {
+  // Head() and Bearer() add Host, Content-Type and Authorization; Content-Length is the 4th.
+  const std::string length = "Content-Length: 0\r\n";
+  RawHttpResult ok =
+      SendRaw(server_.port(),
+              Head("GET", "/api/v1/group", Bearer() + length + Pad(http::kMaxRequestHeaders - 4)),
+              0, false);
+  EXPECT_EQ(ok.status(), 200) << ok.response;
+  RawHttpResult r =
+      SendRaw(server_.port(),
+              Head("GET", "/api/v1/group", Bearer() + length + Pad(http::kMaxRequestHeaders - 3)),
+              0, false);
+  ASSERT_EQ(r.status(), 431) << r.response;
+  EXPECT_EQ(Json(r)["code"], "RequestHeaderFieldsTooLarge");
+  EXPECT_EQ(Json(r)["details"]["limit"], "headers");
+  EXPECT_EQ(Json(r)["details"]["max"], http::kMaxRequestHeaders);
+}
+
+TEST_F(ApiLimitsTest, TooManyQueryParametersGet400NamingTheLimit) {
+  std::string query = "/api/v1/events?limit=1";
+  for (int i = 0; i < 31; ++i) query += "&p" + std::to_string(i) + "=1";
+  EXPECT_EQ(SendRaw(server_.port(), Head("GET", query, Bearer()), 0, false).status(), 200);
+  RawHttpResult r = SendRaw(server_.port(), Head("GET", query + "&one=more", Bearer()), 0, false);
+  ASSERT_EQ(r.status(), 400) << r.response;
+  EXPECT_EQ(Json(r)["code"], "InvalidArgument");
+  EXPECT_EQ(Json(r)["details"]["limit"], "queryParameters");
+  EXPECT_EQ(Json(r)["details"]["max"], 32);
+}
+
+TEST_F(ApiLimitsTest, DeeplyNestedJsonBodiesGet400NamingTheLimit) {
+  std::string deep = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  Reply r = server_.Call("POST", "/api/v1/import", R"({"instanceId":)" + deep + "}");
+  ASSERT_EQ(r.status, 400) << r.Dump();
+  EXPECT_EQ(r.json["code"], "InvalidArgument");
+  EXPECT_NE(r.json["message"].get<std::string>().find("deeper than 64"), std::string::npos);
+  // Within the limit the body is read, and refused for what it says, not for its depth.
+  std::string shallow = std::string(8, '[') + std::string(8, ']');
+  r = server_.Call("POST", "/api/v1/import", R"({"instanceId":)" + shallow + "}");
+  EXPECT_EQ(r.status, 400) << r.Dump();
+  EXPECT_EQ(r.json["message"].get<std::string>().find("deeper"), std::string::npos) << r.Dump();
 }
 
 TEST_F(ApiLimitsTest, OpenRoutesNeedNoTokenAndBodyLimitsComeBeforeRouteLookup) {

@@ -101,6 +101,17 @@ bool ApiServer::Admit(const httplib::Request& req, httplib::Response& res) {
     Refuse(res, e, may_have_body);
     return true;
   }
+  Status shape = http::CheckRequestShape(req, options_.max_headers, options_.max_query_params);
+  if (!shape.ok()) {
+    bool headers = shape.cloud_code() == "RequestHeaderFieldsTooLarge";
+    ApiError e{headers ? 431 : 400,
+               headers ? "RequestHeaderFieldsTooLarge" : "InvalidArgument",
+               shape.message(),
+               {{"limit", headers ? "headers" : "queryParameters"},
+                {"max", headers ? options_.max_headers : options_.max_query_params}}};
+    Refuse(res, e, may_have_body);
+    return true;
+  }
   auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);
   if (checked.ok()) return false;
   bool content_route = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||

@@ -19,6 +19,7 @@
 #include "api/api_routes.h"
 #include "api/api_services.h"
 #include "api/route_table.h"
+#include "common/http_body_guard.h"
 #include "common/status.h"
 
 namespace httplib {
@@ -35,6 +36,8 @@ struct ApiServerOptions {
   int port = 7780;    // 0: any free port (see port())
   std::string token;  // the bearer token; must not be empty
   size_t max_body_bytes = 1 << 20;
+  size_t max_headers = http::kMaxRequestHeaders;  // more: 431
+  size_t max_query_params = 32;                   // more: 400 (no route takes more than 8)
   int threads = 24;  // worker threads; each open event stream holds one
   EventStreamOptions streams;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/json_depth.h"
 #include "spec/closest_match.h"
 
 namespace spotkeeper::api {
@@ -69,6 +70,12 @@ std::optional<nlohmann::json> ReadJsonBody(const RouteRequest& req, httplib::Res
   std::string type = MediaType(req.Header("Content-Type"));
   if (!IsJsonType(type)) {
     SendError(res, UnsupportedMediaType(type, {"application/json"}));
+    return std::nullopt;
+  }
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    SendError(res, FromStatus(InvalidArgument("the request body nests arrays and objects deeper "
+                                              "than " +
+                                              std::to_string(kMaxJsonDepth) + " levels")));
     return std::nullopt;
   }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);

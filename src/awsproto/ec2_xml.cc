@@ -1,8 +1,34 @@
 #include "awsproto/ec2_xml.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace spotkeeper::aws {
+
+namespace {
+
+// How deeply elements nest under `root`, walked without recursion; stops past `limit`.
+size_t XmlDepth(pugi::xml_node root, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  pugi::xml_node n = root.first_child();
+  if (n) depth = deepest = 1;
+  while (n && deepest <= limit) {
+    if (n.first_child()) {
+      n = n.first_child();
+      deepest = std::max(deepest, ++depth);
+      continue;
+    }
+    while (n != root && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+    }
+    if (n == root) break;
+    n = n.next_sibling();
+  }
+  return deepest;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<pugi::xml_document>> ParseXml(std::string_view body) {
   auto doc = std::make_shared<pugi::xml_document>();
@@ -12,6 +38,11 @@ Result<std::shared_ptr<pugi::xml_document>> ParseXml(std::string_view body) {
     return Status(Code::kInternal,
                   std::string("response is not well-formed XML: ") + r.description() +
                       " at offset " + std::to_string(r.offset),
+                  "MalformedResponse");
+  }
+  if (XmlDepth(*doc, kMaxXmlDepth) > kMaxXmlDepth) {
+    return Status(Code::kInternal,
+                  "response nests elements deeper than " + std::to_string(kMaxXmlDepth) + " levels",
                   "MalformedResponse");
   }
   return doc;

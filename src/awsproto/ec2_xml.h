@@ -18,7 +18,11 @@ namespace spotkeeper::aws {
 inline constexpr const char* kEc2ApiVersion = "2016-11-15";
 inline constexpr const char* kEc2Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-// Parses `body`; Internal (cloud_code "MalformedResponse") when it is not well-formed XML.
+// EC2's replies nest about ten levels; anything far deeper is refused before it is read.
+inline constexpr size_t kMaxXmlDepth = 64;
+
+// Parses `body`; Internal (cloud_code "MalformedResponse") when it is not well-formed XML or
+// nests deeper than kMaxXmlDepth.
 Result<std::shared_ptr<pugi::xml_document>> ParseXml(std::string_view body);
 
 // The first child element of `node` whose local name is `path`'s first component, then the

@@ -66,6 +66,25 @@ TEST(Ec2XmlTest, MalformedXml) {
   EXPECT_EQ(doc.status().cloud_code(), "MalformedResponse");
 }
 
+TEST(Ec2XmlTest, DepthIsCapped) {
+  auto nest = [](size_t levels) {
+    std::string s;
+    for (size_t i = 0; i < levels; ++i) s += "<a>";
+    s += "<b/>";  // one more level
+    for (size_t i = 0; i < levels; ++i) s += "</a>";
+    return s;
+  };
+  EXPECT_TRUE(ParseXml(nest(kMaxXmlDepth - 1)).ok());
+  auto deep = ParseXml(nest(kMaxXmlDepth));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().cloud_code(), "MalformedResponse");
+  EXPECT_FALSE(ParseXml(nest(100000)).ok());
+  // Siblings do not add depth.
+  std::string wide = "<r>";
+  for (int i = 0; i < 1000; ++i) wide += "<item><x>1</x></item>";
+  EXPECT_TRUE(ParseXml(wide + "</r>").ok());
+}
+
 TEST(Ec2XmlWriterTest, WritesEc2ShapeThatTheReaderReads) {
   Ec2XmlWriter w("DescribeVolumes", "req-1");
   pugi::xml_node set = Ec2XmlWriter::AddElement(w.root(), "volumeSet");

@@ -23,6 +23,12 @@ Status DecodeInto(std::string_view encoded, std::map<std::string, std::string>& 
       if (!k.ok() || !v.ok()) {
         return Status(Code::kInvalidArgument, "malformed query string", "MalformedQueryString");
       }
+      if (out.size() >= kMaxQueryParameters && out.count(*k) == 0) {
+        return Status(
+            Code::kInvalidArgument,
+            "the request has more than " + std::to_string(kMaxQueryParameters) + " parameters",
+            "InvalidParameterValue");
+      }
       out[*k] = *v;
     }
     if (amp == std::string_view::npos) break;

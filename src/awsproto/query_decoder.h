@@ -12,10 +12,15 @@
 
 namespace spotkeeper::aws {
 
+// Parameters one request may carry (query string and form body together; a repeated key counts
+// once). The largest legitimate calls (1000 instance ids, 200 filter values) stay well below.
+inline constexpr size_t kMaxQueryParameters = 4096;
+
 class QueryDecoder {
  public:
   // Decodes "a=1&b=x%20y" ('+' is a space, as in form bodies). A repeated key keeps its last
-  // value. InvalidArgument (cloud_code "MalformedQueryString") on a bad escape.
+  // value. InvalidArgument (cloud_code "MalformedQueryString") on a bad escape,
+  // (cloud_code "InvalidParameterValue") past kMaxQueryParameters.
   static Result<QueryDecoder> Parse(std::string_view encoded);
   // Both sources of a request, the body winning over the URL's query string for a key in both.
   static Result<QueryDecoder> Parse(std::string_view url_query, std::string_view form_body);

@@ -22,6 +22,21 @@ TEST(QueryDecoderTest, MalformedEscape) {
   EXPECT_EQ(d.status().cloud_code(), "MalformedQueryString");
 }
 
+TEST(QueryDecoderTest, ParameterCountIsCapped) {
+  std::string body = "Action=DescribeInstances";
+  for (size_t i = 1; i < kMaxQueryParameters; ++i)
+    body += "&InstanceId." + std::to_string(i) + "=i";
+  auto full = QueryDecoder::Parse(body);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ(full->params().size(), kMaxQueryParameters);
+  // A repeated key is one parameter; one more new key is too many, in the URL or the body.
+  EXPECT_TRUE(QueryDecoder::Parse(body + "&Action=DescribeVolumes").ok());
+  auto over = QueryDecoder::Parse("Extra=1", body);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().cloud_code(), "InvalidParameterValue");
+  EXPECT_NE(over.status().message().find(std::to_string(kMaxQueryParameters)), std::string::npos);
+}
+
 TEST(QueryDecoderTest, BodyWinsOverUrlQuery) {
   auto d = QueryDecoder::Parse("Action=A&Version=1", "Action=B");
   ASSERT_TRUE(d.ok());

@@ -206,6 +206,10 @@ Status Sigv4Signer::Presign(HttpRequest& request, const Credentials& credentials
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
     return Unauthenticated("cannot sign: no credentials");
   }
+  // The fragment goes first, so the URL parsed is the URL extended below (found by fuzzing: a
+  // '#' before the path left a query to extend with '&' in a URL that no longer had one).
+  size_t hash = request.url.find('#');
+  if (hash != std::string::npos) request.url.resize(hash);
   SK_ASSIGN_OR_RETURN(Url url, ParseUrl(request.url));
   if (!FindHeader(request.headers, "host")) SetHeader(request.headers, "Host", url.Authority());
   std::string scope = CredentialScope(now, region_, service_);
@@ -224,8 +228,6 @@ Status Sigv4Signer::Presign(HttpRequest& request, const Credentials& credentials
   if (!credentials.session_token.empty()) {
     added += "&X-Amz-Security-Token=" + UriEncode(credentials.session_token);
   }
-  size_t hash = request.url.find('#');
-  if (hash != std::string::npos) request.url.resize(hash);
   request.url += (url.query.empty() ? (request.url.back() == '?' ? "" : "?") : "&") + added;
   SK_ASSIGN_OR_RETURN(CanonicalRequestParts parts,
                       BuildCanonicalRequest(request, {}, Sha256Hex(request.body)));

@@ -134,5 +134,16 @@ TEST(Sigv4VerifierTest, PresignedUrlVerifiesUntilItExpires) {
   EXPECT_EQ(VerifySigv4(tampered, Lookup, kNow).status().cloud_code(), "SignatureDoesNotMatch");
 }
 
+TEST(Sigv4VerifierTest, PresignedUrlWithAFragmentBeforeThePathVerifies) {
+  // Found by fuzz/sigv4_verify (corpus: found-presign-fragment.req): the fragment was cut after
+  // the URL was parsed, so a '#' before "/?Action=..." left the parsed query behind and the
+  // signature parameters were appended with '&' to a URL without '?'.
+  HttpRequest r{"GET", "https://example.com#x/?Action=DescribeRegions", {}, "", {}};
+  ASSERT_TRUE(
+      Sigv4Signer("us-east-1", "ec2").Presign(r, Keys(), kNow, std::chrono::seconds(60)).ok());
+  EXPECT_EQ(r.url.rfind("https://example.com?X-Amz-Algorithm=", 0), 0u) << r.url;
+  EXPECT_TRUE(VerifySigv4(r, Lookup, kNow).ok());
+}
+
 }  // namespace
 }  // namespace spotkeeper::aws

@@ -50,6 +50,28 @@ Result<BodyHeaders> ParseBodyHeaders(const httplib::Request& req) {
   return h;
 }
 
+Status CheckRequestShape(const httplib::Request& req, size_t max_headers, size_t max_query_params) {
+  // httplib adds the peer's address as pseudo-headers; they are not the client's.
+  size_t headers = req.headers.size();
+  for (const char* added : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
+    headers -= std::min(headers, req.headers.count(added));
+  }
+  if (headers > max_headers) {
+    return Status(Code::kInvalidArgument,
+                  "the request has " + std::to_string(headers) + " headers; at most " +
+                      std::to_string(max_headers) + " are accepted",
+                  "RequestHeaderFieldsTooLarge");
+  }
+  if (req.params.size() > max_query_params) {
+    return Status(Code::kInvalidArgument,
+                  "the request has " + std::to_string(req.params.size()) +
+                      " query parameters; at most " + std::to_string(max_query_params) +
+                      " are accepted",
+                  "TooManyParameters");
+  }
+  return OkStatus();
+}
+
 Result<BodyHeaders> CheckBodyHeaders(const httplib::Request& req, size_t max_bytes) {
   SK_ASSIGN_OR_RETURN(BodyHeaders h, ParseBodyHeaders(req));
   if (h.framing == BodyFraming::kLength && h.length > max_bytes) {

@@ -58,6 +58,17 @@ Result<BodyHeaders> ParseBodyHeaders(const httplib::Request& req);
 // ParseBodyHeaders' errors. A chunked body can only be checked as it is read (ReadBody).
 Result<BodyHeaders> CheckBodyHeaders(const httplib::Request& req, size_t max_bytes);
 
+// Headers and query parameters one request may carry on every server. httplib 0.11 has parsed
+// them when the pre-routing handler runs (each header line at most 8 KiB, the request line at
+// most 8 KiB, their number unbounded), so this bounds what the handlers process, not what
+// httplib buffered; the read timeout bounds that.
+inline constexpr size_t kMaxRequestHeaders = 64;
+
+// InvalidArgument naming the limit when `req` has more than `max_headers` headers (cloud_code
+// "RequestHeaderFieldsTooLarge": HTTP 431) or more than `max_query_params` query parameters
+// (cloud_code "TooManyParameters": HTTP 400).
+Status CheckRequestShape(const httplib::Request& req, size_t max_headers, size_t max_query_params);
+
 // Whether a body refused as too large is worth reading and discarding (DiscardBody) so the
 // connection can be kept: a declared Content-Length of at most 8 x max_bytes. Closing with
 // unread data makes the kernel reset the connection, and a client still sending its body then

@@ -1,6 +1,9 @@
 #include "cloud/api/admin_api.h"
 
+#include <variant>
+
 #include "cloud/api/market_json.h"
+#include "common/json_depth.h"
 
 namespace spotkeeper::cloud {
 namespace {
@@ -90,9 +93,27 @@ ApiReply AdminApi::EngineError(const Status& s) {
   return Error(http, code, s.message());
 }
 
-ApiReply AdminApi::PostInterruptions(const std::string& body) {
+namespace {
+
+// The body as JSON (null when it is not JSON: the request readers say what is missing), or the
+// reply refusing a body that nests too deeply.
+std::variant<nlohmann::json, ApiReply> MarketBody(const std::string& body, const char* what) {
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    return AdminApi::Error(400, "InvalidArgument",
+                           std::string(what) + ": the body nests deeper than " +
+                     std::to_string(kMaxJsonDepth) + " levels");
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  auto req = InterruptRequestFromJson(j.is_discarded() ? nlohmann::json() : j);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+}  // namespace
+
+ApiReply AdminApi::PostInterruptions(const std::string& body) {
+  auto parsed = MarketBody(body, "interruptions");
+  if (auto* err = std::get_if<ApiReply>(&parsed)) return *err;
+  const nlohmann::json& j = std::get<nlohmann::json>(parsed);
+  auto req = InterruptRequestFromJson(j);
   if (!req.ok()) return Error(400, "InvalidArgument", req.status().message());
   auto done = engine_->InterruptInstances(req->instance_ids, req->options);
   if (!done.ok()) return EngineError(done.status());
@@ -102,8 +123,9 @@ ApiReply AdminApi::PostInterruptions(const std::string& body) {
 }
 
 ApiReply AdminApi::PutPool(const std::string& body) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  auto req = PoolCapacityRequestFromJson(j.is_discarded() ? nlohmann::json() : j);
+  auto parsed = MarketBody(body, "pools");
+  if (auto* err = std::get_if<ApiReply>(&parsed)) return *err;
+  auto req = PoolCapacityRequestFromJson(std::get<nlohmann::json>(parsed));
   if (!req.ok()) return Error(400, "InvalidArgument", req.status().message());
   auto done = engine_->SetPoolCapacity(req->instance_type, req->availability_zone, req->market,
                                        req->capacity);
@@ -125,6 +147,10 @@ ApiReply AdminApi::FaultsReply() const {
 }
 
 ApiReply AdminApi::PutFaults(const std::string& body) {
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    return Error(400, "InvalidArgument",
+                 "faults: the body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Error(400, "InvalidArgument", "faults: the body must be a JSON object {\"ec2\": {...}}");

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "awsproto/query_decoder.h"
 #include "awsproto/sigv4_verifier.h"
 #include "common/http_body_guard.h"
 
@@ -168,6 +169,15 @@ bool CloudServer::Admit(const void* request, void* response) {
            "Request is missing Authentication Token (sign it with SigV4)", NewRequestId(),
            may_have_body);
     Record("(unsigned)", 0, true);
+    return true;
+  }
+  // The query string's parameters are counted with the form body's by the Query decoder.
+  Status shape = http::CheckRequestShape(req, http::kMaxRequestHeaders, aws::kMaxQueryParameters);
+  if (!shape.ok()) {
+    bool headers = shape.cloud_code() == "RequestHeaderFieldsTooLarge";
+    Refuse(req, res, headers ? 431 : 400, headers ? shape.cloud_code() : "InvalidParameterValue",
+           shape.message(), NewRequestId(), may_have_body);
+    Record("(request refused)", 0, true);
     return true;
   }
   auto checked = http::CheckBodyHeaders(req, options_.max_body_bytes);

@@ -4,7 +4,10 @@
 
 #include <thread>
 
+#include "awsproto/query_decoder.h"
 #include "cloud/api/api_test_util.h"
+#include "common/http_body_guard.h"
+#include "common/json_depth.h"
 #include "common/raw_http_test_util.h"
 
 namespace spotkeeper::cloud {
@@ -198,6 +201,46 @@ TEST_F(CloudServerTest, DescribeInstancesPagesOverHttp) {
   }
   EXPECT_EQ(pages, 1);
   EXPECT_EQ(seen.size(), 7u);
+}
+
+TEST_F(CloudServerTest, ParameterCountAndJsonDepthLimitsAnswerInTheProtocolsShape) {
+  QueryParams many("DescribeInstances", "2016-11-15");
+  for (size_t i = 1; i <= aws::kMaxQueryParameters; ++i)
+    many.Set("InstanceId." + std::to_string(i), "i-1");
+  auto r = Ec2(many);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ErrorCode(r), "InvalidParameterValue");
+  EXPECT_NE(r.body.find(std::to_string(aws::kMaxQueryParameters)), std::string::npos) << r.body;
+
+  nlohmann::json deep = 1;
+  for (size_t i = 0; i < kMaxJsonDepth; ++i) deep = nlohmann::json::array({deep});
+  auto sqs = Sqs("ListQueues", {{"QueueNamePrefix", "x"}, {"Extra", deep}});
+  EXPECT_EQ(sqs.status, 400);
+  auto j = nlohmann::json::parse(sqs.body);
+  EXPECT_EQ(j["__type"], "com.amazonaws.sqs#SerializationException") << sqs.body;
+  EXPECT_NE(j["message"].get<std::string>().find("64"), std::string::npos);
+  // One level less is read (and the unknown member ignored or refused by name, not by depth).
+  nlohmann::json shallow = 1;
+  for (size_t i = 0; i + 2 < kMaxJsonDepth; ++i) shallow = nlohmann::json::array({shallow});
+  auto ok = Sqs("ListQueues", {{"QueueNamePrefix", "x"}, {"Extra", shallow}});
+  EXPECT_EQ(nlohmann::json::parse(ok.body).value("message", "").find("deeper"), std::string::npos);
+}
+
+TEST_F(CloudServerTest, TooManyHeadersGet431InEc2Shape) {
+  int port = std::stoi(cloud_->endpoint().substr(cloud_->endpoint().rfind(':') + 1));
+  std::string pad;
+  for (size_t i = 0; i < http::kMaxRequestHeaders; ++i)
+    pad += "X-Pad-" + std::to_string(i) + ": v\r\n";
+  // Host, Authorization and the pads: one over the limit.
+  auto r = testing::SendRaw(port,
+                            "GET /?Action=DescribeVpcs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            "Authorization: AWS4-HMAC-SHA256 x\r\n" +
+                                pad + "\r\n",
+                            0, false);
+  ASSERT_EQ(r.status(), 431) << r.response;
+  EXPECT_NE(r.body().find("<Code>RequestHeaderFieldsTooLarge</Code>"), std::string::npos)
+      << r.body();
+  EXPECT_NE(r.body().find("at most 64"), std::string::npos) << r.body();
 }
 
 TEST_F(CloudServerTest, SqsJsonProtocol) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "awsproto/crypto.h"
 #include "common/secure_random.h"
 
 namespace spotkeeper::cloud {
@@ -57,10 +58,12 @@ ApiReply ImdsHandler::Handle(const std::string& vpc_id, const std::string& sourc
     for (auto it = tokens_.begin(); it != tokens_.end();) {
       it = it->second <= now ? tokens_.erase(it) : std::next(it);
     }
+    // EC2 throttles IMDS with 429; here it bounds the memory a PUT loop can take.
+    if (tokens_.size() >= kMaxImdsTokens) return Text(429, "Too Many Requests");
     Result<std::string> token_or = SecureRandomHex(56);  // a session secret: from the CSPRNG
     if (!token_or.ok()) return Text(503, "Service Unavailable");
     std::string token = *token_or;
-    tokens_[token] = now + std::chrono::seconds(seconds);
+    tokens_[aws::Sha256Hex(token)] = now + std::chrono::seconds(seconds);
     ApiReply r = Text(200, token);
     r.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(seconds)}};
     return r;
@@ -68,7 +71,8 @@ ApiReply ImdsHandler::Handle(const std::string& vpc_id, const std::string& sourc
   if (method != "GET" && method != "HEAD") return Text(405, "Method Not Allowed");
   if (auto token = aws::FindHeader(headers, "X-aws-ec2-metadata-token")) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = tokens_.find(*token);
+    // Looked up by digest: the lookup's timing says nothing about the live tokens' bytes.
+    auto it = tokens_.find(aws::Sha256Hex(*token));
     if (it == tokens_.end() || it->second <= now) return Text(401, "Unauthorized");
   }
   std::optional<InstanceView> v = engine_->FindInstanceByIp(vpc_id, source_ip);

@@ -25,6 +25,9 @@
 
 namespace spotkeeper::cloud {
 
+// Live IMDSv2 tokens kept at most; a token PUT past this answers 429 until some expire.
+inline constexpr size_t kMaxImdsTokens = 4096;
+
 class ImdsHandler {
  public:
   ImdsHandler(Engine* engine, const Clock* clock);
@@ -45,7 +48,7 @@ class ImdsHandler {
   Engine* engine_;
   const Clock* clock_;
   std::mutex mu_;
-  std::map<std::string, Time> tokens_;  // token -> expiry
+  std::map<std::string, Time> tokens_;  // SHA-256 of a live token -> its expiry
   ExtraPaths extra_;
 };
 

@@ -12,6 +12,8 @@ namespace spotkeeper::cloud {
 namespace {
 
 constexpr size_t kImdsMaxBodyBytes = 4096;
+// IMDS reads no query parameters; a few are tolerated (clients add cache busters).
+constexpr size_t kImdsMaxQueryParams = 16;
 
 // IMDS answers errors as plain text. The body is unread: close the connection after it.
 void RefuseBody(httplib::Response& res, const Status& s) {
@@ -53,6 +55,14 @@ Status ImdsServer::StartVpc(const std::string& vpc_id) {
   // its headers, before it is read, and read what is left through a capped content reader
   // (httplib 0.11 would read a chunked or length-less body whole).
   raw->server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    Status shape = http::CheckRequestShape(req, http::kMaxRequestHeaders, kImdsMaxQueryParams);
+    if (!shape.ok()) {
+      bool headers = shape.cloud_code() == "RequestHeaderFieldsTooLarge";
+      http::ReplyAndClose(res, headers ? 431 : 400,
+                          headers ? "Request Header Fields Too Large" : "Bad Request",
+                          "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     auto checked = http::CheckBodyHeaders(req, kImdsMaxBodyBytes);
     if (checked.ok()) return httplib::Server::HandlerResponse::Unhandled;
     RefuseBody(res, checked.status());

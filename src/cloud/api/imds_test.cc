@@ -3,6 +3,7 @@
 
 #include "cloud/api/api_test_util.h"
 #include "cloud/api/imds_handler.h"
+#include "common/http_body_guard.h"
 #include "common/raw_http_test_util.h"
 
 namespace spotkeeper::cloud {
@@ -85,6 +86,24 @@ TEST_F(ImdsTest, Version2TokensAndTheSpotHook) {
   EXPECT_EQ(Get("/latest/meta-data/events/recommendations/rebalance").status, 404);
 }
 
+TEST_F(ImdsTest, LiveTokensAreCapped) {
+  std::string id = Launch();
+  ImdsHandler* h = cloud_->imds_handler();
+  const aws::HeaderList ttl = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
+  std::string first;
+  for (size_t i = 0; i < kMaxImdsTokens; ++i) {
+    ApiReply r = h->Handle(vpc_, ip_, "PUT", "/latest/api/token", ttl);
+    ASSERT_EQ(r.status, 200) << i;
+    if (i == 0) first = r.body;
+  }
+  EXPECT_EQ(h->Handle(vpc_, ip_, "PUT", "/latest/api/token", ttl).status, 429);
+  // The tokens handed out still work; a near miss of one does not.
+  EXPECT_EQ(Get("/latest/meta-data/instance-id", {{"X-aws-ec2-metadata-token", first}}).body, id);
+  std::string near = first;
+  near.back() = near.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(Get("/latest/meta-data/instance-id", {{"X-aws-ec2-metadata-token", near}}).status, 401);
+}
+
 TEST_F(ImdsTest, ServedPerVpcOverHttp) {
   std::string id = Launch();
   int port = cloud_->imds()->PortFor(vpc_);
@@ -102,6 +121,25 @@ TEST_F(ImdsTest, ServedPerVpcOverHttp) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, id);
   EXPECT_EQ(client.Get("/latest/meta-data/spot/instance-action")->status, 404);
+}
+
+TEST_F(ImdsTest, TooManyHeadersOrQueryParametersAreRefused) {
+  Launch();
+  int port = cloud_->imds()->PortFor(vpc_);
+  ASSERT_GT(port, 0);
+  imds_source_ = ip_;
+  std::string pad;
+  for (size_t i = 0; i + 1 < http::kMaxRequestHeaders; ++i) {
+    pad += "X-Pad-" + std::to_string(i) + ": v\r\n";
+  }
+  std::string get = "GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: 169.254.169.254\r\n";
+  EXPECT_EQ(testing::SendRaw(port, get + pad + "\r\n", 0, false).status(), 200);
+  auto r = testing::SendRaw(port, get + pad + "X-One: more\r\n\r\n", 0, false);
+  EXPECT_EQ(r.status(), 431) << r.response;
+  std::string query = "GET /latest/meta-data/instance-id?a0=1";
+  for (int i = 1; i <= 16; ++i) query += "&a" + std::to_string(i) + "=1";
+  r = testing::SendRaw(port, query + " HTTP/1.1\r\nHost: 169.254.169.254\r\n\r\n", 0, false);
+  EXPECT_EQ(r.status(), 400) << r.response;
 }
 
 TEST_F(ImdsTest, BodiesAreCappedAtAFewKiB) {

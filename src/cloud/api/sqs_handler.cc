@@ -3,6 +3,8 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/json_depth.h"
+
 namespace spotkeeper::cloud {
 namespace {
 
@@ -240,6 +242,11 @@ ApiReply SqsHandler::JsonError(const Status& status, const std::string& request_
 
 ApiReply SqsHandler::HandleJson(const std::string& action, const std::string& body,
                                 const std::string& request_id) {
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    return JsonError(Bad("SerializationException", "The request body nests deeper than " +
+                                                       std::to_string(kMaxJsonDepth) + " levels."),
+                     request_id);
+  }
   nlohmann::json in =
       body.empty() ? nlohmann::json::object() : nlohmann::json::parse(body, nullptr, false);
   if (in.is_discarded() || !in.is_object()) {

@@ -59,9 +59,10 @@ Result<Ec2ProviderConfig> Ec2ProviderConfig::FromJson(const nlohmann::json& conf
         return InvalidArgument("ec2 config '" + key + "' must be an integer");
       }
       int64_t v = value.get<int64_t>();
-      auto range = [&](int64_t lo, int64_t hi) -> Status {
+      // (An init-capture: clang 14 cannot capture a structured binding.)
+      auto range = [v, name = std::string(key)](int64_t lo, int64_t hi) -> Status {
         if (v < lo || v > hi) {
-          return InvalidArgument("ec2 config '" + key + "' must be in [" + std::to_string(lo) +
+          return InvalidArgument("ec2 config '" + name + "' must be in [" + std::to_string(lo) +
                                  ", " + std::to_string(hi) + "]");
         }
         return OkStatus();

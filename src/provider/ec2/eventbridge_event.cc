@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
+
 namespace spotkeeper {
 namespace {
 
@@ -13,6 +15,11 @@ std::string Str(const nlohmann::json& obj, const char* key) {
 }  // namespace
 
 Result<std::optional<CloudEvent>> ParseEventBridgeMessage(const std::string& body) {
+  // Anyone allowed to SendMessage to the queue writes these; no event nests deeply.
+  if (JsonNestingDepth(body) > kMaxJsonDepth) {
+    return InvalidArgument("event message nests deeper than " + std::to_string(kMaxJsonDepth) +
+                           " levels");
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return InvalidArgument("event message is not a JSON object");
   if (Str(j, "Type") == "Notification" && j.contains("Message")) {  // SNS envelope

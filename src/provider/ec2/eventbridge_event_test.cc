@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
+
 namespace spotkeeper {
 namespace {
 
@@ -91,6 +93,22 @@ TEST(EventBridgeTest, GarbageIsInvalidArgument) {
       Envelope("EC2 Instance Rebalance Recommendation", {{"instance-id", "i"}});
   bad_time["time"] = "yesterday";
   EXPECT_EQ(ParseEventBridgeMessage(bad_time.dump()).status().code(), Code::kInvalidArgument);
+}
+
+TEST(EventBridgeTest, DeeplyNestedMessagesAreRefusedUnread) {
+  nlohmann::json detail = {{"instance-id", "i-1234567890abcdef0"}};
+  nlohmann::json deep = 1;
+  for (size_t i = 0; i < kMaxJsonDepth; ++i) deep = nlohmann::json::array({deep});
+  detail["extra"] = deep;
+  auto e =
+      ParseEventBridgeMessage(Envelope("EC2 Instance Rebalance Recommendation", detail).dump());
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("deeper than 64"), std::string::npos);
+  detail["extra"] = 1;
+  EXPECT_TRUE(
+      ParseEventBridgeMessage(Envelope("EC2 Instance Rebalance Recommendation", detail).dump())
+          .ok());
 }
 
 }  // namespace
