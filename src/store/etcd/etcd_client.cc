@@ -117,11 +117,13 @@ Result<std::string> EtcdClient::Post(const std::string& path, const std::string&
 }
 
 Result<EtcdRange> EtcdClient::Range(const std::string& key, const std::string& range_end,
-                                    int64_t revision, int64_t limit) {
+                                    int64_t revision, int64_t limit,
+                                    int64_t min_mod_revision) {
   json req = {{"key", aws::Base64Encode(key)}};
   if (!range_end.empty()) req["range_end"] = aws::Base64Encode(range_end);
   if (revision > 0) req["revision"] = std::to_string(revision);
   if (limit > 0) req["limit"] = std::to_string(limit);
+  if (min_mod_revision > 0) req["min_mod_revision"] = std::to_string(min_mod_revision);
   SK_ASSIGN_OR_RETURN(std::string body, Post("/v3/kv/range", req.dump()));
   SK_ASSIGN_OR_RETURN(json j, ParseJson(body));
   EtcdRange out;

@@ -66,9 +66,9 @@ class EtcdClient {
   EtcdClient(std::vector<std::string> endpoints, aws::HttpClient* http);
 
   // Keys in [key, range_end) ("" range_end: just `key`), at `revision` (0: the latest), at most
-  // `limit` (0: all), in key order.
+  // `limit` (0: all), in key order; with `min_mod_revision`, only keys changed at or after it.
   Result<EtcdRange> Range(const std::string& key, const std::string& range_end,
-                          int64_t revision = 0, int64_t limit = 0);
+                          int64_t revision = 0, int64_t limit = 0, int64_t min_mod_revision = 0);
   Result<EtcdTxnResult> Txn(const EtcdTxn& txn);
 
   // A lease of `ttl_seconds`; its id.

@@ -79,34 +79,53 @@ Status EtcdStore::Reload() {
 
 Status EtcdStore::LoadInto(SqliteTransaction& txn) {
   SK_RETURN_IF_ERROR(txn.DeleteEverything());
-  std::map<std::string, int64_t> revisions;
+  revisions_.clear();
+  next_journal_seq_ = 1;
+  next_event_seq_ = 1;
+  SK_RETURN_IF_ERROR(ApplyChanges(txn, 0));
+  stale_ = false;
+  return OkStatus();
+}
+
+Status EtcdStore::ApplyChanges(SqliteTransaction& txn, int64_t after_revision) {
   int64_t at_revision = 0;  // every kind is read at the revision of the first read
-  int64_t max_journal = 0, max_event = 0;
+  int64_t max_journal = next_journal_seq_ - 1, max_event = next_event_seq_ - 1;
   for (char kind : rec::kKinds) {
     std::string kind_prefix = rec::Key(options_.prefix, kind, "");
     std::string end = EtcdClient::PrefixEnd(kind_prefix);
     std::string from = kind_prefix;
     while (true) {
-      SK_ASSIGN_OR_RETURN(EtcdRange page,
-                          client_.Range(from, end, at_revision, options_.page_size));
+      SK_ASSIGN_OR_RETURN(EtcdRange page, client_.Range(from, end, at_revision,
+                                                        options_.page_size, after_revision + 1));
       if (at_revision == 0) at_revision = page.revision;
       for (const EtcdKv& kv : page.kvs) {
         std::string id = kv.key.substr(kind_prefix.size());
         Status s = LoadKey(txn, kind, kv, &max_journal, &max_event, id);
         if (!s.ok()) return s.Annotate("load " + kv.key);
-        if (kind != 'j' && kind != 'e' && kind != 'c') revisions[kv.key] = kv.mod_revision;
+        if (kind != 'j' && kind != 'e' && kind != 'c') revisions_[kv.key] = kv.mod_revision;
       }
       if (!page.more || page.kvs.empty()) break;
       from = page.kvs.back().key + std::string(1, '\0');
     }
   }
-  revisions_ = std::move(revisions);
   next_journal_seq_ = max_journal + 1;
   next_event_seq_ = max_event + 1;
-  stale_ = false;
   std::lock_guard<std::mutex> lock(mu_);
-  revision_ = at_revision;
+  revision_ = std::max(revision_, at_revision);
   return OkStatus();
+}
+
+Status EtcdStore::CatchUp() {
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTransaction> txn, cache_->BeginSqlite());
+  Status s = stale_ ? LoadInto(*txn) : ApplyChanges(*txn, revision());
+  if (!s.ok() && s.code() != Code::kUnavailable && s.code() != Code::kDeadlineExceeded) {
+    // What changed did not apply on top of the replica (e.g. a group name moved between
+    // groups): load everything instead.
+    txn.reset();
+    return Reload();
+  }
+  SK_RETURN_IF_ERROR(s);
+  return txn->Commit();
 }
 
 Result<std::unique_ptr<Transaction>> EtcdStore::Begin() {

@@ -68,6 +68,10 @@ class EtcdStore final : public Store {
 
   // Loads the replica again from etcd at its latest revision.
   Status Reload();
+  // Brings the replica up to etcd's latest revision by reading only the keys changed since
+  // revision() (etcd's min_mod_revision), or everything when it is stale. How a controller
+  // that does not lead follows the leader's writes.
+  Status CatchUp();
   // Sets (or with nullopt clears) the fence every later commit compares.
   void SetFence(std::optional<EtcdFence> fence);
   std::optional<EtcdFence> fence() const;
@@ -119,6 +123,8 @@ class EtcdStore final : public Store {
 
   // Replaces the replica's content with etcd's, inside `txn` (which the caller commits).
   Status LoadInto(SqliteTransaction& txn);
+  // Applies every record key changed after `after_revision` (0: all of them) to the replica.
+  Status ApplyChanges(SqliteTransaction& txn, int64_t after_revision);
 
   EtcdStoreOptions options_;
   EtcdClient client_;

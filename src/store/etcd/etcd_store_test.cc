@@ -159,6 +159,44 @@ TEST_F(EtcdStoreTest, AFencedWriteIsRefusedOnceTheFenceKeyIsGone) {
   EXPECT_EQ(a->GetGroup("g-1")->generation, 1);  // nor in a's replica
 }
 
+TEST_F(EtcdStoreTest, CatchUpReadsOnlyWhatChanged) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(WriteTxn(*a, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
+                SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-1", "g-1")));
+                SK_RETURN_IF_ERROR(t.PutWorkflow(FullWorkflow("wf-1", "s-1", "g-1")));
+                SK_RETURN_IF_ERROR(t.AppendJournal({0, "wf-1", 0, "drain", "begin", "", At(1)}));
+                return t.AppendEvent({0, At(1), "g-1", "s-1", "operator", "A", "x"});
+              }).ok());
+  ASSERT_TRUE(b->CatchUp().ok());
+  EXPECT_EQ(b->ListSsis("g-1")->size(), 1u);
+  EXPECT_EQ(b->ListJournal("wf-1")->size(), 1u);
+  EXPECT_EQ(b->revision(), a->revision());
+
+  SsiRecord changed = FullSsi("s-1", "g-1");
+  changed.instance_id = "i-2";
+  ASSERT_TRUE(WriteTxn(*a, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(changed));
+                return t.AppendJournal({0, "wf-1", 0, "drain", "end", "", At(2)});
+              }).ok());
+  ASSERT_TRUE(b->CatchUp().ok());
+  EXPECT_EQ(b->GetSsi("s-1")->instance_id, "i-2");
+  auto journal = b->ListJournal("wf-1");
+  ASSERT_EQ(journal->size(), 2u);
+  EXPECT_EQ((*journal)[1].phase, "end");
+  EXPECT_EQ(b->ListEvents({})->size(), 1u);  // unchanged records are not applied twice
+  // b, now current, can write after a without a conflict.
+  SsiRecord by_b = changed;
+  by_b.instance_id = "i-3";
+  EXPECT_TRUE(WriteTxn(*b, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(by_b));
+                return t.AppendEvent({0, At(3), "g-1", "s-1", "controller", "B", "y"});
+              }).ok());
+  EXPECT_EQ(b->ListEvents({})->back().seq, 2);
+}
+
 TEST(EtcdStoreUnreachableTest, OpenFailsWhenNoEndpointAnswers) {
   CurlHttpClient http;
   EtcdStoreOptions options;

@@ -60,6 +60,9 @@ Role LeaderElection::Campaign() {
       std::lock_guard<std::mutex> lock(mu_);
       leader_ = holder->kvs.empty() ? "" : holder->kvs[0].value;
     }
+    // Follow the leader's writes, so reads here are at most one round behind.
+    Status caught_up = store_->CatchUp();
+    if (!caught_up.ok()) spdlog::warn("election: cannot follow the store: {}", caught_up.ToString());
     return Role::kFollower;
   }
   // The key is ours from won->revision on; every write of the previous leader came before it.

@@ -12,6 +12,9 @@
 // not noticed yet (paused, partitioned) cannot write anything. Candidates that are not leading
 // keep the store fenced on a revision no key can have (-1), so they cannot write either.
 //
+// A follower's round also brings its store's replica up to date (EtcdStore::CatchUp), so its
+// reads lag the leader's writes by at most `poll`.
+//
 // Step() runs one round and is what tests call; Start() runs rounds on a thread: every ttl/3
 // while leading, every `poll` while following. Thread-safe.
 #pragma once
@@ -45,6 +48,8 @@ class LeaderElection {
 
   // Called (on the election's thread) whenever the role changes. Set before Start().
   void SetOnChange(std::function<void(Role)> f) { on_change_ = std::move(f); }
+  // The name others see. Set before Start().
+  void SetName(std::string name) { options_.name = std::move(name); }
 
   // One round: renew the lease when leading (losing the lead if it has expired), or campaign.
   // Returns the role after the round; errors talking to etcd leave a leader leading until its
