@@ -13,6 +13,8 @@ PACKAGES=(
   runc iproute2 iputils-ping e2fsprogs xfsprogs util-linux
   # real clients and real workloads for the end-to-end tests
   awscli redis-server redis-tools
+  # the HA store's tests start their own etcd (--store etcd://...; docs/ha.md)
+  etcd-server etcd-client
 )
 
 missing=()
@@ -33,5 +35,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # redis-server starts a system instance on install; spotkeeper runs its own inside instances.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+# etcd-server likewise starts a system etcd; the tests run their own on free loopback ports.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now redis-server >/dev/null 2>&1 || true
+  systemctl disable --now etcd >/dev/null 2>&1 || true
+fi
 echo "deps: done"
