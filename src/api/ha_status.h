@@ -6,7 +6,7 @@
 namespace spotkeeper::api {
 
 struct HaStatus {
-  bool leader = true;  // a single controller (SQLite) always leads
+  bool leader = true;       // a single controller (SQLite) always leads
   std::string leader_name;  // the leader's API URL as last seen ("" when unknown)
 };
 

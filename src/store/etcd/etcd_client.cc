@@ -27,30 +27,43 @@ Result<std::string> Decode64(const json& j, const char* name) {
 Status FromGrpc(int code, const std::string& message) {
   std::string m = "etcd: " + message;
   switch (code) {
-    case 3: return InvalidArgument(m);
-    case 4: return DeadlineExceeded(m);
-    case 5: return NotFound(m);
-    case 8: return ResourceExhausted(m);
-    case 9: return FailedPrecondition(m);
-    case 14: return Unavailable(m);
-    default: return Internal(m + " (code " + std::to_string(code) + ")");
+    case 3:
+      return InvalidArgument(m);
+    case 4:
+      return DeadlineExceeded(m);
+    case 5:
+      return NotFound(m);
+    case 8:
+      return ResourceExhausted(m);
+    case 9:
+      return FailedPrecondition(m);
+    case 14:
+      return Unavailable(m);
+    default:
+      return Internal(m + " (code " + std::to_string(code) + ")");
   }
 }
 
 const char* TargetName(EtcdCompare::Target t) {
   switch (t) {
-    case EtcdCompare::Target::kCreate: return "CREATE";
-    case EtcdCompare::Target::kMod: return "MOD";
-    case EtcdCompare::Target::kLease: return "LEASE";
+    case EtcdCompare::Target::kCreate:
+      return "CREATE";
+    case EtcdCompare::Target::kMod:
+      return "MOD";
+    case EtcdCompare::Target::kLease:
+      return "LEASE";
   }
   return "MOD";
 }
 
 const char* TargetField(EtcdCompare::Target t) {
   switch (t) {
-    case EtcdCompare::Target::kCreate: return "create_revision";
-    case EtcdCompare::Target::kMod: return "mod_revision";
-    case EtcdCompare::Target::kLease: return "lease";
+    case EtcdCompare::Target::kCreate:
+      return "create_revision";
+    case EtcdCompare::Target::kMod:
+      return "mod_revision";
+    case EtcdCompare::Target::kLease:
+      return "lease";
   }
   return "mod_revision";
 }
@@ -94,9 +107,9 @@ Result<std::string> EtcdClient::Post(const std::string& path, const std::string&
     req.body = body;
     Result<aws::HttpResponse> resp = http_->Send(req);
     if (!resp.ok()) {
-      last = Status(resp.status().code(), "etcd " + endpoints_[index] + ": " +
-                                              resp.status().message(),
-                    resp.status().cloud_code());
+      last =
+          Status(resp.status().code(), "etcd " + endpoints_[index] + ": " + resp.status().message(),
+                 resp.status().cloud_code());
       if (resp.status().cloud_code() == aws::kConnectionFailed) continue;  // never sent
       return last;
     }
@@ -117,8 +130,7 @@ Result<std::string> EtcdClient::Post(const std::string& path, const std::string&
 }
 
 Result<EtcdRange> EtcdClient::Range(const std::string& key, const std::string& range_end,
-                                    int64_t revision, int64_t limit,
-                                    int64_t min_mod_revision) {
+                                    int64_t revision, int64_t limit, int64_t min_mod_revision) {
   json req = {{"key", aws::Base64Encode(key)}};
   if (!range_end.empty()) req["range_end"] = aws::Base64Encode(range_end);
   if (revision > 0) req["revision"] = std::to_string(revision);

@@ -17,7 +17,8 @@ template <typename T, typename Reader>
 Result<T> DecodeWith(const std::string& value, const char* what, Reader read) {
   json j = json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return Internal(std::string("store: etcd value is not a ") + what + ": " + value.substr(0, 120));
+    return Internal(std::string("store: etcd value is not a ") + what + ": " +
+                    value.substr(0, 120));
   }
   try {
     return read(j);
@@ -195,12 +196,9 @@ Result<WorkflowRecord> DecodeWorkflow(const std::string& value) {
 }
 
 std::string Encode(const JournalEntry& e) {
-  return json{{"seq", e.seq},
-              {"workflow_id", e.workflow_id},
-              {"step", e.step},
-              {"step_name", e.step_name},
-              {"phase", e.phase},
-              {"detail", e.detail},
+  return json{{"seq", e.seq},     {"workflow_id", e.workflow_id},
+              {"step", e.step},   {"step_name", e.step_name},
+              {"phase", e.phase}, {"detail", e.detail},
               {"at", Ms(e.at)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -220,13 +218,8 @@ Result<JournalEntry> DecodeJournal(const std::string& value) {
 }
 
 std::string Encode(const EventRecord& e) {
-  return json{{"seq", e.seq},
-              {"at", Ms(e.at)},
-              {"group_id", e.group_id},
-              {"ssi_id", e.ssi_id},
-              {"actor", e.actor},
-              {"kind", e.kind},
-              {"message", e.message}}
+  return json{{"seq", e.seq},     {"at", Ms(e.at)}, {"group_id", e.group_id}, {"ssi_id", e.ssi_id},
+              {"actor", e.actor}, {"kind", e.kind}, {"message", e.message}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -95,8 +95,8 @@ Status EtcdStore::ApplyChanges(SqliteTransaction& txn, int64_t after_revision) {
     std::string end = EtcdClient::PrefixEnd(kind_prefix);
     std::string from = kind_prefix;
     while (true) {
-      SK_ASSIGN_OR_RETURN(EtcdRange page, client_.Range(from, end, at_revision,
-                                                        options_.page_size, after_revision + 1));
+      SK_ASSIGN_OR_RETURN(EtcdRange page, client_.Range(from, end, at_revision, options_.page_size,
+                                                        after_revision + 1));
       if (at_revision == 0) at_revision = page.revision;
       for (const EtcdKv& kv : page.kvs) {
         std::string id = kv.key.substr(kind_prefix.size());

@@ -106,7 +106,8 @@ Status EtcdTransaction::CommitOnce() {
     txn.puts.push_back({key, value, 0});
   }
   std::optional<EtcdFence> fence = store_->fence();
-  if (fence) txn.compares.push_back({fence->key, EtcdCompare::Target::kCreate, fence->create_revision});
+  if (fence)
+    txn.compares.push_back({fence->key, EtcdCompare::Target::kCreate, fence->create_revision});
 
   Result<EtcdTxnResult> result = store_->client_.Txn(txn);
   if (!result.ok()) {
@@ -143,8 +144,8 @@ Status EtcdTransaction::Refusal() {
     Result<EtcdRange> holder = store_->client_.Range(fence->key, "");
     if (holder.ok() &&
         (holder->kvs.empty() || holder->kvs[0].create_revision != fence->create_revision)) {
-      std::string now = holder->kvs.empty() ? "nobody holds it now"
-                                            : "it is now held by " + holder->kvs[0].value;
+      std::string now =
+          holder->kvs.empty() ? "nobody holds it now" : "it is now held by " + holder->kvs[0].value;
       return FailedPrecondition("store: write refused: this controller is no longer the leader (" +
                                 fence->key + ": " + now + ")");
     }

@@ -62,7 +62,8 @@ Role LeaderElection::Campaign() {
     }
     // Follow the leader's writes, so reads here are at most one round behind.
     Status caught_up = store_->CatchUp();
-    if (!caught_up.ok()) spdlog::warn("election: cannot follow the store: {}", caught_up.ToString());
+    if (!caught_up.ok())
+      spdlog::warn("election: cannot follow the store: {}", caught_up.ToString());
     return Role::kFollower;
   }
   // The key is ours from won->revision on; every write of the previous leader came before it.
@@ -115,9 +116,8 @@ void LeaderElection::Start() {
 void LeaderElection::Run() {
   while (true) {
     Role r = Step();
-    auto pause = r == Role::kLeader
-                     ? std::chrono::milliseconds(options_.ttl_seconds * 1000 / 3)
-                     : options_.poll;
+    auto pause = r == Role::kLeader ? std::chrono::milliseconds(options_.ttl_seconds * 1000 / 3)
+                                    : options_.poll;
     std::unique_lock<std::mutex> lock(mu_);
     if (cv_.wait_for(lock, pause, [this] { return stopping_; })) return;
   }

@@ -58,7 +58,8 @@ TEST_F(LeaderElectionTest, OneLeaderAndFollowersCannotWrite) {
   EXPECT_EQ(eb.Step(), Role::kFollower);
   EXPECT_EQ(eb.leader(), "a");
   EXPECT_EQ(ea.Step(), Role::kLeader);  // renews
-  EXPECT_TRUE(WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  EXPECT_TRUE(
+      WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
   Status s = WriteTxn(*b, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "db")); });
   EXPECT_EQ(s.code(), Code::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("held by a"), std::string::npos) << s.message();
@@ -69,7 +70,8 @@ TEST_F(LeaderElectionTest, ADeposedLeadersWritesAreRefused) {
   ASSERT_TRUE(a && b);
   LeaderElection ea(a.get(), Named("a")), eb(b.get(), Named("b"));
   ASSERT_EQ(ea.Step(), Role::kLeader);
-  ASSERT_TRUE(WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  ASSERT_TRUE(
+      WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
   // a's lease ends while a is paused (as after SIGSTOP past the TTL): revoke it from outside.
   auto key = b->client().Range(ea.key(), "");
   ASSERT_TRUE(key.ok() && key->kvs.size() == 1);

@@ -1,6 +1,7 @@
 #include "store/etcd_test_cluster.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,8 +15,6 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "provider/ec2/curl_http_client.h"
 
@@ -76,20 +75,34 @@ Result<std::unique_ptr<EtcdTestCluster>> EtcdTestCluster::Start(int members) {
     std::string client = "http://127.0.0.1:" + std::to_string(client_ports[i]);
     std::string peer = "http://127.0.0.1:" + std::to_string(peer_ports[i]);
     std::vector<std::string> args = {binary,
-                                     "--name", name,
-                                     "--data-dir", cluster->dir_ + "/" + name,
-                                     "--listen-client-urls", client,
-                                     "--advertise-client-urls", client,
-                                     "--listen-peer-urls", peer,
-                                     "--initial-advertise-peer-urls", peer,
-                                     "--initial-cluster", initial,
-                                     "--initial-cluster-token", token,
-                                     "--initial-cluster-state", "new",
-                                     "--max-txn-ops", "1024",
-                                     "--heartbeat-interval", "50",
-                                     "--election-timeout", "500",
-                                     "--logger", "zap",
-                                     "--log-outputs", cluster->dir_ + "/" + name + ".log"};
+                                     "--name",
+                                     name,
+                                     "--data-dir",
+                                     cluster->dir_ + "/" + name,
+                                     "--listen-client-urls",
+                                     client,
+                                     "--advertise-client-urls",
+                                     client,
+                                     "--listen-peer-urls",
+                                     peer,
+                                     "--initial-advertise-peer-urls",
+                                     peer,
+                                     "--initial-cluster",
+                                     initial,
+                                     "--initial-cluster-token",
+                                     token,
+                                     "--initial-cluster-state",
+                                     "new",
+                                     "--max-txn-ops",
+                                     "1024",
+                                     "--heartbeat-interval",
+                                     "50",
+                                     "--election-timeout",
+                                     "500",
+                                     "--logger",
+                                     "zap",
+                                     "--log-outputs",
+                                     cluster->dir_ + "/" + name + ".log"};
     pid_t pid = fork();
     if (pid < 0) return Internal("fork failed");
     if (pid == 0) {
@@ -117,8 +130,7 @@ Status EtcdTestCluster::WaitHealthy(aws::HttpClient& http) {
       req.url = endpoint + "/health";
       req.timeout = std::chrono::seconds(2);
       Result<aws::HttpResponse> resp = http.Send(req);
-      if (resp.ok() && resp->status == 200 &&
-          resp->body.find("\"true\"") != std::string::npos) {
+      if (resp.ok() && resp->status == 200 && resp->body.find("\"true\"") != std::string::npos) {
         break;
       }
       for (pid_t& pid : pids_) {
