@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "provider/ec2/curl_http_client.h"
+#include "store/etcd_store_fixture.h"
 #include "store/etcd_test_cluster.h"
 #include "store/store_test_util.h"
 
@@ -18,34 +19,9 @@ using store_testing::FullSsi;
 using store_testing::FullWorkflow;
 using store_testing::WriteTxn;
 
-class EtcdStoreTest : public testing::Test {
+class EtcdStoreTest : public store_testing::EtcdStoreFixture {
  protected:
-  void SetUp() override {
-    if (store_testing::EtcdBinary().empty()) {
-      GTEST_SKIP() << "etcd is not installed (Debian's etcd-server, see scripts/deps.sh)";
-    }
-    std::string why;
-    etcd_ = store_testing::SharedEtcd(&why);
-    ASSERT_NE(etcd_, nullptr) << why;
-    prefix_ = store_testing::UniquePrefix();
-  }
-
-  std::unique_ptr<EtcdStore> Open() {
-    EtcdStoreOptions options;
-    options.endpoints = etcd_->endpoints();
-    options.prefix = prefix_;
-    options.http = &http_;
-    options.clock = &clock_;
-    options.page_size = 3;  // several pages even for a few records
-    auto opened = EtcdStore::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    return opened.ok() ? std::move(opened).value() : nullptr;
-  }
-
-  store_testing::EtcdTestCluster* etcd_ = nullptr;
-  std::string prefix_;
-  FakeClock clock_;
-  CurlHttpClient http_;
+  EtcdStoreTest() { page_size_ = 3; }  // several pages even for a few records
 };
 
 TEST_F(EtcdStoreTest, EverythingSurvivesInEtcd) {

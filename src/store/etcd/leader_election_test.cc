@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "provider/ec2/curl_http_client.h"
+#include "store/etcd_store_fixture.h"
 #include "store/etcd_test_cluster.h"
 #include "store/store_test_util.h"
 
@@ -16,38 +17,14 @@ namespace {
 using store_testing::FullGroup;
 using store_testing::WriteTxn;
 
-class LeaderElectionTest : public testing::Test {
+class LeaderElectionTest : public store_testing::EtcdStoreFixture {
  protected:
-  void SetUp() override {
-    if (store_testing::EtcdBinary().empty()) {
-      GTEST_SKIP() << "etcd is not installed (Debian's etcd-server, see scripts/deps.sh)";
-    }
-    std::string why;
-    etcd_ = store_testing::SharedEtcd(&why);
-    ASSERT_NE(etcd_, nullptr) << why;
-    prefix_ = store_testing::UniquePrefix();
-  }
-
-  std::unique_ptr<EtcdStore> Open() {
-    EtcdStoreOptions options;
-    options.endpoints = etcd_->endpoints();
-    options.prefix = prefix_;
-    options.http = &http_;
-    auto opened = EtcdStore::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-    return opened.ok() ? std::move(opened).value() : nullptr;
-  }
-
   static LeaderElectionOptions Named(const std::string& name) {
     LeaderElectionOptions o;
     o.name = name;
     o.ttl_seconds = 2;
     return o;
   }
-
-  store_testing::EtcdTestCluster* etcd_ = nullptr;
-  std::string prefix_;
-  CurlHttpClient http_;
 };
 
 TEST_F(LeaderElectionTest, OneLeaderAndFollowersCannotWrite) {
