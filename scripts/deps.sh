@@ -15,8 +15,9 @@ PACKAGES=(
   awscli redis-server redis-tools
   # the dashboard's browser test (tests/dashboard): headless Chromium driven over WebDriver
   chromium chromium-driver
-  # the workload tests (tests/workloads, bench/workloads): databases run inside instances
-  postgresql-15 etcd-server
+  # the workload tests (tests/workloads, bench/workloads): databases run inside instances;
+  # the HA store's tests start their own etcd (--store etcd://...; docs/ha.md)
+  postgresql-15 etcd-server etcd-client
 )
 
 missing=()
@@ -37,7 +38,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # redis-server, postgresql and etcd-server start system instances on install; spotkeeper runs
-# its own inside instances.
+# its own inside instances, and the HA store's tests their own etcd on free loopback ports.
 if command -v systemctl >/dev/null 2>&1; then
   systemctl disable --now redis-server postgresql etcd >/dev/null 2>&1 || true
 fi

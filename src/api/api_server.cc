@@ -153,6 +153,17 @@ void ApiServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
     if (m.allowed.empty()) return SendError(res, RouteNotFound(req.method, req.path));
     return SendError(res, MethodNotAllowed(req.method, req.path, m.allowed));
   }
+  if (req.method != "GET" && services_.ha) {
+    HaStatus ha = services_.ha();
+    if (!ha.leader) {
+      std::string where = ha.leader_name.empty() ? "no leader is elected at the moment"
+                                                 : "the leader is " + ha.leader_name;
+      return SendError(res, FromStatus(Status(Code::kUnavailable,
+                                              "this controller is a follower and serves reads "
+                                              "only; " + where + ": send writes there")
+                                           .WithRetryAfter(std::chrono::seconds(1))));
+    }
+  }
   RouteRequest rr{req, std::move(m.params), m.route->path};
   try {
     m.route->handler(rr, res);

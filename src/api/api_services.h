@@ -10,6 +10,7 @@
 #include "api/controller_loop.h"
 #include "api/counting_provider.h"
 #include "api/event_hub.h"
+#include "api/ha_status.h"
 #include "api/metrics.h"
 #include "common/time.h"
 #include "provider/cloud_provider.h"
@@ -30,6 +31,8 @@ struct ApiServices {
   Metrics* metrics = nullptr;
   EventHub* events = nullptr;
   std::string provider_name;
+  // Set when the store is shared (etcd): the election's view. Null: a single controller.
+  std::function<HaStatus()> ha;
   // Extra facts for GET /api/v1/info (the sim banner's ids, ...).
   nlohmann::json info = nlohmann::json::object();
 };

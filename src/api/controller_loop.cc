@@ -42,6 +42,7 @@ void ControllerLoop::Wake() {
 }
 
 Time ControllerLoop::TickOnce() {
+  if (gate_ && !gate_()) return clock_->Now() + std::chrono::seconds(1);  // not the leader
   Time next;
   ControllerStats stats;
   {
@@ -95,6 +96,12 @@ void ControllerLoop::Run() {
     {
       std::lock_guard<std::mutex> lock(sleep_mu_);
       if (stopping_) return;
+    }
+    if (gate_ && !gate_()) {  // not the leader: wait to be woken (or look again in a second)
+      std::unique_lock<std::mutex> lock(sleep_mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || wake_; });
+      wake_ = false;
+      continue;
     }
     Time next = TickOnce();
     auto deadline = RealDeadline(next);

@@ -60,6 +60,9 @@ class ControllerLoop {
   // Called after every tick and every action, outside the lock (e.g. to wake event streams).
   // Set before Start().
   void SetOnChange(std::function<void()> f) { on_change_ = std::move(f); }
+  // The thread ticks only while `gate` says true (the leader of several controllers); call
+  // Wake() when it turns true. Set before Start().
+  void SetTickGate(std::function<bool()> gate) { gate_ = std::move(gate); }
 
   void Start();  // no-op in manual mode
   // Stops the thread: a tick in progress finishes (its steps reach the journal) first.
@@ -91,7 +94,8 @@ class ControllerLoop {
   // Never waits for the controller.
   void Wake();
 
-  // One tick under the lock (manual mode; also safe next to the thread). Returns Tick()'s answer.
+  // One tick under the lock (manual mode; also safe next to the thread). Returns Tick()'s answer
+  // (or a second from now without ticking while the gate is shut).
   Time TickOnce();
 
   LoopSnapshot snapshot() const;
@@ -109,6 +113,7 @@ class ControllerLoop {
   const Clock* clock_;
   ControllerLoopOptions options_;
   std::function<void()> on_change_;
+  std::function<bool()> gate_;
 
   std::timed_mutex mu_;  // guards the controller
   // The loop sleeps on cv_ under sleep_mu_ (not mu_, so a wake-up never waits for a tick).

@@ -216,6 +216,12 @@ std::string Metrics::Render(const MetricsInputs& in) const {
     }
   }
 
+  // --- HA ---
+  w.Family("spotkeeper_leader", "gauge",
+           "1 when this controller leads (runs ticks and workflows), 0 when it follows.");
+  w.Sample("spotkeeper_leader", {{"store", in.ha ? "etcd" : "sqlite"}},
+           !in.ha || in.ha->leader ? 1 : 0);
+
   // --- API ---
   w.Family("spotkeeper_event_streams", "gauge", "Open event streams (SSE).");
   w.Sample("spotkeeper_event_streams", {}, in.event_streams);

@@ -10,10 +10,12 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api/controller_loop.h"
 #include "api/counting_provider.h"
+#include "api/ha_status.h"
 #include "api/prometheus_writer.h"
 #include "store/store.h"
 
@@ -26,6 +28,7 @@ struct MetricsInputs {
   std::string provider_name;
   int event_streams = 0;
   Time now;
+  std::optional<HaStatus> ha;  // set when the store is shared (etcd)
 };
 
 class Metrics {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/random.h"
+#include "provider/ec2/curl_http_client.h"
 #include "provider/ec2/register_ec2_provider.h"
 #include "provider/forwarding_provider.h"
 #include "provider/provider_registry.h"
@@ -51,8 +52,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
 
   // The sim cloud lives in memory, so its store does too: a file store would outlive the cloud
   // (and could mix simulated groups into a real data directory's store).
-  std::string store_path = sim ? ":memory:" : app->data_dir_->StorePath();
-  SK_ASSIGN_OR_RETURN(app->store_, SqliteStore::Open(store_path, app->clock_));
+  if (settings.store == "sqlite") {
+    std::string store_path = sim ? ":memory:" : app->data_dir_->StorePath();
+    SK_ASSIGN_OR_RETURN(app->store_, SqliteStore::Open(store_path, app->clock_));
+  } else {
+    SK_RETURN_IF_ERROR(app->OpenEtcdStore(sim));
+  }
 
   CloudProvider* base = deps.cloud;
   std::string provider_name = deps.cloud != nullptr ? deps.cloud->Name() : settings.provider;
@@ -117,6 +122,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   app->loop_ = std::make_unique<ControllerLoop>(app->controller_.get(), app->clock_, lo);
   EventHub* hub = app->hub_.get();
   app->loop_->SetOnChange([hub] { hub->Notify(); });
+  if (app->election_) {
+    LeaderElection* election = app->election_.get();
+    app->loop_->SetTickGate([election] { return election->role() == Role::kLeader; });
+  }
   if (app->inbox_) {
     ControllerLoop* loop = app->loop_.get();
     app->pump_ = std::make_unique<EventPump>(app->counting_.get(), app->inbox_.get(),
@@ -133,6 +142,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   services.events = app->hub_.get();
   services.provider_name = provider_name;
   if (app->sim_) services.info = app->sim_->info;
+  if (app->election_) {
+    LeaderElection* election = app->election_.get();
+    services.ha = [election] {
+      return HaStatus{election->role() == Role::kLeader, election->leader()};
+    };
+  }
   ApiServerOptions ao;
   ao.host = settings.host;
   ao.port = settings.port;
@@ -141,6 +156,32 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   ao.streams = deps.streams;
   app->api_ = std::make_unique<ApiServer>(ao, services);
   return app;
+}
+
+Status ServerApp::OpenEtcdStore(bool sim) {
+  SK_ASSIGN_OR_RETURN(std::vector<std::string> endpoints, ParseEtcdUrl(settings_.store));
+  CurlHttpClientOptions ho;
+  ho.connect_timeout = std::chrono::seconds(1);
+  // Below the lease: a leader stuck on one unresponsive member tries the next one in time.
+  ho.request_timeout = std::chrono::seconds(std::max<int64_t>(1, settings_.lease_ttl_seconds / 3));
+  etcd_http_ = std::make_unique<CurlHttpClient>(ho);
+  EtcdStoreOptions so;
+  so.endpoints = endpoints;
+  so.http = etcd_http_.get();
+  so.clock = clock_;
+  auto opened = EtcdStore::Open(so);
+  if (!opened.ok()) return opened.status().Annotate("store " + settings_.store);
+  etcd_store_ = opened->get();
+  store_ = std::move(opened).value();
+  if (sim) {
+    spdlog::warn(
+        "--store etcd with --provider sim: each controller has its own simulated cloud, so a "
+        "new leader finds none of the old leader's instances");
+  }
+  LeaderElectionOptions eo;
+  eo.ttl_seconds = settings_.lease_ttl_seconds;
+  election_ = std::make_unique<LeaderElection>(etcd_store_, eo);
+  return OkStatus();
 }
 
 ServerApp::~ServerApp() { Stop(); }
@@ -167,12 +208,31 @@ Status ServerApp::Start() {
     });
   }
   loop_->Start();
-  if (pump_) pump_->Start();
+  if (pump_ && !election_) pump_->Start();  // with an election: only while leading
   Status s = api_->Start();
   if (!s.ok()) {
     if (pump_) pump_->Stop();
     loop_->Stop();
     return s;
+  }
+  if (election_) {
+    // Others see this controller by its API URL (in the campaign key): followers name it.
+    election_->SetName(url());
+    ControllerLoop* loop = loop_.get();
+    EventPump* pump = pump_.get();
+    EventHub* hub = hub_.get();
+    election_->SetOnChange([loop, pump, hub](Role role) {
+      if (pump != nullptr) {
+        if (role == Role::kLeader) {
+          pump->Start();
+        } else {
+          pump->Stop();
+        }
+      }
+      loop->Wake();
+      hub->Notify();
+    });
+    election_->Start();
   }
   Status w = data_dir_->WriteAddress(url());
   if (!w.ok()) spdlog::warn("{}", w.ToString());
@@ -185,11 +245,13 @@ void ServerApp::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (api_) api_->Stop();
+  if (election_) election_->Stop();  // resigns: another controller takes over at once
   if (pump_) pump_->Stop();
   if (loop_) loop_->Stop();
   if (probe_.joinable()) probe_.join();
   loop_.reset();
   controller_.reset();
+  election_.reset();
   store_.reset();  // closes the database
 }
 

@@ -27,6 +27,8 @@
 #include "controller/controller.h"
 #include "provider/fault_injecting_provider.h"
 #include "provider/rate_limited_provider.h"
+#include "store/etcd/etcd_store.h"
+#include "store/etcd/leader_election.h"
 #include "store/sqlite_store.h"
 
 namespace spotkeeper::api {
@@ -66,6 +68,8 @@ class ServerApp {
 
   ControllerLoop& loop() { return *loop_; }
   Store& store() { return *store_; }
+  // The election among controllers sharing an etcd store (null with SQLite).
+  LeaderElection* election() { return election_.get(); }
   ApiServer& api() { return *api_; }
   const Clock& clock() const { return *clock_; }
   EventHub& events() { return *hub_; }
@@ -76,6 +80,8 @@ class ServerApp {
 
  private:
   ServerApp() = default;
+  // --store etcd://...: the store, fenced by a (not yet started) election.
+  Status OpenEtcdStore(bool sim);
 
   ServerSettings settings_;
   std::string token_;
@@ -85,7 +91,11 @@ class ServerApp {
   std::unique_ptr<DataDir> data_dir_;
   std::unique_ptr<ScaledClock> scaled_clock_;
   const Clock* clock_ = nullptr;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
+  // --store etcd://...: the store's HTTP client, the store and the election.
+  std::unique_ptr<aws::HttpClient> etcd_http_;
+  EtcdStore* etcd_store_ = nullptr;  // store_, when it is on etcd
+  std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<SimWorld> sim_;
   std::unique_ptr<CloudProvider> owned_cloud_;
   std::unique_ptr<FaultInjectingProvider> faults_;

@@ -53,7 +53,7 @@ const std::vector<std::string>& FileKeys() {
   static const std::vector<std::string> k = {
       "listen",         "allowRemote", "dataDir",   "provider", "region",   "endpointUrl",
       "eventsQueueUrl", "profile",     "logFormat", "logLevel", "simSpeed", "providerConfig",
-      "providerFaults"};
+      "providerFaults", "store",      "leaseTtl"};
   return k;
 }
 
@@ -71,6 +71,8 @@ const std::map<std::string, std::string>& EnvNames() {
       {"logLevel", "SPOTKEEPER_LOG_LEVEL"},
       {"simSpeed", "SPOTKEEPER_SIM_SPEED"},
       {"providerFaults", "SPOTKEEPER_PROVIDER_FAULTS"},
+      {"store", "SPOTKEEPER_STORE"},
+      {"leaseTtl", "SPOTKEEPER_LEASE_TTL"},
   };
   return m;
 }
@@ -244,6 +246,21 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
   SK_RETURN_IF_ERROR(str("profile", flags.profile, &out.profile));
   SK_RETURN_IF_ERROR(str("logFormat", flags.log_format, &out.log_format));
   SK_RETURN_IF_ERROR(str("logLevel", flags.log_level, &out.log_level));
+  SK_RETURN_IF_ERROR(str("store", flags.store, &out.store));
+  {
+    Raw r = pick("leaseTtl", flags.lease_ttl ? std::optional<nlohmann::json>(*flags.lease_ttl)
+                                             : std::nullopt);
+    if (r.value) {
+      std::string text = r.value->is_string() ? r.value->get<std::string>() : r.value->dump();
+      char* end = nullptr;
+      long long v = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || v < 2 || v > 300) {
+        return InvalidArgument("leaseTtl (from " + r.source +
+                               ") must be whole seconds from 2 to 300, got '" + text + "'");
+      }
+      out.lease_ttl_seconds = v;
+    }
+  }
 
   {
     Raw r =
@@ -303,6 +320,15 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
     return InvalidArgument("provider (from " + out.sources["provider"] + ") '" + out.provider +
                            "' is not one of: sim (an in-memory cloud, nothing real is "
                            "launched), ec2");
+  }
+  if (out.store != "sqlite" && out.store.rfind("etcd://", 0) != 0) {
+    return InvalidArgument("store (from " + out.sources["store"] + ") '" + out.store +
+                           "' is not sqlite (the data directory's spotkeeper.db) or "
+                           "etcd://host:port,host:port,...");
+  }
+  if (out.store == "sqlite" && out.sources["leaseTtl"] != "default") {
+    return InvalidArgument("leaseTtl (from " + out.sources["leaseTtl"] +
+                           ") only applies to --store etcd://...");
   }
   if (out.log_format != "text" && out.log_format != "json") {
     return InvalidArgument("logFormat (from " + out.sources["logFormat"] + ") '" + out.log_format +

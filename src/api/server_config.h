@@ -17,6 +17,10 @@
 //   --provider-faults    SPOTKEEPER_PROVIDER_FAULTS   providerFaults   none  (testing: faults
 //                                                     injected into provider calls; the file
 //                                                     takes the text or a mapping)
+//   --store              SPOTKEEPER_STORE             store            sqlite (sqlite |
+//                                                     etcd://host:port,...: shared, HA)
+//   --lease-ttl          SPOTKEEPER_LEASE_TTL         leaseTtl         5 s   (etcd only: the
+//                                                     leader's lease; failover takes about it)
 //   (file only)                                       providerConfig   {}    (more ec2 keys)
 #pragma once
 
@@ -45,6 +49,9 @@ struct ServerSettings {
   double sim_speed = 1;
   // Faults added to every provider call (FaultInjectingProvider); empty: none.
   ProviderFaults provider_faults;
+  // "sqlite" or "etcd://host:port,..." (several controllers, one leader: docs/ha.md).
+  std::string store = "sqlite";
+  int64_t lease_ttl_seconds = 5;
   nlohmann::json provider_config = nlohmann::json::object();
   std::string config_file;  // the file read, "" when none
 
@@ -59,7 +66,7 @@ struct ServerSettings {
 // Flags as given on the command line (unset = not given).
 struct ServerFlags {
   std::optional<std::string> config, listen, data_dir, provider, region, endpoint_url,
-      events_queue_url, profile, log_format, log_level, provider_faults;
+      events_queue_url, profile, log_format, log_level, provider_faults, store, lease_ttl;
   std::optional<bool> allow_remote;
   std::optional<double> sim_speed;
 };

@@ -219,5 +219,34 @@ TEST(ServerConfigTest, BadProviderFaultsNameTheItemAndWhereItCameFrom) {
       << e.status().message();
 }
 
+TEST(ServerConfigTest, StoreAndLeaseTtl) {
+  auto d = ResolveServerSettings({}, Env({{"HOME", "/home/x"}}));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->store, "sqlite");
+  EXPECT_EQ(d->lease_ttl_seconds, 5);
+
+  ServerFlags flags;
+  flags.store = "etcd://127.0.0.1:2379,127.0.0.1:22379";
+  auto s = ResolveServerSettings(flags, Env({{"SPOTKEEPER_LEASE_TTL", "3"}}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->store, "etcd://127.0.0.1:2379,127.0.0.1:22379");
+  EXPECT_EQ(s->lease_ttl_seconds, 3);
+
+  flags.store = "postgres://x";
+  auto bad = ResolveServerSettings(flags, Env({}));
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("etcd://"), std::string::npos);
+  flags.store = "etcd://127.0.0.1:2379";
+  for (const char* ttl : {"1", "x", "301", ""}) {
+    auto r = ResolveServerSettings(flags, Env({{"SPOTKEEPER_LEASE_TTL", ttl}}));
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << ttl;
+  }
+  ServerFlags sqlite_ttl;
+  sqlite_ttl.lease_ttl = "5";
+  auto r = ResolveServerSettings(sqlite_ttl, Env({}));
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("only applies"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace spotkeeper::api

@@ -17,15 +17,29 @@ void Ready(ApiServices* s, httplib::Response& res) {
                                               : version.status().ToString()}};
   ok &= version.ok();
   std::string why;
-  bool loop_ok = s->loop->Ready(&why);
-  checks["controller"] = {{"ok", loop_ok}, {"message", why}};
-  ok &= loop_ok;
+  std::optional<HaStatus> ha;
+  if (s->ha) ha = s->ha();
+  if (ha && !ha->leader) {
+    // A follower runs no ticks; it is ready to serve reads.
+    checks["controller"] = {{"ok", true}, {"message", "follower: ticks run on the leader"}};
+  } else {
+    bool loop_ok = s->loop->Ready(&why);
+    checks["controller"] = {{"ok", loop_ok}, {"message", why}};
+    ok &= loop_ok;
+  }
+  if (ha) {
+    checks["role"] = {{"ok", true},
+                      {"message", ha->leader ? "leader" : "follower"},
+                      {"leader", ha->leader_name}};
+  }
   bool stopping = s->events->shutting_down();
   if (stopping) {
     checks["server"] = {{"ok", false}, {"message", "shutting down"}};
     ok = false;
   }
-  SendJson(res, ok ? 200 : 503, {{"status", ok ? "ready" : "not ready"}, {"checks", checks}});
+  nlohmann::json body = {{"status", ok ? "ready" : "not ready"}, {"checks", checks}};
+  if (ha) body["role"] = ha->leader ? "leader" : "follower";
+  SendJson(res, ok ? 200 : 503, body);
 }
 
 void ServeMetrics(ApiServices* s, httplib::Response& res) {
@@ -36,6 +50,7 @@ void ServeMetrics(ApiServices* s, httplib::Response& res) {
   in.provider_name = s->provider_name;
   in.event_streams = s->events->streams();
   in.now = s->clock->Now();
+  if (s->ha) in.ha = s->ha();
   res.status = 200;
   res.set_content(s->metrics->Render(in), "text/plain; version=0.0.4; charset=utf-8");
 }

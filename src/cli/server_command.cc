@@ -21,7 +21,7 @@ namespace {
 
 struct ServerArgs {
   std::string config, listen, provider, region, endpoint_url, events_queue_url, profile, log_format,
-      log_level, provider_faults;
+      log_level, provider_faults, store, lease_ttl;
   bool allow_remote = false;
   double sim_speed = 1;
 };
@@ -51,6 +51,8 @@ int Run(CLI::App* cmd, const ClientOptions& client, const ServerArgs& a) {
   f.log_format = Given(cmd, "--log-format", a.log_format);
   f.log_level = Given(cmd, "--log-level", a.log_level);
   f.provider_faults = Given(cmd, "--provider-faults", a.provider_faults);
+  f.store = Given(cmd, "--store", a.store);
+  f.lease_ttl = Given(cmd, "--lease-ttl", a.lease_ttl);
   if (cmd->count("--allow-remote") > 0) f.allow_remote = a.allow_remote;
   if (cmd->count("--sim-speed") > 0) f.sim_speed = a.sim_speed;
   if (!client.data_dir.empty()) f.data_dir = client.data_dir;
@@ -160,6 +162,12 @@ void AddServerCommand(CLI::App& app, const ClientOptions* client, int* exit_code
   cmd->add_option("--sim-speed", a->sim_speed,
                   "sim: run simulated time this many times faster than real time");
   cmd->add_option("--provider-faults", a->provider_faults, kProviderFaultsHelp);
+  cmd->add_option("--store", a->store,
+                  "sqlite (default: <data-dir>/spotkeeper.db) or etcd://host:port,host:port,... "
+                  "(several controllers share it; one leads, the others serve reads; docs/ha.md)");
+  cmd->add_option("--lease-ttl", a->lease_ttl,
+                  "etcd: seconds the leader's lease lasts without renewal (default 5); a new "
+                  "leader takes over about this long after the old one dies");
   cmd->callback([cmd, client, a, exit_code] { *exit_code = Run(cmd, *client, *a); });
 }
 

@@ -92,6 +92,11 @@ auto SqliteStore::Locked(F&& read) -> decltype(read()) {
 }
 
 Result<std::unique_ptr<Transaction>> SqliteStore::Begin() {
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<SqliteTransaction> txn, BeginSqlite());
+  return std::unique_ptr<Transaction>(std::move(txn));
+}
+
+Result<std::unique_ptr<SqliteTransaction>> SqliteStore::BeginSqlite() {
   if (txn_thread_.load(std::memory_order_acquire) == std::this_thread::get_id()) {
     return FailedPrecondition("store: this thread already has an open transaction");
   }
@@ -101,8 +106,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::Begin() {
     SK_RETURN_IF_ERROR(begin.Run());
   }
   txn_thread_.store(std::this_thread::get_id(), std::memory_order_release);
-  return std::unique_ptr<Transaction>(
-      std::make_unique<SqliteTransaction>(db_.get(), std::move(lock), &txn_thread_));
+  return std::make_unique<SqliteTransaction>(db_.get(), std::move(lock), &txn_thread_);
 }
 
 Result<GroupRecord> SqliteStore::GetGroup(const std::string& id) {

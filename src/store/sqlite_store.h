@@ -39,6 +39,8 @@
 
 namespace spotkeeper {
 
+class SqliteTransaction;
+
 class SqliteStore final : public Store {
  public:
   // Opens or creates the database at `path` (":memory:" for a private in-memory one) and
@@ -51,6 +53,8 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Result<std::unique_ptr<Transaction>> Begin() override;
+  // Begin() with the concrete type, for a store built on this one (EtcdStore).
+  Result<std::unique_ptr<SqliteTransaction>> BeginSqlite();
 
   Result<GroupRecord> GetGroup(const std::string& id) override;
   Result<std::vector<GroupRecord>> ListGroups(bool include_deleted) override;

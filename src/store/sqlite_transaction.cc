@@ -80,13 +80,18 @@ Status SqliteTransaction::Write(const std::string& sql,
 
 Status SqliteTransaction::PutGroup(const GroupRecord& g) {
   SK_RETURN_IF_ERROR(CheckWritable());
-  return Track(PutGroupLocked(g));
+  return Track(PutGroupLocked(g, /*as_is=*/false));
 }
 
-Status SqliteTransaction::PutGroupLocked(const GroupRecord& g) {
+Status SqliteTransaction::PutGroupAsIs(const GroupRecord& g) {
+  SK_RETURN_IF_ERROR(CheckWritable());
+  return Track(PutGroupLocked(g, /*as_is=*/true));
+}
+
+Status SqliteTransaction::PutGroupLocked(const GroupRecord& g, bool as_is) {
   SK_RETURN_IF_ERROR(RequireId("group id", g.id));
   GroupRecord row = g;
-  {
+  if (!as_is) {
     SK_ASSIGN_OR_RETURN(SqliteStatement stored,
                         db_->Prepare("SELECT spec_json, generation FROM groups WHERE id = ?1"));
     stored.Bind(1, g.id);
@@ -146,6 +151,47 @@ Status SqliteTransaction::AppendEvent(const EventRecord& e) {
   SK_RETURN_IF_ERROR(CheckWritable());
   static const std::string kSql = AppendSql("events", kEventColumns);
   return Track(Write(kSql, [&](SqliteStatement& stmt) { BindEvent(stmt, e); }));
+}
+
+Status SqliteTransaction::AppendJournalAsIs(const JournalEntry& e) {
+  SK_RETURN_IF_ERROR(CheckWritable());
+  SK_RETURN_IF_ERROR(Track(RequireId("workflow id of a journal entry", e.workflow_id)));
+  static const std::string kSql =
+      "INSERT INTO journal (" + std::string(kJournalColumns) + ", seq) VALUES (" +
+      Placeholders(ColumnCount(kJournalColumns) + 1) + ")";
+  return Track(Write(kSql, [&](SqliteStatement& stmt) {
+    BindJournal(stmt, e);
+    stmt.Bind(ColumnCount(kJournalColumns) + 1, e.seq);
+  }));
+}
+
+Status SqliteTransaction::AppendEventAsIs(const EventRecord& e) {
+  SK_RETURN_IF_ERROR(CheckWritable());
+  static const std::string kSql = "INSERT INTO events (" + std::string(kEventColumns) +
+                                  ", seq) VALUES (" +
+                                  Placeholders(ColumnCount(kEventColumns) + 1) + ")";
+  return Track(Write(kSql, [&](SqliteStatement& stmt) {
+    BindEvent(stmt, e);
+    stmt.Bind(ColumnCount(kEventColumns) + 1, e.seq);
+  }));
+}
+
+Status SqliteTransaction::DeleteEverything() {
+  SK_RETURN_IF_ERROR(CheckWritable());
+  for (const char* table :
+       {"journal", "events", "cloud_events_seen", "workflows", "resources", "ssis", "groups"}) {
+    SK_RETURN_IF_ERROR(
+        Track(Write(std::string("DELETE FROM ") + table, [](SqliteStatement&) {})));
+  }
+  return OkStatus();
+}
+
+Status SqliteTransaction::CheckReferences() {
+  SK_RETURN_IF_ERROR(CheckWritable());
+  SK_ASSIGN_OR_RETURN(SqliteStatement check, db_->Prepare("PRAGMA foreign_key_check"));
+  SK_ASSIGN_OR_RETURN(bool broken, check.Step());
+  if (!broken) return OkStatus();
+  return FailedPrecondition("store: commit refused: " + DescribeBrokenReferences());
 }
 
 Status SqliteTransaction::MarkCloudEventSeen(const std::string& event_id, Time at) {

@@ -43,6 +43,18 @@ class SqliteTransaction final : public Transaction {
   // that does not exist; Aborted if an earlier Put failed.
   Status Commit() override;
 
+  // For a store that keeps this database as a replica of another (EtcdStore): the record
+  // exactly as given — the group's generation, the entry's seq — without the store's own
+  // assignment. Same checks otherwise.
+  Status PutGroupAsIs(const GroupRecord& g);
+  Status AppendJournalAsIs(const JournalEntry& e);
+  Status AppendEventAsIs(const EventRecord& e);
+  // Deletes every record (a replica about to be loaded again).
+  Status DeleteEverything();
+  // FailedPrecondition naming the rows if a row written so far refers to a row that does not
+  // exist (what Commit() would refuse), without ending the transaction.
+  Status CheckReferences();
+
  private:
   // Ok if Puts may run; otherwise why not.
   Status CheckWritable() const;
@@ -52,7 +64,7 @@ class SqliteTransaction final : public Transaction {
   Status Write(const std::string& sql, const std::function<void(SqliteStatement&)>& bind);
   // Runs BEGIN/COMMIT/ROLLBACK; returns the SQLite extended result code in `code`.
   Status RunControl(const char* sql, int* code);
-  Status PutGroupLocked(const GroupRecord& g);
+  Status PutGroupLocked(const GroupRecord& g, bool as_is);
   // Describes the rows that break a foreign key (the transaction must still be open).
   std::string DescribeBrokenReferences();
   void Finish();

@@ -51,9 +51,11 @@ GroupSpec FakeWorld::Spec(const std::string& name, int target) const {
 }
 
 TestServer::TestServer(FakeWorld* world, const std::string& dir, uint64_t seed, int max_streams,
-                       ProviderFaults faults)
+                       ProviderFaults faults, const std::string& store)
     : world_(world) {
   ServerSettings settings;
+  settings.store = store;
+  settings.lease_ttl_seconds = 2;
   settings.provider_faults = std::move(faults);
   settings.data_dir = dir;
   settings.provider = "fake";

@@ -55,8 +55,9 @@ class TestServer {
  public:
   // A server on `world` with its data in `dir`, on 127.0.0.1 port 0, ticked by hand; `faults`
   // are injected into its provider calls (latency advances the world's clock).
+  // `store`: "sqlite" (in the data dir) or an etcd:// URL (lease TTL 2 s).
   TestServer(FakeWorld* world, const std::string& dir, uint64_t seed = 7, int max_streams = 16,
-             ProviderFaults faults = {});
+             ProviderFaults faults = {}, const std::string& store = "sqlite");
   ~TestServer();
 
   ServerApp& app() { return *app_; }

@@ -1,9 +1,12 @@
-// SqliteStore: records round-trip, store-enforced rules, transactions. Every test runs on
-// ":memory:" and on a file database.
-#include "store/sqlite_store.h"
-
+// The Store contract, on every backend: SqliteStore on ":memory:" and on a file, and EtcdStore
+// on a throwaway etcd (skipped, saying why, when etcd is not installed). Records round-trip,
+// store-enforced rules, transactions.
 #include <gtest/gtest.h>
 
+#include "provider/ec2/curl_http_client.h"
+#include "store/etcd/etcd_store.h"
+#include "store/etcd_test_cluster.h"
+#include "store/sqlite_store.h"
 #include "store/store_test_util.h"
 
 namespace spotkeeper {
@@ -22,10 +25,29 @@ using store_testing::Query;
 using store_testing::ScratchDir;
 using store_testing::WriteTxn;
 
-class SqliteStoreTest : public testing::TestWithParam<bool> {
+enum class Backend { kMemory, kFile, kEtcd };
+
+class StoreSuiteTest : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    std::string path = GetParam() ? dir_.File("store.db") : ":memory:";
+    if (GetParam() == Backend::kEtcd) {
+      if (store_testing::EtcdBinary().empty()) {
+        GTEST_SKIP() << "etcd is not installed (Debian's etcd-server, see scripts/deps.sh)";
+      }
+      std::string why;
+      store_testing::EtcdTestCluster* etcd = store_testing::SharedEtcd(&why);
+      ASSERT_NE(etcd, nullptr) << why;
+      EtcdStoreOptions options;
+      options.endpoints = etcd->endpoints();
+      options.prefix = store_testing::UniquePrefix();
+      options.http = &http_;
+      options.clock = &clock_;
+      auto opened = EtcdStore::Open(options);
+      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+      store_ = std::move(opened).value();
+      return;
+    }
+    std::string path = GetParam() == Backend::kFile ? dir_.File("store.db") : ":memory:";
     auto opened = SqliteStore::Open(path, &clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
@@ -41,15 +63,22 @@ class SqliteStoreTest : public testing::TestWithParam<bool> {
 
   ScratchDir dir_;
   FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  CurlHttpClient http_;
+  std::unique_ptr<Store> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(MemoryAndFile, SqliteStoreTest, testing::Values(false, true),
-                         [](const testing::TestParamInfo<bool>& info) {
-                           return info.param ? "File" : "Memory";
+INSTANTIATE_TEST_SUITE_P(Backends, StoreSuiteTest,
+                         testing::Values(Backend::kMemory, Backend::kFile, Backend::kEtcd),
+                         [](const testing::TestParamInfo<Backend>& info) {
+                           switch (info.param) {
+                             case Backend::kMemory: return "Memory";
+                             case Backend::kFile: return "File";
+                             case Backend::kEtcd: return "Etcd";
+                           }
+                           return "Unknown";
                          });
 
-TEST_P(SqliteStoreTest, GroupRoundTrip) {
+TEST_P(StoreSuiteTest, GroupRoundTrip) {
   GroupRecord g = FullGroup("g-1", "web");
   ASSERT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(g); }).ok());
   auto got = store_->GetGroup("g-1");
@@ -58,7 +87,7 @@ TEST_P(SqliteStoreTest, GroupRoundTrip) {
   ExpectSameGroup(*got, g);
 }
 
-TEST_P(SqliteStoreTest, SsiRoundTripInEveryState) {
+TEST_P(StoreSuiteTest, SsiRoundTripInEveryState) {
   ASSERT_TRUE(
       WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
   for (int i = 0; i <= static_cast<int>(SsiState::kError); ++i) {
@@ -78,7 +107,7 @@ TEST_P(SqliteStoreTest, SsiRoundTripInEveryState) {
   ExpectSameSsi(*got, bare);
 }
 
-TEST_P(SqliteStoreTest, ResourceAndWorkflowRoundTrip) {
+TEST_P(StoreSuiteTest, ResourceAndWorkflowRoundTrip) {
   PutParents();
   ResourceRecord r = FullResource("vol-1", "s-1", "g-1");
   ResourceRecord orphan = FullResource("snap-9", "", "");  // no owner recorded
@@ -104,7 +133,7 @@ TEST_P(SqliteStoreTest, ResourceAndWorkflowRoundTrip) {
   }
 }
 
-TEST_P(SqliteStoreTest, PutIsAnUpsertById) {
+TEST_P(StoreSuiteTest, PutIsAnUpsertById) {
   PutParents();
   SsiRecord s = FullSsi("s-1", "g-1");
   s.state = SsiState::kActive;
@@ -139,7 +168,7 @@ TEST_P(SqliteStoreTest, PutIsAnUpsertById) {
   EXPECT_EQ(all->size(), 1u);
 }
 
-TEST_P(SqliteStoreTest, MissingIdsAreNotFound) {
+TEST_P(StoreSuiteTest, MissingIdsAreNotFound) {
   EXPECT_EQ(store_->GetGroup("g-x").status().code(), Code::kNotFound);
   EXPECT_EQ(store_->GetSsi("s-x").status().code(), Code::kNotFound);
   EXPECT_EQ(store_->GetResource("vol-x").status().code(), Code::kNotFound);
@@ -148,13 +177,13 @@ TEST_P(SqliteStoreTest, MissingIdsAreNotFound) {
   EXPECT_NE(store_->GetSsi("s-x").status().message().find("s-x"), std::string::npos);
 }
 
-TEST_P(SqliteStoreTest, EmptyIdsAreInvalid) {
+TEST_P(StoreSuiteTest, EmptyIdsAreInvalid) {
   auto txn = store_->Begin();
   ASSERT_TRUE(txn.ok());
   EXPECT_EQ((*txn)->PutGroup(FullGroup("", "web")).code(), Code::kInvalidArgument);
 }
 
-TEST_P(SqliteStoreTest, GenerationStartsAtOneAndBumpsOnlyOnSpecChange) {
+TEST_P(StoreSuiteTest, GenerationStartsAtOneAndBumpsOnlyOnSpecChange) {
   GroupRecord g = FullGroup("g-1", "web");
   auto put_and_get = [&](const GroupRecord& rec) -> int64_t {
     EXPECT_TRUE(WriteTxn(*store_, [&](Transaction& t) { return t.PutGroup(rec); }).ok());
@@ -189,7 +218,7 @@ TEST_P(SqliteStoreTest, GenerationStartsAtOneAndBumpsOnlyOnSpecChange) {
               }).ok());
 }
 
-TEST_P(SqliteStoreTest, GroupNamesAreUniqueAmongLiveGroups) {
+TEST_P(StoreSuiteTest, GroupNamesAreUniqueAmongLiveGroups) {
   ASSERT_TRUE(
       WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
   Status clash =
@@ -229,7 +258,7 @@ TEST_P(SqliteStoreTest, GroupNamesAreUniqueAmongLiveGroups) {
   EXPECT_EQ((*all)[2].id, "g-3");
 }
 
-TEST_P(SqliteStoreTest, TransactionDestroyedWithoutCommitRollsBack) {
+TEST_P(StoreSuiteTest, TransactionDestroyedWithoutCommitRollsBack) {
   {
     auto txn = store_->Begin();
     ASSERT_TRUE(txn.ok());
@@ -247,7 +276,7 @@ TEST_P(SqliteStoreTest, TransactionDestroyedWithoutCommitRollsBack) {
       WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
 }
 
-TEST_P(SqliteStoreTest, FailedPutAbortsTheWholeTransaction) {
+TEST_P(StoreSuiteTest, FailedPutAbortsTheWholeTransaction) {
   ASSERT_TRUE(
       WriteTxn(*store_, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
   auto txn = store_->Begin();
@@ -268,7 +297,7 @@ TEST_P(SqliteStoreTest, FailedPutAbortsTheWholeTransaction) {
   EXPECT_EQ(groups->size(), 1u);
 }
 
-TEST_P(SqliteStoreTest, CommitRefusesReferencesToMissingRows) {
+TEST_P(StoreSuiteTest, CommitRefusesReferencesToMissingRows) {
   Status s = WriteTxn(*store_, [](Transaction& t) {
     SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
     return t.PutSsi(FullSsi("s-1", "g-missing"));
@@ -292,7 +321,7 @@ TEST_P(SqliteStoreTest, CommitRefusesReferencesToMissingRows) {
               }).ok());
 }
 
-TEST_P(SqliteStoreTest, ReadsOnTheTransactionThreadSeeItsWrites) {
+TEST_P(StoreSuiteTest, ReadsOnTheTransactionThreadSeeItsWrites) {
   auto txn = store_->Begin();
   ASSERT_TRUE(txn.ok());
   ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-1", "web")).ok());
@@ -306,7 +335,7 @@ TEST_P(SqliteStoreTest, ReadsOnTheTransactionThreadSeeItsWrites) {
   EXPECT_EQ(store_->GetGroup("g-1").status().code(), Code::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, FinishedTransactionRefusesWork) {
+TEST_P(StoreSuiteTest, FinishedTransactionRefusesWork) {
   auto txn = store_->Begin();
   ASSERT_TRUE(txn.ok());
   ASSERT_TRUE((*txn)->PutGroup(FullGroup("g-1", "web")).ok());
@@ -319,7 +348,7 @@ TEST_P(SqliteStoreTest, FinishedTransactionRefusesWork) {
   EXPECT_EQ(store_->GetGroup("g-1")->name, "web");
 }
 
-TEST_P(SqliteStoreTest, ListSsisAndFindByInstance) {
+TEST_P(StoreSuiteTest, ListSsisAndFindByInstance) {
   ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
                 SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
                 SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-2", "db")));
@@ -349,7 +378,7 @@ TEST_P(SqliteStoreTest, ListSsisAndFindByInstance) {
   EXPECT_EQ(store_->FindSsiByInstance("i-s-0").status().code(), Code::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, ResourcesBySsiAndByStatus) {
+TEST_P(StoreSuiteTest, ResourcesBySsiAndByStatus) {
   PutParents();
   ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
                 SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-2", "g-1")));
@@ -382,7 +411,7 @@ TEST_P(SqliteStoreTest, ResourcesBySsiAndByStatus) {
   EXPECT_TRUE(store_->ListResourcesByStatus("nope")->empty());
 }
 
-TEST_P(SqliteStoreTest, WorkflowListings) {
+TEST_P(StoreSuiteTest, WorkflowListings) {
   PutParents();
   ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
                 SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-2", "g-1")));
@@ -419,7 +448,7 @@ TEST_P(SqliteStoreTest, WorkflowListings) {
   EXPECT_EQ(ids, (std::vector<std::string>{"wf-e", "wf-a", "wf-c", "wf-d"}));
 }
 
-TEST_P(SqliteStoreTest, JournalIsPerWorkflowInAppendOrder) {
+TEST_P(StoreSuiteTest, JournalIsPerWorkflowInAppendOrder) {
   PutParents();
   ASSERT_TRUE(
       WriteTxn(*store_, [](Transaction& t) {
@@ -445,7 +474,7 @@ TEST_P(SqliteStoreTest, JournalIsPerWorkflowInAppendOrder) {
   EXPECT_TRUE(store_->ListJournal("wf-3")->empty());
 }
 
-TEST_P(SqliteStoreTest, ListEventsHonoursEveryField) {
+TEST_P(StoreSuiteTest, ListEventsHonoursEveryField) {
   // seq 1..12: group g-(i%2), ssi s-(i%3), at = i seconds.
   ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
                 for (int i = 1; i <= 12; ++i) {
@@ -491,7 +520,7 @@ TEST_P(SqliteStoreTest, ListEventsHonoursEveryField) {
             Code::kInvalidArgument);
 }
 
-TEST_P(SqliteStoreTest, CloudEventsSeen) {
+TEST_P(StoreSuiteTest, CloudEventsSeen) {
   EXPECT_FALSE(*store_->CloudEventSeen("ev-1"));
   ASSERT_TRUE(
       WriteTxn(*store_, [](Transaction& t) { return t.MarkCloudEventSeen("ev-1", At(1)); }).ok());
