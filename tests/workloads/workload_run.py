@@ -233,7 +233,7 @@ def run_case(spotkeeper, case, interruptions, triggers, checks, mode=None):
             # A quorum: planned recycles of every member at once. The group's maxUnavailable (1)
             # must make the controller take them one at a time, so that the quorum stays.
             if members > 1 and result["interruptions"] == interruptions:
-                rolling(dev, client, ssis, result, checks)
+                rolling(dev, client, group, ssis, result, checks)
             # The check of the check: a write deleted and one changed behind the client's back
             # must both be reported.
             if result["interruptions"] == interruptions:
@@ -257,7 +257,12 @@ def run_case(spotkeeper, case, interruptions, triggers, checks, mode=None):
     return result
 
 
-def rolling(dev, client, ssis, result, checks):
+# The states the controller counts against maxUnavailable (a RECYCLE still waiting for its turn
+# keeps its instance).
+DOWN_STATES = {"PAUSING", "RESUMING", "RECYCLING", "DEALLOCATING", "ERROR"}
+
+
+def rolling(dev, client, group, ssis, result, checks):
     check = checks.check
     before = {s["id"]: dev.ssi(s["id"])["instanceId"] for s in ssis}
     t0 = time.monotonic()
@@ -267,11 +272,12 @@ def rolling(dev, client, ssis, result, checks):
     most_down = [0]
 
     def all_replaced():
-        now = [dev.ssi(s["id"]) for s in ssis]
-        # Down: being replaced (a recycle workflow running); a recycle waiting for its turn
-        # (pendingAction) still has its instance.
-        most_down[0] = max(most_down[0], sum(
-            1 for x in now if (x.get("workflow") or {}).get("status") == "running"))
+        # One read of the whole group: SSIs read one call after another can show one member's
+        # recycle still running and the next one's already started, a moment apart.
+        now = [x for x in dev.ssis(group) if x["id"] in before]
+        if len(now) != len(before):
+            return False
+        most_down[0] = max(most_down[0], sum(1 for x in now if x.get("state") in DOWN_STATES))
         return all(settled(x, "ACTIVE") and x["instanceId"] != before[x["id"]] for x in now)
     done = wait_until(all_replaced, RECOVERY_DEADLINE_S * len(ssis), 0.05)
     check(done, "rolling recycle: every member replaced")
