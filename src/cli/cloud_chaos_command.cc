@@ -130,6 +130,25 @@ Result<Ec2FaultConfig> ConfigFromFlags(const SetFlags& f) {
   return c;
 }
 
+// A `cloud faults` verb that takes only --data-dir and --json: asks the cloud and prints its
+// faults.
+template <typename Call>
+void AddFaultsVerb(CLI::App* faults, const std::string& name, const std::string& help,
+                   const std::shared_ptr<std::string>& data_dir, const std::shared_ptr<bool>& json,
+                   int* exit_code, Call call) {
+  auto* verb = faults->add_subcommand(name, help);
+  verb->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
+  verb->add_flag("--json", *json, "Print the admin API's JSON");
+  verb->callback([=] {
+    auto state = WithClient(*data_dir, call);
+    if (!state.ok()) {
+      *exit_code = Fail("faults " + name, state.status());
+      return;
+    }
+    PrintFaults(*state, *json);
+  });
+}
+
 void AddFaultsCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir,
                       int* exit_code) {
   auto* cmd = cloud.add_subcommand(
@@ -139,17 +158,8 @@ void AddFaultsCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_
   cmd->require_subcommand(1);
   auto json = std::make_shared<bool>(false);
 
-  auto* show = cmd->add_subcommand("show", "Show the faults and what they did so far.");
-  show->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
-  show->add_flag("--json", *json, "Print the admin API's JSON");
-  show->callback([=] {
-    auto state = WithClient(*data_dir, [](CloudAdminClient& c) { return c.GetFaults(); });
-    if (!state.ok()) {
-      *exit_code = Fail("faults show", state.status());
-      return;
-    }
-    PrintFaults(*state, *json);
-  });
+  AddFaultsVerb(cmd, "show", "Show the faults and what they did so far.", data_dir, json, exit_code,
+                [](CloudAdminClient& c) { return c.GetFaults(); });
 
   auto* set = cmd->add_subcommand(
       "set",
@@ -199,17 +209,8 @@ void AddFaultsCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_
     PrintFaults(*state, *json);
   });
 
-  auto* clear = cmd->add_subcommand("clear", "Turn every fault off.");
-  clear->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
-  clear->add_flag("--json", *json, "Print the admin API's JSON");
-  clear->callback([=] {
-    auto state = WithClient(*data_dir, [](CloudAdminClient& c) { return c.ClearFaults(); });
-    if (!state.ok()) {
-      *exit_code = Fail("faults clear", state.status());
-      return;
-    }
-    PrintFaults(*state, *json);
-  });
+  AddFaultsVerb(cmd, "clear", "Turn every fault off.", data_dir, json, exit_code,
+                [](CloudAdminClient& c) { return c.ClearFaults(); });
 }
 
 // --- the spot market: interrupt, capacity, cost
