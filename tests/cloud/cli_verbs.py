@@ -9,19 +9,8 @@ import time
 
 import boto3
 
+from checks import check, checks
 from cloud_process import CloudProcess
-
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 def sk(spotkeeper, *args):
@@ -84,8 +73,7 @@ def main():
         cloud.start()
         check(cloud.credentials() == (key, secret), "same key after destroy")
         check(ec2.describe_instances()["Reservations"] == [], "fresh state")
-    print("cloud cli verbs: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.summary("cloud cli verbs")
 
 
 if __name__ == "__main__":

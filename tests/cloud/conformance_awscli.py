@@ -11,20 +11,10 @@ import sys
 import tempfile
 import time
 
+from checks import check, checks
 from cloud_process import CloudProcess
 
 AWS = os.environ.get("SPOTKEEPER_AWS_CLI", "/usr/bin/aws")
-passed = 0
-failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
 
 
 class Cli:
@@ -175,10 +165,9 @@ def main():
         p = subprocess.run([AWS, "--endpoint-url", aws.endpoint, "ec2", "describe-vpcs"],
                            capture_output=True, text=True, env=bad, timeout=60)
         check(p.returncode != 0 and "AuthFailure" in p.stderr, "unknown key: " + p.stderr.strip())
-        if failed:
+        if checks.failed:
             print(cloud.read_log())
-    print("awscli conformance: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.summary("awscli conformance")
 
 
 if __name__ == "__main__":

@@ -12,30 +12,11 @@ import time
 
 import boto3
 import botocore.config
-import botocore.exceptions
 
+from checks import check, checks, error_code
 from cloud_process import CloudProcess
 
-passed = 0
-failed = 0
 timings = collections.defaultdict(list)
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def error_code(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 def clients(cloud):
@@ -443,14 +424,13 @@ def main():
         sqs_actions(sqs)
         auth(cloud)
         kill9_mid_run_instances(cloud)
-        if failed:
+        if checks.failed:
             print(cloud.read_log())
     for op in sorted(timings):
         v = sorted(timings[op])
         print("[ timing ] %-32s n=%-3d p50=%7.2f ms  max=%7.2f ms" %
               (op, len(v), statistics.median(v), v[-1]))
-    print("boto3 conformance: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.summary("boto3 conformance")
 
 
 if __name__ == "__main__":

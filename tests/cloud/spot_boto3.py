@@ -15,15 +15,12 @@ import time
 try:
     import boto3
     import botocore.config
-    import botocore.exceptions
 except ImportError:
     print("boto3 is not installed: skipped")
     sys.exit(77)
 
+from checks import check, checks, error_code
 from cloud_process import CloudProcess
-
-passed = 0
-failed = 0
 
 # A market where each running spot instance is interrupted after about a second (the >20%
 # bucket's monthly rate scaled by 10^7), with a 1 s notice after a 0.5 s rebalance lead, and
@@ -45,23 +42,6 @@ ENVELOPE = {"version", "id", "detail-type", "source", "account", "time", "region
             "detail"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EVENT_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def error_code(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
 
 
 class Events:
@@ -256,12 +236,11 @@ def main():
             one_time_terminate(ec2, events, account)
             persistent_stop(ec2, events, account)
             prices(ec2)
-            if failed:
+            if checks.failed:
                 print(cloud.read_log())
     finally:
         os.remove(config)
-    print("spot boto3: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.summary("spot boto3")
 
 
 if __name__ == "__main__":
