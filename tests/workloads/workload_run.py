@@ -2,12 +2,16 @@
 """A real database in a local-cloud stateful instance, interrupted again and again, with a
 client outside the instance that keeps a ledger of every acknowledged write.
 
-  workload_run.py SPOTKEEPER CASE [--interruptions N] [--triggers recycle,kill,terminate]
+  workload_run.py SPOTKEEPER CASE [--interruptions N]
+                  [--triggers notice,recycle,kill,terminate]
 
-CASE is an example under examples/ (redis, postgres). `spotkeeper dev` runs the local cloud
+CASE is an example under examples/ (redis, postgres, etcd, zookeeper). `spotkeeper dev` runs the local cloud
 (real driver) and the controller; the example's group is created on it; ledger_client.py writes
 from the VPC's network namespace to the SSI's private IP. Each interruption, in turn one of the
 triggers:
+  notice     the spot market interrupts the instance with a notice (`spotkeeper cloud interrupt
+             --notice 30s --rebalance-lead 0s`): the EventBridge warning, then the controller
+             recovers it before the cloud reclaims it
   recycle    the operator's recycle through spotkeeper's API (drain: SIGTERM, then terminate)
   kill       the instance's container is killed with SIGKILL: no notice, no shutdown
   terminate  EC2 TerminateInstances from outside spotkeeper (SIGTERM, then the cloud's grace)
@@ -45,8 +49,14 @@ CASES = {
     # Three SSIs of one group; every other interruption hits the leader.
     "etcd": {"needs": "/usr/bin/etcd", "port": 2379, "db": "etcd", "rate": 100,
              "package": "etcd-server", "members": 3},
+    # The same, and the client through kazoo, which Debian packages for its own Python.
+    "zookeeper": {"needs": "/usr/share/java/zookeeper.jar", "port": 2181, "db": "zookeeper",
+                  "rate": 100, "package": "zookeeper python3-kazoo", "members": 3,
+                  "python": "/usr/bin/python3", "module": "kazoo"},
 }
-TRIGGERS = ("recycle", "kill", "terminate")
+# In this order: the ctest's 3 interruptions are a notice, a recycle and a kill without notice.
+TRIGGERS = ("notice", "recycle", "kill", "terminate")
+NOTICE = "30s"  # from the interruption warning to the cloud's reclaim
 RECOVERY_DEADLINE_S = 120
 WRITES_BETWEEN = 400  # acknowledged writes between two triggers (or 10 s of writing)
 
@@ -92,8 +102,8 @@ class Client:
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "ledger_client.py"), c["db"], ip,
-             str(c["port"]), "--netns", netns, "--rate", str(c["rate"]), "--deadline", "3600"],
+            [c.get("python", sys.executable), os.path.join(HERE, "ledger_client.py"), c["db"],
+             ip, str(c["port"]), "--netns", netns, "--rate", str(c["rate"]), "--deadline", "3600"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
 
     def ask(self, cmd, timeout_s=60):
@@ -126,6 +136,10 @@ def trigger(dev, ec2, kind, ssi):
     if kind == "recycle":
         status, body = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % ssi["id"])
         return status == 202, "recycle: HTTP %s %s" % (status, body)
+    if kind == "notice":  # the spot market's interruption, as AWS FIS sends one
+        rc, out, err = dev.cloud_cli("interrupt", iid, "--notice", NOTICE, "--rebalance-lead",
+                                     "0s")
+        return rc == 0, "cloud interrupt %s --notice %s: %s" % (iid, NOTICE, (out + err).strip())
     if kind == "terminate":
         ec2.terminate_instances(InstanceIds=[iid])
         return True, "terminate " + iid
@@ -334,6 +348,12 @@ def main():
         if not os.path.exists(CASES[case]["needs"]):
             print("SKIP: %s is not installed (apt-get install %s; scripts/deps.sh does)" % (
                 CASES[case]["needs"], CASES[case]["package"]))
+            return 77
+        c = CASES[case]
+        if "module" in c and subprocess.run(
+                [c["python"], "-c", "import " + c["module"]], capture_output=True).returncode:
+            print("SKIP: %s cannot import %s (apt-get install %s; scripts/deps.sh does)" % (
+                c["python"], c["module"], c["package"]))
             return 77
     checks = Checks()
     results = []
