@@ -24,6 +24,8 @@ Control: one command per line on stdin, one JSON line per command on stdout.
   resume   writing goes on (the verify pause is not counted as a gap)
   tamper   (the check of the check) deletes the first acknowledged write and changes the
            second behind the ledger's back, so that the next verify must report both
+  leader, serving IP, in_quorum   (etcd, zookeeper) the leader's address; whether the member
+           at IP serves; how many members serve
   stop     exits
 Bounded: at most --max-writes writes, and the client exits by itself after --deadline seconds.
 """
@@ -334,6 +336,10 @@ class Etcd:
                 h.close()
         return ids.get(leader)
 
+    def in_quorum(self):
+        """How many members serve (answer a linearizable read)."""
+        return sum(1 for ip in self.members if self.serving(ip))
+
     def serving(self, ip):
         """The member at ip answers a linearizable read (it is in the quorum)."""
         import http.client
@@ -538,6 +544,10 @@ class ZooKeeper:
                 return line[6:].strip()
         return None
 
+    def in_quorum(self):
+        """How many servers are in the quorum (leader or a follower synced with it)."""
+        return sum(1 for ip in self.members if self.mode(ip) in ("leader", "follower"))
+
     def leader_ip(self):
         for ip in self.members:
             if self.mode(ip) == "leader":
@@ -622,6 +632,9 @@ class Writer:
         elif cmd == "leader":  # a quorum (etcd, zookeeper): the leader's address
             a = self.args
             self.out({"leader": self.kind.probe(a.ip, a.port, a.timeout).leader_ip()})
+        elif cmd == "in_quorum":  # a quorum: how many members serve
+            a = self.args
+            self.out({"in_quorum": self.kind.probe(a.ip, a.port, a.timeout).in_quorum()})
         elif cmd.startswith("serving "):  # a quorum: does that member serve?
             a = self.args
             self.out({"serving": self.kind.probe(a.ip, a.port, a.timeout).serving(
