@@ -4,12 +4,17 @@ ledger of every write the database acknowledged. It runs outside the instance, i
 network namespace (--netns), and talks to the instance's private
 IP, which the stateful instance keeps across replacements.
 
-  ledger_client.py redis|postgres IP PORT [--netns NAME] [--rate N] [--max-writes N]
+  ledger_client.py redis|postgres|etcd|zookeeper IP PORT [--netns NAME] [--rate N]
+                   [--max-writes N]
 
 redis     SET w:<seq> <value>; the reply +OK is the acknowledgement (appendfsync always: Redis
           answers after the AOF is on disk).
 postgres  INSERT INTO ledger (id, v) VALUES (<seq>, <value>) in autocommit; CommandComplete is
           the acknowledgement of a committed transaction (fsync and synchronous_commit on).
+etcd      put w:<seq> through the v3 JSON gateway; IP is the members' addresses, comma-separated.
+zookeeper create /ledger/w- (sequential) holding the value, through kazoo (run this with the
+          Python that has python3-kazoo: Debian's /usr/bin/python3); the created path is the
+          acknowledgement (ZooKeeper answers once a quorum has the write in its log); IP as etcd.
 
 Every write has a new seq and a value derived from it, so a lost write and a changed one are
 both seen. A write whose acknowledgement never came (the connection broke) is "uncertain": it

@@ -5,9 +5,9 @@ client outside the instance that keeps a ledger of every acknowledged write.
   workload_run.py SPOTKEEPER CASE [--interruptions N]
                   [--triggers notice,recycle,kill,terminate]
 
-CASE is an example under examples/ (redis, postgres, etcd, zookeeper). `spotkeeper dev` runs the local cloud
-(real driver) and the controller; the example's group is created on it; ledger_client.py writes
-from the VPC's network namespace to the SSI's private IP. Each interruption, in turn one of the
+CASE is an example under examples/ (redis, postgres, etcd, zookeeper). `spotkeeper dev` runs the
+local cloud (real driver) and the controller; the example's group is created on it;
+ledger_client.py writes from the VPC's network namespace to the SSI's private IP(s). Each interruption, in turn one of the
 triggers:
   notice     the spot market interrupts the instance with a notice (`spotkeeper cloud interrupt
              --notice 30s --rebalance-lead 0s`): the EventBridge warning, then the controller
