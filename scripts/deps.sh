@@ -18,6 +18,9 @@ PACKAGES=(
   # the workload tests (tests/workloads, bench/workloads): databases run inside instances;
   # the HA store's tests start their own etcd (--store etcd://...; docs/ha.md)
   postgresql-15 etcd-server etcd-client
+  # ZooKeeper 3.8 (its JRE comes as a dependency: default-jre) and the ZooKeeper case's client,
+  # kazoo, which Debian packages for its own /usr/bin/python3
+  zookeeper python3-kazoo
 )
 
 missing=()

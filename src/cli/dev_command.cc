@@ -340,7 +340,7 @@ std::string WhatIsKept(const YAML::Node& spec) {
 
 bool IsRedisExample(const std::string& name) { return name.rfind("redis", 0) == 0; }
 
-// The demo of an example that is not Redis's (postgres, etcd): every SSI of the group ACTIVE,
+// The demo of an example that is not Redis's (postgres, etcd, zookeeper): every SSI of the group ACTIVE,
 // where each runs and how to reach it. tests/workloads interrupts them.
 int GroupDemo(const DevArgs& a, DevRun& run, ApiClient& client, const std::string& group_id,
               const YAML::Node& mapped, Clock::time_point t0) {
@@ -643,9 +643,10 @@ void AddDevCommand(CLI::App& app, const ClientOptions* client, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--example", a->example,
                   "Run a demo: redis (reattach + private IP + root), redis-onlaunch (data from "
-                  "snapshots, two zones), redis-root (root volume only); postgres and etcd "
-                  "(3 members) only create the group and show its SSIs ACTIVE")
-      ->check(CLI::IsMember({"redis", "redis-onlaunch", "redis-root", "postgres", "etcd"}));
+                  "snapshots, two zones), redis-root (root volume only); postgres, etcd and "
+                  "zookeeper (3 members each) only create the group and show its SSIs ACTIVE")
+      ->check(CLI::IsMember(
+          {"redis", "redis-onlaunch", "redis-root", "postgres", "etcd", "zookeeper"}));
   cmd->add_flag("--keep", a->keep, "On exit, keep the cloud's instances, volumes and state");
   cmd->add_flag("--exit-after-demo", a->exit_after_demo,
                 "Exit when the demo ends (exit 0 only if it showed the same IP and keys)");

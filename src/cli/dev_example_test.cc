@@ -80,7 +80,8 @@ TEST(MapExampleToLocalCloud, ZonesMapInOrderAsFarAsTheCloudHasThem) {
 
 TEST(MapExampleToLocalCloud, EveryDemoExampleMapsToAValidSpec) {
   for (const char* name :
-       {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml", "postgres.yaml", "etcd.yaml"}) {
+       {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml", "postgres.yaml", "etcd.yaml",
+        "zookeeper.yaml"}) {
     SCOPED_TRACE(name);
     const std::string text = ReadExample(name);
     ASSERT_FALSE(text.empty());
@@ -98,6 +99,10 @@ TEST(MapExampleToLocalCloud, PrivateIpsStayOnlyWhenInsideTheFirstZonesSubnet) {
   ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
   EXPECT_EQ(YAML::Load(*etcd)["compute"]["privateIps"].as<std::vector<std::string>>(),
             (std::vector<std::string>{"10.0.1.10", "10.0.1.11", "10.0.1.12"}));
+  Result<std::string> zookeeper = MapExampleToLocalCloud(ReadExample("zookeeper.yaml"), Local());
+  ASSERT_TRUE(zookeeper.ok()) << zookeeper.status().ToString();
+  EXPECT_EQ(YAML::Load(*zookeeper)["compute"]["privateIps"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"10.0.1.20", "10.0.1.21", "10.0.1.22"}));
   // ip-pool.yaml's are too (10.0.1.11-13); one address outside the block drops them all.
   const std::string outside =
       "name: x\nregion: us-east-1\ncompute:\n  privateIps: [10.0.1.11, 10.0.2.11]\n"

@@ -4,12 +4,17 @@ ledger of every write the database acknowledged. It runs outside the instance, i
 network namespace (--netns), and talks to the instance's private
 IP, which the stateful instance keeps across replacements.
 
-  ledger_client.py redis|postgres IP PORT [--netns NAME] [--rate N] [--max-writes N]
+  ledger_client.py redis|postgres|etcd|zookeeper IP PORT [--netns NAME] [--rate N]
+                   [--max-writes N]
 
 redis     SET w:<seq> <value>; the reply +OK is the acknowledgement (appendfsync always: Redis
           answers after the AOF is on disk).
 postgres  INSERT INTO ledger (id, v) VALUES (<seq>, <value>) in autocommit; CommandComplete is
           the acknowledgement of a committed transaction (fsync and synchronous_commit on).
+etcd      put w:<seq> through the v3 JSON gateway; IP is the members' addresses, comma-separated.
+zookeeper create /ledger/w- (sequential) holding the value, through kazoo (run this with the
+          Python that has python3-kazoo: Debian's /usr/bin/python3); the created path is the
+          acknowledgement (ZooKeeper answers once a quorum has the write in its log); IP as etcd.
 
 Every write has a new seq and a value derived from it, so a lost write and a changed one are
 both seen. A write whose acknowledgement never came (the connection broke) is "uncertain": it
@@ -24,6 +29,8 @@ Control: one command per line on stdin, one JSON line per command on stdout.
   resume   writing goes on (the verify pause is not counted as a gap)
   tamper   (the check of the check) deletes the first acknowledged write and changes the
            second behind the ledger's back, so that the next verify must report both
+  leader, serving IP, in_quorum   (etcd, zookeeper) the leader's address; whether the member
+           at IP serves; how many members serve
   stop     exits
 Bounded: at most --max-writes writes, and the client exits by itself after --deadline seconds.
 """
@@ -334,6 +341,10 @@ class Etcd:
                 h.close()
         return ids.get(leader)
 
+    def in_quorum(self):
+        """How many members serve (answer a linearizable read)."""
+        return sum(1 for ip in self.members if self.serving(ip))
+
     def serving(self, ip):
         """The member at ip answers a linearizable read (it is in the quorum)."""
         import http.client
@@ -347,13 +358,234 @@ class Etcd:
             h.close()
 
 
+def four_letter(ip, port, word, timeout):
+    """A four-letter word (ZooKeeper's admin commands; the example allows only `srvr`)."""
+    sock = connect(ip, port, timeout)
+    try:
+        sock.sendall(word.encode())
+        out = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return out.decode(errors="replace")
+            out += chunk
+    finally:
+        sock.close()
+
+
+class ZooKeeper:
+    """A ZooKeeper ensemble through kazoo (Debian's python3-kazoo), one server per session: each
+    new connection goes to the next server of the comma-separated address list (as for etcd),
+    so a client whose server went away carries on with another one in a new session. A write
+    creates a sequential znode /ledger/w-NNNNNNNNNN holding the value; the acknowledgement is
+    the created path, which the ledger keeps (`paths`, set by the Writer)."""
+
+    next_member = 0
+    ROOT = "/ledger"
+
+    def __init__(self, ips, port, timeout, ip=None):
+        from kazoo.client import KazooClient
+        self.members = ips.split(",")
+        if ip is None:
+            ip = self.members[ZooKeeper.next_member % len(self.members)]
+            ZooKeeper.next_member += 1
+        self.ip, self.port, self.timeout = ip, port, timeout
+        self.paths = {}
+        # A short TCP connect first: kazoo's own connect waits up to the session timeout for a
+        # SYN that a moving address never answers.
+        connect(ip, port, timeout).close()
+        # Session timeout 4 s (the ensemble allows 1 to 10 s: 2 to 20 ticks of 500 ms); no
+        # command retries: a create whose answer is lost must stay "uncertain", never be sent
+        # twice behind the ledger's back.
+        self.zk = KazooClient(hosts="%s:%d" % (ip, port), timeout=4.0, randomize_hosts=False,
+                              connection_retry={"max_tries": 0})
+        try:
+            self.zk.start(timeout=max(2.0, 2 * timeout))
+        except Exception as e:  # kazoo's timeout or a refused session
+            self._stop()
+            raise Closed("zookeeper %s: %s" % (ip, e))
+
+    def _stop(self):
+        try:
+            self.zk.stop()
+            self.zk.close()
+        except Exception:
+            pass
+
+    def close(self):
+        self._stop()
+
+    @classmethod
+    def probe(cls, ips, port, timeout):
+        """An instance without a session of its own, for leader_ip() and serving()."""
+        z = cls.__new__(cls)
+        z.members, z.port, z.timeout, z.zk, z.ip, z.paths = ips.split(","), port, timeout, None, \
+            None, {}
+        return z
+
+    def call(self, fn, *args, **kwargs):
+        """One request, answered within the timeout, or Closed (ConnectionLoss, a session gone,
+        no answer in time) / RuntimeError (ZooKeeper refused it)."""
+        from kazoo.exceptions import (ConnectionLoss, KazooException, SessionExpiredError,
+                                      ZookeeperError)
+        from kazoo.handlers.threading import KazooTimeoutError
+        try:
+            return fn(*args, **kwargs).get(timeout=self.timeout)
+        except (ConnectionLoss, SessionExpiredError, KazooTimeoutError) as e:
+            raise Closed("zookeeper %s: %s" % (self.ip, type(e).__name__))
+        except ZookeeperError as e:
+            raise RuntimeError("zookeeper %s: %s" % (self.ip, type(e).__name__))
+        except KazooException as e:  # e.g. the session closed under us
+            raise Closed("zookeeper %s: %s" % (self.ip, type(e).__name__))
+
+    def setup(self):
+        from kazoo.exceptions import NodeExistsError
+        try:
+            self.zk.create_async(self.ROOT, b"").get(timeout=self.timeout)
+        except NodeExistsError:
+            pass
+        except Exception as e:
+            raise Closed("zookeeper %s: setup: %s" % (self.ip, type(e).__name__))
+
+    def write(self, seq, value):
+        return self.call(self.zk.create_async, self.ROOT + "/w-", value.encode(), sequence=True)
+
+    def _all(self, zk=None, sync=True):
+        """{path: data} of every znode under /ledger, read from one server (after a sync, so
+        that it is at least as new as the leader was when the read began)."""
+        zk = zk or self.zk
+        if sync:
+            self.call(zk.sync_async, self.ROOT)
+        names = self.call(zk.get_children_async, self.ROOT)
+        out = {}
+        for i in range(0, len(names), 500):  # pipelined, bounded per batch
+            part = names[i:i + 500]
+            waits = [zk.get_async(self.ROOT + "/" + n) for n in part]
+            for n, w in zip(part, waits):
+                try:
+                    out[self.ROOT + "/" + n] = w.get(timeout=max(self.timeout, 5.0))[0].decode()
+                except Exception as e:
+                    from kazoo.exceptions import NoNodeError
+                    if isinstance(e, NoNodeError):
+                        continue
+                    raise Closed("zookeeper %s: read: %s" % (self.ip, type(e).__name__))
+        return out
+
+    def read(self, seqs):
+        """seq -> the data at the path its create returned (acknowledged writes); an uncertain
+        write has no path, so it is looked for by its value among the other znodes."""
+        every = self._all()
+        self.last_count = len(every)
+        got, known = {}, set()
+        for s in seqs:
+            p = self.paths.get(s)
+            if p is not None:
+                known.add(p)
+                if p in every:
+                    got[s] = every[p]
+        wanted = set(s for s in seqs if s not in self.paths)
+        for p, data in every.items():
+            if p in known or not data.startswith("v"):
+                continue
+            try:
+                s = int(data[1:].split("-", 1)[0])
+            except ValueError:
+                continue
+            if s in wanted:
+                got[s] = data
+        return got
+
+    def count(self):
+        return self.last_count
+
+    def tamper(self, delete, change):
+        self.call(self.zk.delete_async, self.paths[delete])
+        self.call(self.zk.set_async, self.paths[change], b"tampered")
+
+    def checks(self):
+        """Every server holds the same znodes with the same data (each read from that server
+        after a sync); the paths the creates returned grow with the order of their
+        acknowledgements (ZooKeeper's one order of writes); one leader, the others followers."""
+        from kazoo.client import KazooClient
+        digests, modes = {}, {}
+        for ip in self.members:
+            modes[ip] = self.mode(ip)
+            z = KazooClient(hosts="%s:%d" % (ip, self.port), timeout=4.0,
+                            connection_retry={"max_tries": 0})
+            try:
+                z.start(timeout=5.0)
+                every = self._all(z)
+                digests[ip] = hashlib.sha256(json.dumps(sorted(every.items())).encode()) \
+                    .hexdigest()
+            except Exception as e:
+                digests[ip] = "unread: %s" % type(e).__name__
+            finally:
+                try:
+                    z.stop()
+                    z.close()
+                except Exception:
+                    pass
+        order = [self.paths[s] for s in sorted(self.paths)]
+        ordered = all(a < b for a, b in zip(order, order[1:]))
+        leaders = [ip for ip, m in modes.items() if m == "leader"]
+        ok = len(set(digests.values())) == 1 and not digests[self.members[0]].startswith(
+            "unread") and ordered and len(leaders) == 1 and \
+            sum(1 for m in modes.values() if m == "follower") == len(self.members) - 1
+        if ok:
+            return True, "the same znodes and data on %d servers; %d created paths in " \
+                "acknowledgement order; one leader (%s), %d followers" % (
+                    len(digests), len(order), leaders[0], len(self.members) - 1)
+        return False, "servers differ: %s; modes %s; paths in order: %s" % (
+            digests, modes, ordered)
+
+    def mode(self, ip):
+        """The server's `srvr` mode: leader, follower, or None (not serving, not reachable)."""
+        try:
+            out = four_letter(ip, self.port, "srvr", self.timeout)
+        except (OSError, Closed):
+            return None
+        for line in out.splitlines():
+            if line.startswith("Mode: "):
+                return line[6:].strip()
+        return None
+
+    def in_quorum(self):
+        """How many servers are in the quorum (leader or a follower synced with it)."""
+        return sum(1 for ip in self.members if self.mode(ip) in ("leader", "follower"))
+
+    def leader_ip(self):
+        for ip in self.members:
+            if self.mode(ip) == "leader":
+                return ip
+        return None
+
+    def serving(self, ip):
+        """The server at ip is in the quorum (a follower that synced with the leader, or the
+        leader) and answers a session's read."""
+        if self.mode(ip) not in ("leader", "follower"):
+            return False
+        try:
+            z = ZooKeeper(",".join(self.members), self.port, self.timeout, ip=ip)
+        except (OSError, Closed):
+            return False
+        try:
+            z.call(z.zk.exists_async, self.ROOT)
+            return True
+        except (Closed, RuntimeError):
+            return False
+        finally:
+            z.close()
+
+
 class Writer:
     def __init__(self, args):
         self.args = args
-        self.kind = {"redis": Redis, "postgres": Postgres, "etcd": Etcd}[args.db]
+        self.kind = {"redis": Redis, "postgres": Postgres, "etcd": Etcd,
+                     "zookeeper": ZooKeeper}[args.db]
         self.conn = None
         self.seq = 0
         self.acked = {}  # seq -> value
+        self.paths = {}  # seq -> what the database answered (ZooKeeper: the created path)
         self.uncertain = {}
         self.gaps = []
         self.last_ack = None
@@ -367,6 +599,8 @@ class Writer:
     def connect(self):
         if self.conn is None:
             c = self.kind(self.args.ip, self.args.port, self.args.timeout)
+            if hasattr(c, "paths"):
+                c.paths = self.paths
             try:
                 c.setup()
             except BaseException:
@@ -400,12 +634,16 @@ class Writer:
             first, second = sorted(self.acked)[:2]
             self.connect().tamper(first, second)
             self.out({"tampered": [first, second]})
-        elif cmd == "leader":  # etcd: the leader's address
+        elif cmd == "leader":  # a quorum (etcd, zookeeper): the leader's address
             a = self.args
-            self.out({"leader": Etcd.probe(a.ip, a.port, a.timeout).leader_ip()})
-        elif cmd.startswith("serving "):  # etcd: does that member serve?
+            self.out({"leader": self.kind.probe(a.ip, a.port, a.timeout).leader_ip()})
+        elif cmd == "in_quorum":  # a quorum: how many members serve
             a = self.args
-            self.out({"serving": Etcd.probe(a.ip, a.port, a.timeout).serving(cmd.split()[1])})
+            self.out({"in_quorum": self.kind.probe(a.ip, a.port, a.timeout).in_quorum()})
+        elif cmd.startswith("serving "):  # a quorum: does that member serve?
+            a = self.args
+            self.out({"serving": self.kind.probe(a.ip, a.port, a.timeout).serving(
+                cmd.split()[1])})
         elif cmd in ("stop", ""):
             self.stop = True
         else:
@@ -463,11 +701,13 @@ class Writer:
                 continue
             self.seq += 1
             try:
-                c.write(seq, value)
+                answer = c.write(seq, value)
             except (OSError, Closed, RuntimeError):
                 self.uncertain[seq] = value
                 self.drop()
                 continue
+            if answer is not None:
+                self.paths[seq] = answer
             now = time.monotonic()
             if self.last_ack is not None and now - self.last_ack > a.gap:
                 self.gaps.append([self.last_ack, now])
@@ -492,8 +732,9 @@ def enter_netns(name):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("db", choices=["redis", "postgres", "etcd"])
-    p.add_argument("ip", help="the server's address (etcd: the members', comma-separated)")
+    p.add_argument("db", choices=["redis", "postgres", "etcd", "zookeeper"])
+    p.add_argument("ip", help="the server's address (etcd, zookeeper: the members', "
+                   "comma-separated)")
     p.add_argument("port", type=int)
     p.add_argument("--rate", type=float, default=0, help="writes per second (0: full speed)")
     p.add_argument("--max-writes", type=int, default=200000)

@@ -2,12 +2,16 @@
 """A real database in a local-cloud stateful instance, interrupted again and again, with a
 client outside the instance that keeps a ledger of every acknowledged write.
 
-  workload_run.py SPOTKEEPER CASE [--interruptions N] [--triggers recycle,kill,terminate]
+  workload_run.py SPOTKEEPER CASE [--interruptions N]
+                  [--triggers notice,recycle,kill,terminate]
 
-CASE is an example under examples/ (redis, postgres). `spotkeeper dev` runs the local cloud
-(real driver) and the controller; the example's group is created on it; ledger_client.py writes
-from the VPC's network namespace to the SSI's private IP. Each interruption, in turn one of the
+CASE is an example under examples/ (redis, postgres, etcd, zookeeper). `spotkeeper dev` runs the
+local cloud (real driver) and the controller; the example's group is created on it;
+ledger_client.py writes from the VPC's network namespace to the SSI's private IP(s). Each interruption, in turn one of the
 triggers:
+  notice     the spot market interrupts the instance with a notice (`spotkeeper cloud interrupt
+             --notice 30s --rebalance-lead 0s`): the EventBridge warning, then the controller
+             recovers it before the cloud reclaims it
   recycle    the operator's recycle through spotkeeper's API (drain: SIGTERM, then terminate)
   kill       the instance's container is killed with SIGKILL: no notice, no shutdown
   terminate  EC2 TerminateInstances from outside spotkeeper (SIGTERM, then the cloud's grace)
@@ -45,8 +49,14 @@ CASES = {
     # Three SSIs of one group; every other interruption hits the leader.
     "etcd": {"needs": "/usr/bin/etcd", "port": 2379, "db": "etcd", "rate": 100,
              "package": "etcd-server", "members": 3},
+    # The same, and the client through kazoo, which Debian packages for its own Python.
+    "zookeeper": {"needs": "/usr/share/java/zookeeper.jar", "port": 2181, "db": "zookeeper",
+                  "rate": 100, "package": "zookeeper python3-kazoo", "members": 3,
+                  "python": "/usr/bin/python3", "module": "kazoo"},
 }
-TRIGGERS = ("recycle", "kill", "terminate")
+# In this order: the ctest's 3 interruptions are a notice, a recycle and a kill without notice.
+TRIGGERS = ("notice", "recycle", "kill", "terminate")
+NOTICE = "30s"  # from the interruption warning to the cloud's reclaim
 RECOVERY_DEADLINE_S = 120
 WRITES_BETWEEN = 400  # acknowledged writes between two triggers (or 10 s of writing)
 
@@ -92,8 +102,8 @@ class Client:
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "ledger_client.py"), c["db"], ip,
-             str(c["port"]), "--netns", netns, "--rate", str(c["rate"]), "--deadline", "3600"],
+            [c.get("python", sys.executable), os.path.join(HERE, "ledger_client.py"), c["db"],
+             ip, str(c["port"]), "--netns", netns, "--rate", str(c["rate"]), "--deadline", "3600"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
 
     def ask(self, cmd, timeout_s=60):
@@ -126,6 +136,10 @@ def trigger(dev, ec2, kind, ssi):
     if kind == "recycle":
         status, body = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % ssi["id"])
         return status == 202, "recycle: HTTP %s %s" % (status, body)
+    if kind == "notice":  # the spot market's interruption, as AWS FIS sends one
+        rc, out, err = dev.cloud_cli("interrupt", iid, "--notice", NOTICE, "--rebalance-lead",
+                                     "0s")
+        return rc == 0, "cloud interrupt %s --notice %s: %s" % (iid, NOTICE, (out + err).strip())
     if kind == "terminate":
         ec2.terminate_instances(InstanceIds=[iid])
         return True, "terminate " + iid
@@ -270,8 +284,13 @@ def rolling(dev, client, group, ssis, result, checks):
         status, body = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % s["id"])
         check(status == 202, "rolling recycle of %s accepted: %s %s" % (s["id"], status, body))
     most_down = [0]
+    # How many members served (were in the quorum, by the members' own account) at the fewest:
+    # the controller counts a replacement ACTIVE when its instance runs, not when the member has
+    # rejoined, so the next member may go down before the previous one is back.
+    fewest = [len(ssis)]
 
     def all_replaced():
+        fewest[0] = min(fewest[0], client.ask("in_quorum")["in_quorum"])
         # One read of the whole group: SSIs read one call after another can show one member's
         # recycle still running and the next one's already started, a moment apart.
         now = [x for x in dev.ssis(group) if x["id"] in before]
@@ -283,18 +302,23 @@ def rolling(dev, client, group, ssis, result, checks):
     check(done, "rolling recycle: every member replaced")
     check(most_down[0] <= 1, "rolling recycle: at most one member down at a time (seen %d)" %
           most_down[0])
+    replaced = time.monotonic() - t0
+    # The last replacement is ACTIVE; its member rejoins a moment later.
+    back = wait_until(lambda: client.ask("in_quorum")["in_quorum"] == len(ssis), 60, 0.1)
+    check(back, "rolling recycle: every member serves again")
     st = client.ask("status")
     after = [g for g in st["gaps"] if g[1] > t0]
     longest = max([g[1] - g[0] for g in after] or [0.0])
     v = client.ask("verify", timeout_s=90)
     check(v.get("lost_n") == 0 and v.get("changed_n") == 0 and v.get("checks_ok"),
           "rolling recycle: nothing lost or changed: %s" % v)
-    result["rolling"] = (time.monotonic() - t0, longest, most_down[0])
+    result["rolling"] = (time.monotonic() - t0, longest, most_down[0], fewest[0])
     result["unavailable"].append(longest)
-    print("[ %s ] rolling recycle of %d members: %.2f s, at most %d down at a time, longest "
-          "unavailability %.2f s, acked %s, lost %s; %s" % (
-              result["case"], len(ssis), time.monotonic() - t0, most_down[0], longest,
-              v.get("acked"), v.get("lost_n"), v.get("checks")), flush=True)
+    print("[ %s ] rolling recycle of %d members: %.2f s (all ACTIVE after %.2f s), at most %d "
+          "down at a time, at the fewest %d serving, longest unavailability %.2f s, acked %s, "
+          "lost %s; %s" % (
+              result["case"], len(ssis), time.monotonic() - t0, replaced, most_down[0],
+              fewest[0], longest, v.get("acked"), v.get("lost_n"), v.get("checks")), flush=True)
     client.ask("resume")
 
 
@@ -334,6 +358,12 @@ def main():
         if not os.path.exists(CASES[case]["needs"]):
             print("SKIP: %s is not installed (apt-get install %s; scripts/deps.sh does)" % (
                 CASES[case]["needs"], CASES[case]["package"]))
+            return 77
+        c = CASES[case]
+        if "module" in c and subprocess.run(
+                [c["python"], "-c", "import " + c["module"]], capture_output=True).returncode:
+            print("SKIP: %s cannot import %s (apt-get install %s; scripts/deps.sh does)" % (
+                c["python"], c["module"], c["package"]))
             return 77
     checks = Checks()
     results = []
