@@ -213,9 +213,10 @@ void ScalePass(int n, const std::string& kind, std::vector<PassFigures>* figures
       Check(opened.status(), "etcd store (again)");
       store = std::move(opened).value();
     });
-    std::printf("  replica loaded from etcd in %.2f s (a new leader's load before its first "
-                "tick)\n",
-                t_load);
+    std::printf(
+        "  replica loaded from etcd in %.2f s (a new leader's load before its first "
+        "tick)\n",
+        t_load);
   }
 
   // The controller talks to the fake directly here: part 1 measures the controller, not the
@@ -246,8 +247,9 @@ void ScalePass(int n, const std::string& kind, std::vector<PassFigures>* figures
       "passes; of which the sweep's view %.0f)   goal <= 2048: %s\n",
       per_ssi_controller, per_ssi_sweep, per_ssi_controller <= 2048 ? "met" : "NOT met");
   if (!figures->empty()) {
-    std::printf("  (memory: the allocator keeps what the previous store's pass freed, so only the "
-                "first store of a run gives a true figure)\n");
+    std::printf(
+        "  (memory: the allocator keeps what the previous store's pass freed, so only the "
+        "first store of a run gives a true figure)\n");
   }
   std::printf("  process RSS:         %7.0f MiB (fake cloud included)\n", rss_after / 1024.0);
   figures->push_back({kind, pass, t_list, t_load, t_fill});
