@@ -221,7 +221,7 @@ def main():
                   "max %.2f s" % (name, p50, p50 / ttl, p99, p99 / ttl, min(v), max(v)))
         over = [r[2] - r[0] for r in results]
         print("  first step after the lease went: p50 %.2f s   p99 %.2f s (the controllers' own "
-              "part: campaign poll, replica load, first tick)"
+              "part: campaign poll, catch-up, first tick)"
               % (percentile(over, 50), percentile(over, 99)))
         p99 = percentile([r[2] for r in results], 99)
         print("  reference: lease TTL %.2f s (the floor, less up to TTL/3 since the last renewal; "
