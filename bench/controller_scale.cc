@@ -6,11 +6,16 @@
 //     and the time of a full reconcile pass and of a Describe sweep, beside the floor a pass
 //     cannot beat: reading every SSI from the store once (ListSsis).
 //     Goals: <= 2 KiB per SSI, <= 1 s per pass on one core.
+//     With --store sqlite,etcd the same pass runs again on the etcd store (docs/ha.md): a
+//     throwaway 3-member etcd on loopback ports, the SSIs written in transactions of 200, then
+//     a second EtcdStore opened on it (what a starting controller does: load the whole replica;
+//     a follower that wins only catches up), and the pass over that store, beside the SQLite
+//     figure of the same run.
 //  2. 1,000 SSIs interrupted at once: the rate of replacement launches, beside the rate the
 //     RunInstances bucket allows (5 burst, 2 per second): goal >= 95%, and no call refused by
 //     the cloud's throttling (RequestLimitExceeded).
 //
-// Usage: controller_scale [--ssis N] [--burst N]
+// Usage: controller_scale [--ssis N] [--burst N] [--store sqlite|etcd|sqlite,etcd]
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,8 +32,11 @@
 #include <string>
 
 #include "controller/controller.h"
+#include "provider/ec2/curl_http_client.h"
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
+#include "store/etcd/etcd_store.h"
+#include "store/etcd_test_cluster.h"
 #include "store/sqlite_store.h"
 
 namespace spotkeeper {
@@ -75,8 +83,14 @@ GroupSpec Spec(const std::string& name, const Subnet& subnet, const std::string&
 }
 
 // Part 1: a steady world of n SSIs, written straight into the cloud and the store.
-void ScalePass(int n) {
-  std::printf("== 1. reconcile pass over %d ACTIVE SSIs ==\n", n);
+// The figures of one pass, to print the stores side by side.
+struct PassFigures {
+  std::string store;
+  double pass = 0, list = 0, load = 0, fill = 0;
+};
+
+void ScalePass(int n, const std::string& kind, std::vector<PassFigures>* figures) {
+  std::printf("== 1. reconcile pass over %d ACTIVE SSIs, store %s ==\n", n, kind.c_str());
   FakeClock clock;
   FakeCloudOptions co;
   co.throttle = false;
@@ -94,9 +108,31 @@ void ScalePass(int n) {
   }
   std::string dir = "/tmp/sk-bench-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
-  auto store_or = SqliteStore::Open(dir + "/bench.db", &clock);
-  Check(store_or.status(), "store");
-  std::unique_ptr<SqliteStore> store = std::move(store_or.value());
+  std::unique_ptr<Store> store;
+  std::unique_ptr<store_testing::EtcdTestCluster> etcd;
+  std::unique_ptr<CurlHttpClient> http;
+  EtcdStoreOptions eo;
+  // etcd takes at most --max-request-bytes (1.5 MiB) per request: 200 SSIs and their instance
+  // records are about 0.5 MiB of base64 JSON.
+  const int batch = kind == "etcd" ? 200 : 1000;
+  if (kind == "etcd") {
+    auto cluster = store_testing::EtcdTestCluster::Start(3);
+    Check(cluster.status(), "etcd cluster");
+    etcd = std::move(cluster).value();
+    CurlHttpClientOptions ho;
+    ho.request_timeout = std::chrono::seconds(120);
+    http = std::make_unique<CurlHttpClient>(ho);
+    eo.endpoints = etcd->endpoints();
+    eo.http = http.get();
+    eo.clock = &clock;
+    auto opened = EtcdStore::Open(eo);
+    Check(opened.status(), "etcd store");
+    store = std::move(opened).value();
+  } else {
+    auto store_or = SqliteStore::Open(dir + "/bench.db", &clock);
+    Check(store_or.status(), "store");
+    store = std::move(store_or.value());
+  }
 
   const int per_group = 1000;
   std::vector<std::pair<std::string, bool>> groups;
@@ -156,13 +192,38 @@ void ScalePass(int n) {
         r.kind = "instance";
         r.created_at = r.updated_at = clock.Now();
         Check((*tx)->PutResource(r), "instance record");
+        if ((i + 1) % batch == 0 && i + 1 < per_group && made + 1 < n) {
+          Check((*tx)->Commit(), "commit");
+          tx = store->Begin();
+          Check(tx.status(), "begin");
+        }
       }
       Check((*tx)->Commit(), "commit");
     }
   });
   clock.Advance(Duration{60'000});
   cloud.Process();
-  std::printf("  world built in %.1f s (fake cloud + store file %s)\n", t_fill, dir.c_str());
+  std::printf("  world built in %.1f s (fake cloud + store %s)\n", t_fill,
+              kind == "etcd" ? etcd->url().c_str() : dir.c_str());
+  double t_load = 0;
+  if (kind == "etcd") {
+    // What a controller does when it starts: load the whole replica.
+    store.reset();
+    EtcdStore* replica = nullptr;
+    t_load = Seconds([&] {
+      auto opened = EtcdStore::Open(eo);
+      Check(opened.status(), "etcd store (again)");
+      replica = opened->get();
+      store = std::move(opened).value();
+    });
+    // What a follower does when it wins (LeaderElection): catch up on what changed since its
+    // last poll (here nothing), not load everything again.
+    double t_catchup = Seconds([&] { Check(replica->CatchUp(), "catch up"); });
+    std::printf(
+        "  replica loaded from etcd in %.2f s (a controller's start); a follower's catch-up on "
+        "winning %.3f s\n",
+        t_load, t_catchup);
+  }
 
   // The controller talks to the fake directly here: part 1 measures the controller, not the
   // client-side rate limit (a real sweep of 100,000 instances is 100 pages of DescribeInstances).
@@ -191,7 +252,15 @@ void ScalePass(int n) {
       "  memory per SSI:      %7.0f bytes (controller + store cache growth over the "
       "passes; of which the sweep's view %.0f)   goal <= 2048: %s\n",
       per_ssi_controller, per_ssi_sweep, per_ssi_controller <= 2048 ? "met" : "NOT met");
+  if (!figures->empty()) {
+    std::printf(
+        "  (memory: the allocator keeps what the previous store's pass freed, so only the "
+        "first store of a run gives a true figure)\n");
+  }
   std::printf("  process RSS:         %7.0f MiB (fake cloud included)\n", rss_after / 1024.0);
+  figures->push_back({kind, pass, t_list, t_load, t_fill});
+  store.reset();
+  etcd.reset();
   std::filesystem::remove_all(dir);
 }
 
@@ -326,13 +395,40 @@ void Burst(int n) {
 
 int main(int argc, char** argv) {
   int ssis = 100'000, burst = 1000;
+  std::vector<std::string> stores = {"sqlite"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--ssis") == 0) ssis = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--burst") == 0) burst = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--store") == 0) {
+      stores.clear();
+      std::string list = argv[i + 1];
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        stores.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+      for (const auto& s : stores) {
+        if (s != "sqlite" && s != "etcd") {
+          std::fprintf(stderr, "--store: sqlite, etcd or sqlite,etcd (not \"%s\")\n", s.c_str());
+          return 2;
+        }
+      }
+    }
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   spdlog::set_level(spdlog::level::err);
-  spotkeeper::ScalePass(ssis);
-  spotkeeper::Burst(burst);
+  std::vector<spotkeeper::PassFigures> figures;
+  for (const auto& s : stores) spotkeeper::ScalePass(ssis, s, &figures);
+  if (figures.size() > 1) {
+    std::printf("== reconcile pass over %d SSIs by store (same run) ==\n", ssis);
+    for (const auto& f : figures) {
+      char load[64] = "";
+      if (f.load > 0) std::snprintf(load, sizeof load, "   replica load %.2f s", f.load);
+      std::printf("  %-7s pass %7.3f s (%.2fx the %s pass)   ListSsis %.3f s   fill %.1f s%s\n",
+                  f.store.c_str(), f.pass, f.pass / figures[0].pass, figures[0].store.c_str(),
+                  f.list, f.fill, load);
+    }
+  }
+  if (burst > 0) spotkeeper::Burst(burst);
   return 0;
 }

@@ -95,8 +95,13 @@ Status EtcdStore::ApplyChanges(SqliteTransaction& txn, int64_t after_revision) {
     std::string end = EtcdClient::PrefixEnd(kind_prefix);
     std::string from = kind_prefix;
     while (true) {
-      SK_ASSIGN_OR_RETURN(EtcdRange page, client_.Range(from, end, at_revision, options_.page_size,
-                                                        after_revision + 1));
+      // A full load asks for no min_mod_revision: with any revision filter etcd ignores the
+      // limit, reads every key from `from` to the end of the kind and truncates only then, so
+      // paging a full load with the filter read the kind n/page_size times (75 s instead of
+      // seconds for 100,000 SSIs; bench/controller_scale --store etcd).
+      SK_ASSIGN_OR_RETURN(EtcdRange page,
+                          client_.Range(from, end, at_revision, options_.page_size,
+                                        after_revision > 0 ? after_revision + 1 : 0));
       if (at_revision == 0) at_revision = page.revision;
       for (const EtcdKv& kv : page.kvs) {
         std::string id = kv.key.substr(kind_prefix.size());

@@ -173,6 +173,60 @@ TEST_F(EtcdStoreTest, CatchUpReadsOnlyWhatChanged) {
   EXPECT_EQ(b->ListEvents({})->back().seq, 2);
 }
 
+// Passes requests on to a real client and keeps the bodies of the range requests.
+class RangeRecordingHttp : public aws::HttpClient {
+ public:
+  explicit RangeRecordingHttp(aws::HttpClient* next) : next_(next) {}
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
+    if (request.url.find("/v3/kv/range") != std::string::npos) ranges.push_back(request.body);
+    return next_->Send(request);
+  }
+  std::vector<std::string> ranges;
+
+ private:
+  aws::HttpClient* next_;
+};
+
+TEST_F(EtcdStoreTest, AFullLoadPagesByKeyWithoutARevisionFilter) {
+  // etcd honours a range's limit only without revision filters; a full load that asked for
+  // min_mod_revision would read every remaining key of a kind for each page.
+  auto a = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WriteTxn(*a, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutGroup(FullGroup("g-1", "web")));
+                for (int i = 0; i < 7; ++i) {
+                  SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-" + std::to_string(i), "g-1")));
+                }
+                return OkStatus();
+              }).ok());
+  RangeRecordingHttp recording(&http_);
+  EtcdStoreOptions options;
+  options.endpoints = etcd_->endpoints();
+  options.prefix = prefix_;
+  options.http = &recording;
+  options.clock = &clock_;
+  options.page_size = page_size_;
+  auto b = EtcdStore::Open(options);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ((*b)->ListSsis("g-1")->size(), 7u);
+  ASSERT_FALSE(recording.ranges.empty());
+  size_t paged = 0;
+  for (const std::string& body : recording.ranges) {
+    EXPECT_EQ(body.find("min_mod_revision"), std::string::npos) << body;
+    paged += body.find("\"limit\"") != std::string::npos;
+  }
+  EXPECT_EQ(paged, recording.ranges.size());
+  EXPECT_GE(recording.ranges.size(), 3u);  // 7 SSIs in pages of 3, and the other kinds
+
+  // Catching up after a change is what asks for min_mod_revision.
+  ASSERT_TRUE(WriteTxn(*a, [](Transaction& t) { return t.PutSsi(FullSsi("s-7", "g-1")); }).ok());
+  recording.ranges.clear();
+  ASSERT_TRUE((*b)->CatchUp().ok());
+  EXPECT_EQ((*b)->ListSsis("g-1")->size(), 8u);
+  ASSERT_FALSE(recording.ranges.empty());
+  EXPECT_NE(recording.ranges[0].find("min_mod_revision"), std::string::npos);
+}
+
 TEST(EtcdStoreUnreachableTest, OpenFailsWhenNoEndpointAnswers) {
   CurlHttpClient http;
   EtcdStoreOptions options;

@@ -5,10 +5,10 @@
 // (<prefix>leader) bound to it, only if the key does not exist (Txn: create_revision == 0).
 // Whoever created it leads until the key goes: its lease expires (the leader died, hangs, or
 // is cut off from the etcd majority for longer than the TTL) or it resigns. The leader renews
-// its lease every ttl/3. On winning, the candidate reloads the store's replica (so it sees
-// every write of the previous leader, all of which happened before the key was free) and sets
-// the store's fence to the key's create_revision: from then on every commit requires the key to
-// be exactly this creation, so once the key has expired or been taken over, a leader that has
+// its lease every ttl/3. On winning, the candidate brings the store's replica up to date
+// (EtcdStore::CatchUp: so it sees every write of the previous leader, all of which happened
+// before the key was free) and sets the store's fence to the key's create_revision: from then
+// on every commit requires the key to be exactly this creation, so once the key has expired or been taken over, a leader that has
 // not noticed yet (paused, partitioned) cannot write anything. Candidates that are not leading
 // keep the store fenced on a revision no key can have (-1), so they cannot write either.
 //

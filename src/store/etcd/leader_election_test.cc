@@ -74,6 +74,53 @@ TEST_F(LeaderElectionTest, ADeposedLeadersWritesAreRefused) {
   EXPECT_EQ(ea.Step(), Role::kFollower);
 }
 
+// Passes requests on to a real client and keeps the bodies of the range requests.
+class RangeRecordingHttp : public aws::HttpClient {
+ public:
+  explicit RangeRecordingHttp(aws::HttpClient* next) : next_(next) {}
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
+    if (request.url.find("/v3/kv/range") != std::string::npos) ranges.push_back(request.body);
+    return next_->Send(request);
+  }
+  std::vector<std::string> ranges;
+
+ private:
+  aws::HttpClient* next_;
+};
+
+TEST_F(LeaderElectionTest, AWinnerCatchesUpInsteadOfLoadingEverything) {
+  auto a = Open();
+  ASSERT_NE(a, nullptr);
+  RangeRecordingHttp recording(&http_);
+  EtcdStoreOptions options;
+  options.endpoints = etcd_->endpoints();
+  options.prefix = prefix_;
+  options.http = &recording;
+  options.clock = &clock_;
+  auto b = EtcdStore::Open(options);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  LeaderElection ea(a.get(), Named("a")), eb(b->get(), Named("b"));
+  ASSERT_EQ(ea.Step(), Role::kLeader);
+  ASSERT_TRUE(
+      WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "web")); }).ok());
+  ASSERT_EQ(eb.Step(), Role::kFollower);  // follows: g-1 is in its replica
+  ASSERT_TRUE(WriteTxn(*a, [](Transaction& t) { return t.PutGroup(FullGroup("g-2", "db")); }).ok());
+  ea.Stop();  // resigns
+
+  recording.ranges.clear();
+  ASSERT_EQ(eb.Step(), Role::kLeader);
+  // It has every write of the previous leader ...
+  EXPECT_EQ((*b)->GetGroup("g-1")->name, "web");
+  EXPECT_EQ((*b)->GetGroup("g-2")->name, "db");
+  // ... read as the changes since its replica's revision, not as a load of everything.
+  ASSERT_FALSE(recording.ranges.empty());
+  for (const std::string& body : recording.ranges) {
+    EXPECT_NE(body.find("min_mod_revision"), std::string::npos) << body;
+  }
+  EXPECT_TRUE(
+      WriteTxn(**b, [](Transaction& t) { return t.PutGroup(FullGroup("g-3", "cache")); }).ok());
+}
+
 TEST_F(LeaderElectionTest, AResigningLeaderIsReplacedAtOnce) {
   auto a = Open(), b = Open();
   ASSERT_TRUE(a && b);
