@@ -16,7 +16,9 @@
 namespace spotkeeper::cloud::snapshot {
 namespace {
 
-constexpr int kFormatVersion = 1;
+// 2: packs may hold zstd-delta records (codec 2). A format-1 store is upgraded when opened (its
+// files are all valid in format 2); a binary that knows only format 1 then refuses it.
+constexpr int kFormatVersion = 2;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -96,12 +98,19 @@ Status LocalChunkStore::OpenDir() {
       !j["format"].is_number_integer() || !j["chunk_size"].is_number_unsigned()) {
     return FailedPrecondition(config_path + " is not a chunk store config");
   }
-  if (j["format"].get<int>() != kFormatVersion) {
-    return FailedPrecondition(config_path + ": unknown format " + j["format"].dump());
+  const int format = j["format"].get<int>();
+  if (format != 1 && format != kFormatVersion) {
+    return FailedPrecondition(config_path + ": unknown format " + j["format"].dump() +
+                              " (this spotkeeper reads formats 1 and " +
+                              std::to_string(kFormatVersion) + "; use a newer one)");
   }
   chunk_size_ = j["chunk_size"].get<uint32_t>();
   if (chunk_size_ == 0 || chunk_size_ > kMaxChunkSize) {
     return FailedPrecondition(config_path + ": bad chunk size");
+  }
+  if (format != kFormatVersion) {
+    j["format"] = kFormatVersion;
+    SK_RETURN_IF_ERROR(PublishFile(config_path, j.dump(2) + "\n"));
   }
   return OkStatus();
 }
@@ -297,10 +306,22 @@ Result<SnapshotInfo> LocalChunkStore::Create(const CreateRequest& req) {
       }
     }
   }
+  // A chunk read again gets the parent's chunk at the same place as its delta base.
+  const std::vector<ManifestEntry>* parent_entries =
+      flight.parent ? &flight.parent->entries : nullptr;
+  size_t p = 0;
   for (uint64_t i = 0; i < chunk_count; ++i) {
     if (!read[i]) continue;
     const uint64_t len = std::min<uint64_t>(chunk_size_, size - i * chunk_size_);
-    jobs.push_back(ChunkJob{i, static_cast<uint32_t>(len)});
+    ChunkJob job{i, static_cast<uint32_t>(len), false, {}};
+    if (parent_entries != nullptr) {
+      while (p < parent_entries->size() && (*parent_entries)[p].index < i) ++p;
+      if (p < parent_entries->size() && (*parent_entries)[p].index == i) {
+        job.has_base = true;
+        job.base = (*parent_entries)[p].hash;
+      }
+    }
+    jobs.push_back(job);
   }
 
   Manifest m;
@@ -317,6 +338,9 @@ Result<SnapshotInfo> LocalChunkStore::Create(const CreateRequest& req) {
   ChunkPipeline::Options po{workers_, o_.max_memory, chunk_size_, o_.zstd_level};
   Status run = ChunkPipeline::Run(
       po, src.get(), jobs, [&](const ChunkHash& h) { return LookupAndPin(flight, h); },
+      // The base is the parent's chunk: live while this Create runs (flight.parent), and after
+      // the commit through the delta that names it.
+      [&](const ChunkHash& h, std::vector<uint8_t>& raw) { return LoadChunk(h, raw); },
       [&](const ChunkResult& r) -> Status {
         ++consumed;
         const int percent = static_cast<int>(consumed * 99 / jobs.size());
