@@ -35,7 +35,7 @@ struct ChunkResult {
   bool zero = false;        // a hole or all zeros: nothing to store or name
   ChunkHash hash;
   bool known = false;  // Lookup said the store has it: nothing to write
-  // When !zero && !known: the stored form (a zstd-delta payload starts with its prefix).
+  // When !zero && !known: the stored form (a delta payload starts with its prefix).
   ChunkCodec codec = ChunkCodec::kRaw;
   const uint8_t* payload = nullptr;  // valid during the Consume call only
   uint32_t stored_len = 0;

@@ -16,7 +16,7 @@
 namespace spotkeeper::cloud::snapshot {
 namespace {
 
-// 2: packs may hold zstd-delta records (codec 2). A format-1 store is upgraded when opened (its
+// 2: packs may hold delta records (codec 2). A format-1 store is upgraded when opened (its
 // files are all valid in format 2); a binary that knows only format 1 then refuses it.
 constexpr int kFormatVersion = 2;
 
