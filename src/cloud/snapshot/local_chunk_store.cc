@@ -142,6 +142,7 @@ Status LocalChunkStore::LoadPacks() {
     AddPackLocked(pack);
     next_pack_ = n + 1;
   }
+  DropUnreadableDeltasLocked();
   return OkStatus();
 }
 
@@ -188,6 +189,49 @@ void LocalChunkStore::AddPackLocked(const std::shared_ptr<Pack>& pack) {
   for (size_t i = 0; i < entries.size(); ++i) {
     index_.try_emplace(entries[i].hash, Location{pack->number(), static_cast<uint32_t>(i)});
   }
+}
+
+size_t LocalChunkStore::DropUnreadableDeltasLocked() {
+  struct PairHash {
+    size_t operator()(const std::pair<uint64_t, uint32_t>& p) const {
+      return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ull + p.second);
+    }
+  };
+  std::unordered_set<std::pair<uint64_t, uint32_t>, PairHash> dropped;  // (pack, entry)
+  HashSet gone;
+  for (bool again = true; again;) {
+    again = false;
+    for (auto it = index_.begin(); it != index_.end();) {
+      const DeltaRef* d = packs_.at(it->second.pack)->delta(it->second.entry);
+      if (d != nullptr && index_.count(d->base) == 0) {
+        dropped.emplace(it->second.pack, it->second.entry);
+        gone.insert(it->first);
+        it = index_.erase(it);
+        again = true;
+      } else {
+        ++it;
+      }
+    }
+    // Another copy of a dropped chunk (a duplicate in another pack) that can be read takes its
+    // place; a copy dropped once is never taken back, so this ends.
+    for (const auto& [number, pack] : packs_) {
+      const std::vector<PackEntry>& entries = pack->entries();
+      for (uint32_t i = 0; i < entries.size(); ++i) {
+        if (gone.count(entries[i].hash) == 0 || index_.count(entries[i].hash) > 0 ||
+            dropped.count({number, i}) > 0) {
+          continue;
+        }
+        const DeltaRef* d = pack->delta(i);
+        if (d == nullptr || index_.count(d->base) > 0) {
+          index_.emplace(entries[i].hash, Location{number, i});
+          again = true;
+        }
+      }
+    }
+  }
+  size_t lost = 0;
+  for (const ChunkHash& h : gone) lost += index_.count(h) == 0 ? 1 : 0;
+  return lost;
 }
 
 bool LocalChunkStore::LookupAndPin(InFlight& flight, const ChunkHash& hash) {

@@ -82,6 +82,11 @@ class LocalChunkStore final : public ChunkStore {
 
   // REQUIRES: mu_ held. Indexes the pack's chunks that the index lacks.
   void AddPackLocked(const std::shared_ptr<Pack>& pack);
+  // REQUIRES: mu_ held. Removes from the index every delta record whose base (transitively) is
+  // not indexed: a dead delta left in a pack that GC kept, whose dead base GC removed. It must
+  // never be found by dedup; a readable copy of the same chunk in another pack replaces it.
+  // Returns how many chunks left the index.
+  size_t DropUnreadableDeltasLocked();
   // True (and pinned for `flight`) when the store has the chunk.
   bool LookupAndPin(InFlight& flight, const ChunkHash& hash);
   // Finishes `writer` (fsync, index), adds the pack and pins its chunks for `flight`.

@@ -102,6 +102,8 @@ Result<GcStats> LocalChunkStore::CollectGarbage() {
       }
     }
     for (const auto& pack : drop) packs_.erase(pack->number());
+    // A dead delta in a pack kept above would stay indexed (found by dedup) with its base gone.
+    DropUnreadableDeltasLocked();
   }
   if (drop.empty() && rewrites.empty()) return stats;
   Crash(kCrashGcBeforePackRewrite);

@@ -200,6 +200,37 @@ TEST_F(ChunkStoreTest, DeltaChainsAreBounded) {
   EXPECT_TRUE(v->ok());
 }
 
+TEST_F(ChunkStoreTest, ADeadDeltaWhoseBaseWasCollectedIsNeverDedupedAgainst) {
+  auto store = OpenStore();
+  const std::string img = Path("a.img");
+  SetSize(img, 10 * kChunk);
+  WriteAt(img, 0, Bytes(1, kChunk, 0));
+  ASSERT_TRUE(Create(*store, "snap-1", img).ok());  // pack 1: chunk 0 only (the base)
+  // snap-2: chunk 0 as a delta, chunks 1-9 new, all in pack 2.
+  WriteAt(img, 4096, Bytes(2, 4096, 0));
+  WriteAt(img, kChunk, Bytes(3, 9 * kChunk, 0));
+  ASSERT_TRUE(
+      Create(*store, "snap-2", img, "snap-1", std::vector<ByteRange>{{4096, 10 * kChunk}}).ok());
+  const std::string snap2 = ReadAll(img);
+  // snap-3 keeps chunks 1-9 (pack 2 stays mostly live), not chunk 0.
+  WriteAt(img, 0, Bytes(0, kChunk, 2));
+  ASSERT_TRUE(
+      Create(*store, "snap-3", img, "snap-2", std::vector<ByteRange>{{0, kChunk}}).ok());
+  ASSERT_TRUE(store->Delete("snap-1").ok());
+  ASSERT_TRUE(store->Delete("snap-2").ok());  // the delta is dead, pack 2 kept, pack 1 gone
+  // The same content as snap-2 again: its chunk 0 must be stored anew, not deduped against the
+  // dead delta whose base is gone.
+  WriteAt(img, 0, snap2);
+  ASSERT_TRUE(Create(*store, "snap-4", img).ok());
+  ExpectRestores(*store, "snap-4", img);
+  store.reset();
+  auto reopened = OpenStore();
+  ExpectRestores(*reopened, "snap-4", img);
+  auto v = reopened->Verify("");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+}
+
 TEST_F(ChunkStoreTest, VerifyReportsASnapshotWhoseDeltaBaseIsDamaged) {
   auto store = OpenStore();
   const std::string img = MakeImage("a.img", 1);
