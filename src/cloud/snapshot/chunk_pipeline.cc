@@ -21,6 +21,7 @@ struct Slot {
   std::vector<uint8_t> in;
   std::vector<uint8_t> out;
   ChunkResult result;
+  const ChunkJob* job = nullptr;
 };
 
 // Fills buf[0, length) with bytes [start, start + length) of the file, reading only its data
@@ -55,8 +56,8 @@ Result<uint64_t> ReadSparse(int fd, uint64_t start, uint32_t length, uint8_t* bu
 class PipelineRun {
  public:
   PipelineRun(const ChunkPipeline::Options& o, int fd, const std::vector<ChunkJob>& jobs,
-              const ChunkPipeline::Lookup& lookup)
-      : o_(o), fd_(fd), jobs_(jobs), lookup_(lookup) {
+              const ChunkPipeline::Lookup& lookup, const ChunkPipeline::LoadBase& load_base)
+      : o_(o), fd_(fd), jobs_(jobs), lookup_(lookup), load_base_(load_base) {
     slots_.resize(ChunkPipeline::SlotCount(o));
     for (size_t i = 0; i < slots_.size(); ++i) free_.push_back(i);
   }
@@ -122,6 +123,7 @@ class PipelineRun {
       s.result.raw_len = job.length;
       s.result.bytes_read = *read;
       s.result.zero = *read == 0;
+      s.job = &job;
       todo_.emplace_back(seq, slot);
       cv_.notify_all();
     }
@@ -130,6 +132,7 @@ class PipelineRun {
   void Worker() {
     Sha256 sha;
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    std::vector<uint8_t> base, blocks;
     for (;;) {
       std::pair<size_t, size_t> item;
       {
@@ -140,7 +143,7 @@ class PipelineRun {
         todo_.pop_front();
       }
       Slot& s = slots_[item.second];
-      Status st = Process(s, sha, cctx);
+      Status st = Process(s, sha, cctx, base, blocks);
       std::lock_guard lock(mu_);
       if (!st.ok()) {
         Fail(std::move(st));
@@ -152,7 +155,51 @@ class PipelineRun {
     ZSTD_freeCCtx(cctx);
   }
 
-  Status Process(Slot& s, Sha256& sha, ZSTD_CCtx* cctx) {
+  // Stores the chunk as its 4 KiB blocks that differ from its base (the parent's chunk at the
+  // same place), into s.out as a delta record's payload; false when there is no usable base or
+  // the delta would be more than a quarter of the chunk.
+  bool TryDelta(Slot& s, ZSTD_CCtx* cctx, std::vector<uint8_t>& base,
+                std::vector<uint8_t>& blocks) {
+    ChunkResult& r = s.result;
+    if (!s.job->has_base || s.job->base == r.hash) return false;
+    Result<uint8_t> depth = load_base_(s.job->base, base);
+    if (!depth.ok() || *depth >= kMaxDeltaDepth || base.size() != r.raw_len) return false;
+    const size_t limit = r.raw_len / 4;
+    const size_t bitmap_size = DeltaBitmapSize(r.raw_len);
+    if (limit <= kDeltaPrefixSize + bitmap_size) return false;
+    uint8_t* bitmap = s.out.data() + kDeltaPrefixSize;
+    std::memset(bitmap, 0, bitmap_size);
+    blocks.clear();
+    const uint32_t count = (r.raw_len + kDeltaBlock - 1) / kDeltaBlock;
+    for (uint32_t b = 0; b < count; ++b) {
+      const size_t off = size_t{b} * kDeltaBlock;
+      const size_t len = std::min<size_t>(kDeltaBlock, r.raw_len - off);
+      if (std::memcmp(s.in.data() + off, base.data() + off, len) == 0) continue;
+      if (blocks.size() + len > limit) return false;  // too much changed: stored whole
+      bitmap[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
+      blocks.insert(blocks.end(), s.in.data() + off, s.in.data() + off + len);
+    }
+    uint8_t* data = bitmap + bitmap_size;
+    const size_t room = limit - kDeltaPrefixSize - bitmap_size;
+    DeltaRef d{s.job->base, static_cast<uint8_t>(*depth + 1), ChunkCodec::kRaw};
+    size_t n = ZSTD_compressCCtx(cctx, data, room, blocks.data(), blocks.size(), o_.zstd_level);
+    if (!ZSTD_isError(n) && n < blocks.size()) {
+      d.blocks = ChunkCodec::kZstd;
+    } else if (blocks.size() <= room) {  // incompressible: the blocks as they are
+      std::memcpy(data, blocks.data(), blocks.size());
+      n = blocks.size();
+    } else {
+      return false;
+    }
+    EncodeDeltaPrefix(d, s.out.data());
+    r.codec = ChunkCodec::kDelta;
+    r.payload = s.out.data();
+    r.stored_len = static_cast<uint32_t>(kDeltaPrefixSize + bitmap_size + n);
+    return true;
+  }
+
+  Status Process(Slot& s, Sha256& sha, ZSTD_CCtx* cctx, std::vector<uint8_t>& base,
+                 std::vector<uint8_t>& blocks) {
     ChunkResult& r = s.result;
     if (!r.zero) r.zero = IsAllZero(s.in.data(), r.raw_len);
     if (r.zero) return OkStatus();
@@ -162,6 +209,7 @@ class PipelineRun {
     if (s.out.size() < ZSTD_compressBound(o_.chunk_size)) {
       s.out.resize(ZSTD_compressBound(o_.chunk_size));
     }
+    if (TryDelta(s, cctx, base, blocks)) return OkStatus();
     size_t n =
         ZSTD_compressCCtx(cctx, s.out.data(), s.out.size(), s.in.data(), r.raw_len, o_.zstd_level);
     if (!ZSTD_isError(n) && n < r.raw_len) {
@@ -180,6 +228,7 @@ class PipelineRun {
   const int fd_;
   const std::vector<ChunkJob>& jobs_;
   const ChunkPipeline::Lookup& lookup_;
+  const ChunkPipeline::LoadBase& load_base_;
   std::vector<Slot> slots_;
 
   std::mutex mu_;
@@ -201,9 +250,10 @@ size_t ChunkPipeline::SlotCount(const Options& o) {
 }
 
 Status ChunkPipeline::Run(const Options& options, int source_fd, const std::vector<ChunkJob>& jobs,
-                          const Lookup& lookup, const Consume& consume) {
+                          const Lookup& lookup, const LoadBase& load_base,
+                          const Consume& consume) {
   if (jobs.empty()) return OkStatus();
-  PipelineRun run(options, source_fd, jobs, lookup);
+  PipelineRun run(options, source_fd, jobs, lookup, load_base);
   return run.Go(consume);
 }
 

@@ -16,7 +16,9 @@
 namespace spotkeeper::cloud::snapshot {
 namespace {
 
-constexpr int kFormatVersion = 1;
+// 2: packs may hold delta records (codec 2). A format-1 store is upgraded when opened (its
+// files are all valid in format 2); a binary that knows only format 1 then refuses it.
+constexpr int kFormatVersion = 2;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -96,12 +98,19 @@ Status LocalChunkStore::OpenDir() {
       !j["format"].is_number_integer() || !j["chunk_size"].is_number_unsigned()) {
     return FailedPrecondition(config_path + " is not a chunk store config");
   }
-  if (j["format"].get<int>() != kFormatVersion) {
-    return FailedPrecondition(config_path + ": unknown format " + j["format"].dump());
+  const int format = j["format"].get<int>();
+  if (format != 1 && format != kFormatVersion) {
+    return FailedPrecondition(config_path + ": unknown format " + j["format"].dump() +
+                              " (this spotkeeper reads formats 1 and " +
+                              std::to_string(kFormatVersion) + "; use a newer one)");
   }
   chunk_size_ = j["chunk_size"].get<uint32_t>();
   if (chunk_size_ == 0 || chunk_size_ > kMaxChunkSize) {
     return FailedPrecondition(config_path + ": bad chunk size");
+  }
+  if (format != kFormatVersion) {
+    j["format"] = kFormatVersion;
+    SK_RETURN_IF_ERROR(PublishFile(config_path, j.dump(2) + "\n"));
   }
   return OkStatus();
 }
@@ -133,6 +142,7 @@ Status LocalChunkStore::LoadPacks() {
     AddPackLocked(pack);
     next_pack_ = n + 1;
   }
+  DropUnreadableDeltasLocked();
   return OkStatus();
 }
 
@@ -179,6 +189,49 @@ void LocalChunkStore::AddPackLocked(const std::shared_ptr<Pack>& pack) {
   for (size_t i = 0; i < entries.size(); ++i) {
     index_.try_emplace(entries[i].hash, Location{pack->number(), static_cast<uint32_t>(i)});
   }
+}
+
+size_t LocalChunkStore::DropUnreadableDeltasLocked() {
+  struct PairHash {
+    size_t operator()(const std::pair<uint64_t, uint32_t>& p) const {
+      return std::hash<uint64_t>()(p.first * 0x9E3779B97F4A7C15ull + p.second);
+    }
+  };
+  std::unordered_set<std::pair<uint64_t, uint32_t>, PairHash> dropped;  // (pack, entry)
+  HashSet gone;
+  for (bool again = true; again;) {
+    again = false;
+    for (auto it = index_.begin(); it != index_.end();) {
+      const DeltaRef* d = packs_.at(it->second.pack)->delta(it->second.entry);
+      if (d != nullptr && index_.count(d->base) == 0) {
+        dropped.emplace(it->second.pack, it->second.entry);
+        gone.insert(it->first);
+        it = index_.erase(it);
+        again = true;
+      } else {
+        ++it;
+      }
+    }
+    // Another copy of a dropped chunk (a duplicate in another pack) that can be read takes its
+    // place; a copy dropped once is never taken back, so this ends.
+    for (const auto& [number, pack] : packs_) {
+      const std::vector<PackEntry>& entries = pack->entries();
+      for (uint32_t i = 0; i < entries.size(); ++i) {
+        if (gone.count(entries[i].hash) == 0 || index_.count(entries[i].hash) > 0 ||
+            dropped.count({number, i}) > 0) {
+          continue;
+        }
+        const DeltaRef* d = pack->delta(i);
+        if (d == nullptr || index_.count(d->base) > 0) {
+          index_.emplace(entries[i].hash, Location{number, i});
+          again = true;
+        }
+      }
+    }
+  }
+  size_t lost = 0;
+  for (const ChunkHash& h : gone) lost += index_.count(h) == 0 ? 1 : 0;
+  return lost;
 }
 
 bool LocalChunkStore::LookupAndPin(InFlight& flight, const ChunkHash& hash) {
@@ -297,10 +350,22 @@ Result<SnapshotInfo> LocalChunkStore::Create(const CreateRequest& req) {
       }
     }
   }
+  // A chunk read again gets the parent's chunk at the same place as its delta base.
+  const std::vector<ManifestEntry>* parent_entries =
+      flight.parent ? &flight.parent->entries : nullptr;
+  size_t p = 0;
   for (uint64_t i = 0; i < chunk_count; ++i) {
     if (!read[i]) continue;
     const uint64_t len = std::min<uint64_t>(chunk_size_, size - i * chunk_size_);
-    jobs.push_back(ChunkJob{i, static_cast<uint32_t>(len)});
+    ChunkJob job{i, static_cast<uint32_t>(len), false, {}};
+    if (parent_entries != nullptr) {
+      while (p < parent_entries->size() && (*parent_entries)[p].index < i) ++p;
+      if (p < parent_entries->size() && (*parent_entries)[p].index == i) {
+        job.has_base = true;
+        job.base = (*parent_entries)[p].hash;
+      }
+    }
+    jobs.push_back(job);
   }
 
   Manifest m;
@@ -317,6 +382,9 @@ Result<SnapshotInfo> LocalChunkStore::Create(const CreateRequest& req) {
   ChunkPipeline::Options po{workers_, o_.max_memory, chunk_size_, o_.zstd_level};
   Status run = ChunkPipeline::Run(
       po, src.get(), jobs, [&](const ChunkHash& h) { return LookupAndPin(flight, h); },
+      // The base is the parent's chunk: live while this Create runs (flight.parent), and after
+      // the commit through the delta that names it.
+      [&](const ChunkHash& h, std::vector<uint8_t>& raw) { return LoadChunk(h, raw); },
       [&](const ChunkResult& r) -> Status {
         ++consumed;
         const int percent = static_cast<int>(consumed * 99 / jobs.size());

@@ -6,7 +6,8 @@
 //
 // Liveness (what GC keeps): every chunk named by a committed manifest, by the parent of a Create
 // or Copy in flight, or pinned by a Create in flight (each chunk it found in the store, and each
-// chunk it wrote, until its manifest is committed). Manifests name chunks by hash only, so GC
+// chunk it wrote, until its manifest is committed), and the base of every live delta record
+// (transitively). Manifests name chunks by hash only, so GC
 // may move a live chunk to another pack without touching any manifest.
 //
 // The directory is locked (flock) while a store has it open: one process at a time.
@@ -56,12 +57,20 @@ class LocalChunkStore final : public ChunkStore {
     std::shared_ptr<const Manifest> parent;  // its chunks are live while this runs
     HashSet pins;                            // chunks found or written, not yet committed
   };
-  // A chunk resolved for reading, the pack kept open by `held` of the caller.
+  // A stored record resolved for reading.
+  struct Piece {
+    const Pack* pack = nullptr;
+    PackEntry entry;
+  };
+  // A chunk resolved for reading, the packs kept open by `held` of the caller. A delta record
+  // lists its bases: bases[0] is its own base, bases[1] that one's base, and so on.
   struct ChunkRef {
     uint64_t chunk_index = 0;
     const Pack* pack = nullptr;
     PackEntry entry;
+    std::vector<Piece> bases;
   };
+  using HeldPacks = std::map<uint64_t, std::shared_ptr<Pack>>;
 
   explicit LocalChunkStore(ChunkStoreOptions options);
 
@@ -73,6 +82,11 @@ class LocalChunkStore final : public ChunkStore {
 
   // REQUIRES: mu_ held. Indexes the pack's chunks that the index lacks.
   void AddPackLocked(const std::shared_ptr<Pack>& pack);
+  // REQUIRES: mu_ held. Removes from the index every delta record whose base (transitively) is
+  // not indexed: a dead delta left in a pack that GC kept, whose dead base GC removed. It must
+  // never be found by dedup; a readable copy of the same chunk in another pack replaces it.
+  // Returns how many chunks left the index.
+  size_t DropUnreadableDeltasLocked();
   // True (and pinned for `flight`) when the store has the chunk.
   bool LookupAndPin(InFlight& flight, const ChunkHash& hash);
   // Finishes `writer` (fsync, index), adds the pack and pins its chunks for `flight`.
@@ -83,8 +97,20 @@ class LocalChunkStore final : public ChunkStore {
   void End(const std::string& id);
   Status CommitManifest(const Manifest& m);
   // Resolves every entry of `m` under mu_; NotFound names a chunk the store lacks.
-  Result<std::vector<ChunkRef>> ResolveLocked(const Manifest& m,
-                                              std::map<uint64_t, std::shared_ptr<Pack>>& held);
+  Result<std::vector<ChunkRef>> ResolveLocked(const Manifest& m, HeldPacks& held);
+  // REQUIRES: mu_ held. The chunk `hash` with the chain of its bases; NotFound when it or a base
+  // is missing, Internal when the chain is longer than kMaxDeltaDepth (damaged prefixes).
+  Result<ChunkRef> ResolveChunkLocked(const ChunkHash& hash, HeldPacks& held);
+  // REQUIRES: mu_ held. Fills ref.bases from `d`, the delta prefix of the record `ref` names
+  // (nullptr: stored whole, nothing to do).
+  Status ResolveBasesLocked(ChunkRef& ref, const DeltaRef* d, HeldPacks& held);
+  // Decodes `ref` (its bases first) into out (resized to the chunk's length). On error, *failed
+  // (when given) is the piece that could not be read: -1 the chunk itself, i for bases[i].
+  static Status DecodeChunk(const ChunkRef& ref, ZSTD_DCtx* dctx, std::vector<uint8_t>& scratch,
+                            std::vector<uint8_t>& out, std::vector<uint8_t>& tmp,
+                            int* failed = nullptr);
+  // The raw bytes of stored chunk `hash` and its delta depth (the base of a new delta).
+  Result<uint8_t> LoadChunk(const ChunkHash& hash, std::vector<uint8_t>& out);
   Result<std::shared_ptr<const Manifest>> FindManifest(const std::string& id);
 
   const ChunkStoreOptions o_;

@@ -84,17 +84,29 @@ class ChunkStoreCrashTest : public ::testing::TestWithParam<CrashCase> {
     ASSERT_TRUE((*store)->Create(r).ok());
     Remember("snap-a", image_);
     // snap-b shares half of snap-a's chunks: deleting snap-a leaves packs half dead.
+    // A 4 KiB write into chunk 10 makes it a delta record on snap-a's chunk 10, which only that
+    // delta keeps alive once snap-a is deleted.
     WriteAt(image_, 0, Bytes(3, 6 * kChunk, 0));
     WriteAt(image_, 20 * kChunk, Bytes(4, 6 * kChunk, 1));
+    WriteAt(image_, 10 * kChunk + 8192, Bytes(8, 4096, 0));
     r.snapshot_id = "snap-b";
     r.parent_id = "snap-a";
-    r.changed = std::vector<ByteRange>{{0, 6 * kChunk}, {20 * kChunk, 6 * kChunk}};
+    r.changed = std::vector<ByteRange>{
+        {0, 6 * kChunk}, {20 * kChunk, 6 * kChunk}, {10 * kChunk + 8192, 4096}};
     ASSERT_TRUE((*store)->Create(r).ok());
     Remember("snap-b", image_);
     // What snap-c would hold: new data in a hole and over old data.
     WriteAt(image_, 40 * kChunk, Bytes(5, 6 * kChunk, 1));
     WriteAt(image_, 2 * kChunk, Bytes(6, 3 * kChunk, 0));
-    changed_ = {{40 * kChunk, 6 * kChunk}, {2 * kChunk, 3 * kChunk}};
+    // Small writes: delta records on a text chunk, a random one and snap-b's delta (depth 2).
+    WriteAt(image_, 8 * kChunk + 4096, Bytes(7, 4096, 0));
+    WriteAt(image_, 28 * kChunk + 100, Bytes(9, 4096, 0));
+    WriteAt(image_, 10 * kChunk, Bytes(10, 4096, 0));
+    changed_ = {{40 * kChunk, 6 * kChunk},
+                {2 * kChunk, 3 * kChunk},
+                {8 * kChunk + 4096, 4096},
+                {28 * kChunk + 100, 4096},
+                {10 * kChunk, 4096}};
   }
 
   void CheckRestores(ChunkStore& s, const std::string& id, const std::string& expect) {

@@ -56,6 +56,17 @@ Result<GcStats> LocalChunkStore::CollectGarbage() {
       }
       live.insert(flight->pins.begin(), flight->pins.end());
     }
+    // The bases of live delta records are live (transitively; a base always predates its
+    // delta, so the walk ends).
+    std::vector<ChunkHash> todo(live.begin(), live.end());
+    while (!todo.empty()) {
+      const ChunkHash h = todo.back();
+      todo.pop_back();
+      auto it = index_.find(h);
+      if (it == index_.end()) continue;
+      const DeltaRef* d = packs_.at(it->second.pack)->delta(it->second.entry);
+      if (d != nullptr && live.insert(d->base).second) todo.push_back(d->base);
+    }
     // Sweep plan: a pack with nothing live goes; one with too little live is rewritten. In
     // either, the dead chunks leave the index now. A chunk indexed in another pack is a
     // duplicate here, and dead.
@@ -91,6 +102,8 @@ Result<GcStats> LocalChunkStore::CollectGarbage() {
       }
     }
     for (const auto& pack : drop) packs_.erase(pack->number());
+    // A dead delta in a pack kept above would stay indexed (found by dedup) with its base gone.
+    DropUnreadableDeltasLocked();
   }
   if (drop.empty() && rewrites.empty()) return stats;
   Crash(kCrashGcBeforePackRewrite);

@@ -22,31 +22,95 @@ struct ReadState {
   ZSTD_DCtx* dctx;
   std::vector<uint8_t> scratch;
   std::vector<uint8_t> out;
+  std::vector<uint8_t> tmp;
   Sha256 sha;
 };
 
 }  // namespace
 
-Result<std::vector<LocalChunkStore::ChunkRef>> LocalChunkStore::ResolveLocked(
-    const Manifest& m, std::map<uint64_t, std::shared_ptr<Pack>>& held) {
+Status LocalChunkStore::ResolveBasesLocked(ChunkRef& ref, const DeltaRef* d, HeldPacks& held) {
+  while (d != nullptr) {
+    if (ref.bases.size() >= kMaxDeltaDepth) {
+      return Internal("chunk " + ref.entry.hash.Hex() + ": delta chain too long (damaged)");
+    }
+    auto it = index_.find(d->base);
+    if (it == index_.end()) {
+      return NotFound("chunk " + ref.entry.hash.Hex() + ": its delta base " + d->base.Hex() +
+                      " is missing");
+    }
+    const std::shared_ptr<Pack>& base_pack = packs_.at(it->second.pack);
+    held.try_emplace(base_pack->number(), base_pack);
+    ref.bases.push_back(Piece{base_pack.get(), base_pack->entries()[it->second.entry]});
+    d = base_pack->delta(it->second.entry);
+  }
+  return OkStatus();
+}
+
+Result<LocalChunkStore::ChunkRef> LocalChunkStore::ResolveChunkLocked(const ChunkHash& hash,
+                                                                      HeldPacks& held) {
+  auto it = index_.find(hash);
+  if (it == index_.end()) return NotFound("chunk " + hash.Hex() + " is missing");
+  const std::shared_ptr<Pack>& pack = packs_.at(it->second.pack);
+  held.try_emplace(pack->number(), pack);
+  ChunkRef ref{0, pack.get(), pack->entries()[it->second.entry], {}};
+  SK_RETURN_IF_ERROR(ResolveBasesLocked(ref, pack->delta(it->second.entry), held));
+  return ref;
+}
+
+Result<std::vector<LocalChunkStore::ChunkRef>> LocalChunkStore::ResolveLocked(const Manifest& m,
+                                                                             HeldPacks& held) {
   std::vector<ChunkRef> refs;
   refs.reserve(m.entries.size());
   for (const ManifestEntry& e : m.entries) {
-    auto it = index_.find(e.hash);
-    if (it == index_.end()) {
-      return NotFound("snapshot " + m.info.id + ": chunk " + e.hash.Hex() + " is missing");
-    }
-    const std::shared_ptr<Pack>& pack = packs_.at(it->second.pack);
-    held.try_emplace(pack->number(), pack);
-    refs.push_back(ChunkRef{e.index, pack.get(), pack->entries()[it->second.entry]});
+    Result<ChunkRef> ref = ResolveChunkLocked(e.hash, held);
+    if (!ref.ok()) return ref.status().Annotate("snapshot " + m.info.id);
+    ref->chunk_index = e.index;
+    refs.push_back(std::move(*ref));
   }
   return refs;
+}
+
+Status LocalChunkStore::DecodeChunk(const ChunkRef& ref, ZSTD_DCtx* dctx,
+                                    std::vector<uint8_t>& scratch, std::vector<uint8_t>& out,
+                                    std::vector<uint8_t>& tmp, int* failed) {
+  // The deepest base first (stored whole), then each delta on top of the one below it; the two
+  // buffers alternate so that the last decode lands in `out`.
+  const int n = static_cast<int>(ref.bases.size());
+  std::vector<uint8_t>* cur = (n % 2 == 0) ? &out : &tmp;
+  std::vector<uint8_t>* other = (n % 2 == 0) ? &tmp : &out;
+  const uint8_t* base = nullptr;
+  size_t base_len = 0;
+  for (int i = n - 1; i >= -1; --i) {
+    const Piece p = i >= 0 ? ref.bases[static_cast<size_t>(i)] : Piece{ref.pack, ref.entry};
+    cur->resize(p.entry.raw_len);
+    Status s = p.pack->ReadChunk(p.entry, dctx, scratch, cur->data(), base, base_len);
+    if (!s.ok()) {
+      if (failed != nullptr) *failed = i;
+      return s;
+    }
+    base = cur->data();
+    base_len = cur->size();
+    std::swap(cur, other);
+  }
+  return OkStatus();
+}
+
+Result<uint8_t> LocalChunkStore::LoadChunk(const ChunkHash& hash, std::vector<uint8_t>& out) {
+  thread_local ReadState st;
+  HeldPacks held;
+  ChunkRef ref;
+  {
+    std::lock_guard lock(mu_);
+    SK_ASSIGN_OR_RETURN(ref, ResolveChunkLocked(hash, held));
+  }
+  SK_RETURN_IF_ERROR(DecodeChunk(ref, st.dctx, st.scratch, out, st.tmp));
+  return static_cast<uint8_t>(ref.bases.size());
 }
 
 Status LocalChunkStore::Restore(const std::string& snapshot_id, const std::string& target_path,
                                 uint64_t size_bytes) {
   SK_ASSIGN_OR_RETURN(std::shared_ptr<const Manifest> m, FindManifest(snapshot_id));
-  std::map<uint64_t, std::shared_ptr<Pack>> held;  // keeps the packs open, even if GC removes them
+  HeldPacks held;  // keeps the packs open, even if GC removes them
   std::vector<ChunkRef> refs;
   {
     std::lock_guard lock(mu_);
@@ -69,8 +133,7 @@ Status LocalChunkStore::Restore(const std::string& snapshot_id, const std::strin
   SK_RETURN_IF_ERROR(
       ParallelFor<ReadState>(2 * workers_, refs.size(), [&](ReadState& st, size_t i) {
         const ChunkRef& r = refs[i];
-        st.out.resize(cs);
-        SK_RETURN_IF_ERROR(r.pack->ReadChunk(r.entry, st.dctx, st.scratch, st.out.data()));
+        SK_RETURN_IF_ERROR(DecodeChunk(r, st.dctx, st.scratch, st.out, st.tmp));
         return PwriteFull(out.get(), st.out.data(), r.entry.raw_len, r.chunk_index * cs);
       }));
   if (::fsync(out.get()) != 0) return Internal(ErrnoText("fsync " + target_path));
@@ -79,7 +142,7 @@ Status LocalChunkStore::Restore(const std::string& snapshot_id, const std::strin
 
 Result<VerifyReport> LocalChunkStore::Verify(const std::string& snapshot_id) {
   VerifyReport report;
-  std::map<uint64_t, std::shared_ptr<Pack>> held;
+  HeldPacks held;
   std::vector<ChunkRef> refs;  // chunk_index unused here
   std::set<ChunkHash> bad;     // damaged or missing chunks
   std::set<std::string> bad_snapshots;
@@ -88,7 +151,21 @@ Result<VerifyReport> LocalChunkStore::Verify(const std::string& snapshot_id) {
     if (snapshot_id.empty()) {
       for (const auto& [number, pack] : packs_) {  // every record, duplicates too
         held.emplace(number, pack);
-        for (const PackEntry& e : pack->entries()) refs.push_back(ChunkRef{0, pack.get(), e});
+        const std::vector<PackEntry>& entries = pack->entries();
+        for (size_t i = 0; i < entries.size(); ++i) {
+          const PackEntry& e = entries[i];
+          ChunkRef ref{0, pack.get(), e, {}};
+          if (!ResolveBasesLocked(ref, pack->delta(static_cast<uint32_t>(i)), held).ok()) {
+            // Its base is gone: a dead delta waiting for compaction (not indexed, never read),
+            // unless the store would read this very record.
+            auto loc = index_.find(e.hash);
+            if (loc != index_.end() && loc->second.pack == number && loc->second.entry == i) {
+              bad.insert(e.hash);
+            }
+            continue;
+          }
+          refs.push_back(std::move(ref));
+        }
       }
       for (const auto& [id, why] : damaged_manifests_) bad_snapshots.insert(id);
     } else {
@@ -102,14 +179,12 @@ Result<VerifyReport> LocalChunkStore::Verify(const std::string& snapshot_id) {
         std::set<ChunkHash> seen;
         for (const ManifestEntry& e : it->second->entries) {
           if (!seen.insert(e.hash).second) continue;
-          auto loc = index_.find(e.hash);
-          if (loc == index_.end()) {
-            bad.insert(e.hash);
+          Result<ChunkRef> ref = ResolveChunkLocked(e.hash, held);
+          if (!ref.ok()) {
+            bad.insert(e.hash);  // missing, or a base of it is
             continue;
           }
-          const std::shared_ptr<Pack>& pack = packs_.at(loc->second.pack);
-          held.try_emplace(pack->number(), pack);
-          refs.push_back(ChunkRef{0, pack.get(), pack->entries()[loc->second.entry]});
+          refs.push_back(std::move(*ref));
         }
       }
     }
@@ -124,14 +199,17 @@ Result<VerifyReport> LocalChunkStore::Verify(const std::string& snapshot_id) {
   std::set<uint64_t> bad_packs;
   SK_RETURN_IF_ERROR(ParallelFor<ReadState>(workers_, refs.size(), [&](ReadState& st, size_t i) {
     const ChunkRef& r = refs[i];
-    st.out.resize(r.entry.raw_len);
-    Status s = r.pack->ReadChunk(r.entry, st.dctx, st.scratch, st.out.data());
+    int failed = -1;
+    Status s = DecodeChunk(r, st.dctx, st.scratch, st.out, st.tmp, &failed);
     const bool ok = s.ok() && st.sha.Of(st.out.data(), r.entry.raw_len) == r.entry.hash;
     std::lock_guard lock(mu);
     ++report.chunks_checked;
     report.bytes_checked += r.entry.raw_len;
     if (!ok) {
-      bad_packs.insert(r.pack->number());
+      // The record that could not be read is damaged; a delta on top of it is unreadable too.
+      const Piece p = failed >= 0 ? r.bases[static_cast<size_t>(failed)] : Piece{r.pack, r.entry};
+      bad_packs.insert(p.pack->number());
+      bad.insert(p.entry.hash);
       bad.insert(r.entry.hash);
     }
     return OkStatus();

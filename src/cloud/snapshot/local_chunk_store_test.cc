@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "cloud/snapshot/chunk_hash.h"
 #include "cloud/snapshot/chunk_store.h"
 #include "cloud/snapshot/pack.h"
 #include "cloud/snapshot/snapshot_test_util.h"
@@ -134,6 +137,146 @@ TEST_F(ChunkStoreTest, IncrementalReadsOnlyChangedChunks) {
   EXPECT_EQ(full->new_chunks, 1u);
   ExpectRestores(*store, "snap-3", img);
   ExpectRestores(*store, "snap-1", Path("a-1.img"));
+}
+
+TEST_F(ChunkStoreTest, SmallWritesAreStoredAsDeltasThatOutliveTheirParent) {
+  auto store = OpenStore();
+  const std::string img = MakeImage("a.img", 1);
+  ASSERT_TRUE(Create(*store, "snap-1", img).ok());
+  // 4 KiB into a text chunk (3) and into a random one (13); chunk 31 zeroed (its old version
+  // dies with snap-1, so that GC compacts snap-1's pack and moves the bases).
+  WriteAt(img, 3 * kChunk + 10, Bytes(9, 4096, 0));
+  WriteAt(img, 13 * kChunk + 8192, Bytes(10, 4096, 0));
+  WriteAt(img, 31 * kChunk, Bytes(0, kChunk, 2));
+  std::vector<ByteRange> changed = {
+      {3 * kChunk + 10, 4096}, {13 * kChunk + 8192, 4096}, {31 * kChunk, kChunk}};
+  auto inc = Create(*store, "snap-2", img, "snap-1", changed);
+  ASSERT_TRUE(inc.ok()) << inc.status().ToString();
+  EXPECT_EQ(inc->new_chunks, 2u);
+  // Each is about its 4 KiB of new random bytes; stored whole, chunk 13 alone is 64 KiB.
+  EXPECT_LT(inc->new_bytes, uint64_t{3} * 4096);
+  ExpectRestores(*store, "snap-2", img);
+  // The bases are snap-1's chunks: deleting snap-1 keeps them for snap-2, also compacted.
+  ASSERT_TRUE(store->Delete("snap-1").ok());
+  ExpectRestores(*store, "snap-2", img);
+  store.reset();
+  ChunkStoreOptions o = Options();
+  o.gc_rewrite_below = 1.0;
+  auto reopened = ChunkStore::Open(o);
+  ASSERT_TRUE(reopened.ok());
+  auto gc = (*reopened)->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_GT(gc->packs_rewritten, 0u);
+  ExpectRestores(**reopened, "snap-2", img);
+  auto v = (*reopened)->Verify("");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+}
+
+TEST_F(ChunkStoreTest, DeltaChainsAreBounded) {
+  auto store = OpenStore();
+  const std::string img = MakeImage("a.img", 1);
+  ASSERT_TRUE(Create(*store, "snap-0", img).ok());
+  // The same random chunk changed again and again: deltas on deltas, until the chain would be
+  // longer than kMaxDeltaDepth and the chunk is stored whole again.
+  std::vector<uint64_t> new_bytes;
+  for (int i = 1; i <= kMaxDeltaDepth + 2; ++i) {
+    WriteAt(img, 13 * kChunk + 4096 * static_cast<uint64_t>(i), Bytes(100 + i, 4096, 0));
+    const std::string id = "snap-" + std::to_string(i);
+    auto s = Create(*store, id, img, "snap-" + std::to_string(i - 1),
+                    std::vector<ByteRange>{{13 * kChunk + 4096 * static_cast<uint64_t>(i), 4096}});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    new_bytes.push_back(s->new_bytes);
+    WriteAt(Path("expect-" + id), 0, ReadAll(img));
+    // Only the newest snapshot is kept: every older chunk lives through the chain.
+    ASSERT_TRUE(store->Delete("snap-" + std::to_string(i - 1)).ok());
+  }
+  for (int i = 0; i < kMaxDeltaDepth; ++i) EXPECT_LT(new_bytes[i], uint64_t{2} * 4096) << i;
+  EXPECT_GE(new_bytes[kMaxDeltaDepth], uint64_t{kChunk});  // depth 5: stored whole
+  EXPECT_LT(new_bytes[kMaxDeltaDepth + 1], uint64_t{2} * 4096);
+  ExpectRestores(*store, "snap-" + std::to_string(kMaxDeltaDepth + 2), img);
+  auto v = store->Verify("");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+}
+
+TEST_F(ChunkStoreTest, ADeadDeltaWhoseBaseWasCollectedIsNeverDedupedAgainst) {
+  auto store = OpenStore();
+  const std::string img = Path("a.img");
+  SetSize(img, 10 * kChunk);
+  WriteAt(img, 0, Bytes(1, kChunk, 0));
+  ASSERT_TRUE(Create(*store, "snap-1", img).ok());  // pack 1: chunk 0 only (the base)
+  // snap-2: chunk 0 as a delta, chunks 1-9 new, all in pack 2.
+  WriteAt(img, 4096, Bytes(2, 4096, 0));
+  WriteAt(img, kChunk, Bytes(3, 9 * kChunk, 0));
+  ASSERT_TRUE(
+      Create(*store, "snap-2", img, "snap-1", std::vector<ByteRange>{{4096, 10 * kChunk}}).ok());
+  const std::string snap2 = ReadAll(img);
+  // snap-3 keeps chunks 1-9 (pack 2 stays mostly live), not chunk 0.
+  WriteAt(img, 0, Bytes(0, kChunk, 2));
+  ASSERT_TRUE(
+      Create(*store, "snap-3", img, "snap-2", std::vector<ByteRange>{{0, kChunk}}).ok());
+  ASSERT_TRUE(store->Delete("snap-1").ok());
+  ASSERT_TRUE(store->Delete("snap-2").ok());  // the delta is dead, pack 2 kept, pack 1 gone
+  // The same content as snap-2 again: its chunk 0 must be stored anew, not deduped against the
+  // dead delta whose base is gone.
+  WriteAt(img, 0, snap2);
+  ASSERT_TRUE(Create(*store, "snap-4", img).ok());
+  ExpectRestores(*store, "snap-4", img);
+  store.reset();
+  auto reopened = OpenStore();
+  ExpectRestores(*reopened, "snap-4", img);
+  auto v = reopened->Verify("");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok());
+}
+
+TEST_F(ChunkStoreTest, VerifyReportsASnapshotWhoseDeltaBaseIsDamaged) {
+  auto store = OpenStore();
+  const std::string img = MakeImage("a.img", 1);
+  const std::string old13 = ReadAll(img).substr(13 * kChunk, kChunk);
+  ASSERT_TRUE(Create(*store, "snap-1", img).ok());
+  WriteAt(img, 13 * kChunk + 8192, Bytes(10, 4096, 0));
+  ASSERT_TRUE(Create(*store, "snap-2", img, "snap-1",
+                     std::vector<ByteRange>{{13 * kChunk + 8192, 4096}})
+                  .ok());
+  // Damage the base (snap-1's chunk 13, in pack 1); snap-2's own pack is intact.
+  auto pack = Pack::Open(Options().dir + "/packs", 1);
+  ASSERT_TRUE(pack.ok());
+  Sha256 sha;
+  const ChunkHash base = sha.Of(old13.data(), old13.size());
+  uint64_t offset = 0;
+  for (const PackEntry& e : (*pack)->entries()) {
+    if (e.hash == base) offset = e.offset;
+  }
+  ASSERT_NE(offset, 0u);
+  const std::string path = Options().dir + "/packs/" + PackStem(1) + ".pack";
+  std::string data = ReadAll(path);
+  data[offset + kRecordHeaderSize + 100] ^= 0x01;
+  WriteAt(path, 0, data);
+  auto v = store->Verify("snap-2");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->damaged_packs, std::vector<std::string>{PackStem(1) + ".pack"});
+  EXPECT_EQ(v->damaged_snapshots, (std::vector<std::string>{"snap-1", "snap-2"}));
+  EXPECT_FALSE(store->Restore("snap-2", Path("out")).ok());
+}
+
+TEST_F(ChunkStoreTest, OpensAFormat1StoreAndRefusesAnUnknownFormat) {
+  const std::string dir = Options().dir;
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json") << R"({"format": 1, "chunk_size": 65536})";
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    const std::string img = MakeImage("a.img", 1);
+    ASSERT_TRUE(Create(*store, "snap-1", img).ok());
+    ExpectRestores(*store, "snap-1", img);
+  }
+  EXPECT_NE(ReadAll(dir + "/config.json").find("\"format\": 2"), std::string::npos);
+  std::ofstream(dir + "/config.json") << R"({"format": 9, "chunk_size": 65536})";
+  auto bad = ChunkStore::Open(Options());
+  EXPECT_EQ(bad.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(bad.status().ToString().find("unknown format 9"), std::string::npos);
 }
 
 TEST_F(ChunkStoreTest, IncrementalHandlesAResizedImage) {

@@ -24,10 +24,34 @@ T Get(const uint8_t* p) {
 bool SaneLengths(uint32_t raw, uint32_t stored, ChunkCodec codec) {
   if (raw == 0 || raw > kMaxChunkSize || stored == 0) return false;
   if (codec == ChunkCodec::kRaw) return stored == raw;
+  if (codec == ChunkCodec::kDelta) {
+    return stored > kDeltaPrefixSize + DeltaBitmapSize(raw) && stored < raw;
+  }
   return codec == ChunkCodec::kZstd && stored < raw;
 }
 
 }  // namespace
+
+void EncodeDeltaPrefix(const DeltaRef& d, uint8_t out[kDeltaPrefixSize]) {
+  std::memset(out, 0, kDeltaPrefixSize);
+  std::memcpy(out, d.base.bytes.data(), 32);
+  out[32] = d.depth;
+  out[33] = static_cast<uint8_t>(d.blocks);
+}
+
+std::optional<DeltaRef> DecodeDeltaPrefix(const uint8_t* in, size_t n) {
+  if (n < kDeltaPrefixSize || in[32] == 0 || in[32] > kMaxDeltaDepth || in[33] > 1) {
+    return std::nullopt;
+  }
+  for (size_t i = 34; i < kDeltaPrefixSize; ++i) {
+    if (in[i] != 0) return std::nullopt;
+  }
+  DeltaRef d;
+  std::memcpy(d.base.bytes.data(), in, 32);
+  d.depth = in[32];
+  d.blocks = static_cast<ChunkCodec>(in[33]);
+  return d;
+}
 
 uint64_t PackEntry::record_size() const { return kRecordHeaderSize + stored_len; }
 

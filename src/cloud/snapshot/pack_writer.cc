@@ -84,6 +84,13 @@ Result<std::unique_ptr<PackWriter>> PackWriter::Create(const std::string& dir, u
 
 Result<PackEntry> PackWriter::Append(const ChunkHash& hash, ChunkCodec codec, uint32_t raw_len,
                                      const uint8_t* payload, uint32_t stored_len) {
+  std::optional<DeltaRef> delta;
+  if (codec == ChunkCodec::kDelta) {
+    delta = DecodeDeltaPrefix(payload, stored_len);
+    if (!delta || stored_len <= kDeltaPrefixSize) {
+      return InvalidArgument("delta record " + hash.Hex() + " without a valid prefix");
+    }
+  }
   PackEntry e;
   e.hash = hash;
   e.offset = size_;
@@ -96,6 +103,7 @@ Result<PackEntry> PackWriter::Append(const ChunkHash& hash, ChunkCodec codec, ui
   Buffer(header, sizeof header);
   Buffer(payload, stored_len);
   size_ += sizeof header + stored_len;
+  if (delta) deltas_.emplace(static_cast<uint32_t>(entries_.size()), *delta);
   entries_.push_back(e);
   if (buf_len_ >= kBlock) SK_RETURN_IF_ERROR(Flush(/*all=*/false));
   if (crash_) crash_(kCrashPackAfterAppend);
@@ -115,7 +123,8 @@ Result<std::shared_ptr<Pack>> PackWriter::Finish() {
   finished_ = true;
   fd_.reset();
   direct_fd_.reset();
-  return std::make_shared<Pack>(dir_, number_, std::move(rfd), size_, std::move(entries_));
+  return std::make_shared<Pack>(dir_, number_, std::move(rfd), size_, std::move(entries_),
+                                std::move(deltas_));
 }
 
 }  // namespace spotkeeper::cloud::snapshot

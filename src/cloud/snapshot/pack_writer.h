@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cloud/snapshot/pack.h"
@@ -28,7 +29,8 @@ class PackWriter {
                                                     CrashHook crash);
   ~PackWriter();  // removes the file unless Finish() succeeded
 
-  // Appends one record; `payload` is the stored form (`codec` says which).
+  // Appends one record; `payload` is the stored form (`codec` says which; a delta payload
+  // starts with its delta prefix). InvalidArgument for a delta payload whose prefix is bad.
   Result<PackEntry> Append(const ChunkHash& hash, ChunkCodec codec, uint32_t raw_len,
                            const uint8_t* payload, uint32_t stored_len);
   uint64_t size() const { return size_; }
@@ -54,6 +56,7 @@ class PackWriter {
   uint8_t* buf_ = nullptr;
   size_t buf_len_ = 0, buf_cap_ = 0;
   std::vector<PackEntry> entries_;
+  std::unordered_map<uint32_t, DeltaRef> deltas_;  // of the delta records, by entry
   bool finished_ = false;
 };
 
