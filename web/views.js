@@ -89,6 +89,8 @@ function persistenceTags(spec) {
     ['private IP', p.shouldPersistPrivateIp],
   ];
   if (spec.strategy && spec.strategy.fallbackToOd) tags.push(['fallback to OD', true]);
+  // capacityRebalance defaults to true: only an explicit false turns it off.
+  if (spec.strategy) tags.push(['rebalance', spec.strategy.capacityRebalance !== false]);
   return h(
       'span', {}, tags.map(([label, on]) => h('span', {class: 'tag' + (on ? ' on' : '')}, label)));
 }

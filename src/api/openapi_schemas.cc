@@ -43,6 +43,7 @@ constexpr const char* kSchemas = R"json({
         "fallbackToOd": {"type": "boolean"},
         "revertToSpot": {"type": "object", "properties": {"performAt": {"type": "string", "enum": ["never", "always", "timeWindow"]}, "timeWindows": {"type": "array", "items": {"type": "string"}}}},
         "drainingTimeout": {"type": "integer"}, "maxUnavailable": {"type": "integer"},
+        "capacityRebalance": {"type": "boolean", "default": true, "description": "replace an instance at an EC2 rebalance recommendation, before its interruption notice (false: only record it)"},
         "persistence": {"type": "object", "properties": {"shouldPersistRootDevice": {"type": "boolean"}, "shouldPersistBlockDevices": {"type": "boolean"}, "shouldPersistPrivateIp": {"type": "boolean"}, "blockDevicesMode": {"type": "string", "enum": ["reattach", "onLaunch"]}}}}},
       "snapshots": {"type": "object", "properties": {"frequencyMinutes": {"type": "integer"}, "keep": {"type": "integer"}}},
       "health": {"type": "object", "properties": {"type": {"type": "string"}, "gracePeriod": {"type": "integer"}, "unhealthyDuration": {"type": "integer"}, "autoHealing": {"type": "boolean"}}},

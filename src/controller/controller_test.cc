@@ -633,5 +633,71 @@ TEST(ControllerTest, OrphansAreCollectedAfterTheGracePeriod) {
   EXPECT_EQ(h.controller().stats().orphans_deleted, 1);
 }
 
+// The audit events of `kind` for one SSI.
+std::vector<EventRecord> EventsOfKind(ControllerHarness& h, const std::string& ssi_id,
+                                      const std::string& kind) {
+  EventQuery q;
+  q.ssi_id = ssi_id;
+  auto events = h.store().ListEvents(q);
+  std::vector<EventRecord> out;
+  if (!events.ok()) return out;
+  for (const auto& e : *events) {
+    if (e.kind == kind) out.push_back(e);
+  }
+  return out;
+}
+
+TEST(ControllerTest, CapacityRebalanceOnRecordsAndRecycles) {
+  ControllerHarness h;
+  GroupSpec spec = h.BaseSpec("db");
+  spec.strategy.capacity_rebalance = true;
+  std::string g = h.CreateAndLaunch(spec);
+  SsiRecord s = h.Ssis(g)[0];
+  ASSERT_TRUE(h.cloud().RecommendRebalance(s.instance_id).ok());
+  ASSERT_TRUE(h.RunUntil([&] {
+    return h.Ssi(s.id).instance_id != s.instance_id && h.Ssi(s.id).state == SsiState::kActive;
+  })) << h.EventLog();
+  auto recorded = EventsOfKind(h, s.id, "RebalanceRecommendation");
+  ASSERT_EQ(recorded.size(), 1u) << h.EventLog();
+  EXPECT_NE(recorded[0].message.find("recycling it proactively"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"], "Rebalance");
+}
+
+TEST(ControllerTest, CapacityRebalanceOffRecordsOnlyAndTheNoticeStillRecovers) {
+  ControllerHarness h;
+  GroupSpec spec = h.BaseSpec("db");
+  spec.strategy.capacity_rebalance = false;
+  std::string g = h.CreateAndLaunch(spec);
+  SsiRecord s = h.Ssis(g)[0];
+  auto workflows_before = h.store().ListWorkflows(s.id);
+  ASSERT_TRUE(workflows_before.ok());
+  ASSERT_TRUE(h.cloud().RecommendRebalance(s.instance_id).ok());
+  // Recorded (audit) as soon as the controller has read it...
+  ASSERT_TRUE(h.RunUntil([&] { return !EventsOfKind(h, s.id, "RebalanceRecommendation").empty(); },
+                         Duration{60'000}))
+      << h.EventLog();
+  EXPECT_NE(EventsOfKind(h, s.id, "RebalanceRecommendation")[0].message.find(
+                "strategy.capacityRebalance is false"),
+            std::string::npos);
+  // ...and nothing starts: ten minutes later the same instance serves, no workflow was added
+  // and no recycle waits for its turn.
+  h.RunFor(Duration{600'000});
+  SsiRecord still = h.Ssi(s.id);
+  EXPECT_EQ(still.instance_id, s.instance_id);
+  EXPECT_EQ(still.state, SsiState::kActive);
+  EXPECT_FALSE(nlohmann::json::parse(still.status_json).contains("pending"));
+  auto workflows_after = h.store().ListWorkflows(s.id);
+  ASSERT_TRUE(workflows_after.ok());
+  EXPECT_EQ(workflows_after->size(), workflows_before->size()) << h.EventLog();
+  EXPECT_EQ(h.CloudInstance(s.instance_id).state, InstanceState::kRunning);
+  // The interruption notice still triggers the recovery.
+  ASSERT_TRUE(h.cloud().Interrupt(s.instance_id).ok());
+  ASSERT_TRUE(h.RunUntil([&] {
+    return h.Ssi(s.id).instance_id != s.instance_id && h.Ssi(s.id).state == SsiState::kActive;
+  })) << h.EventLog();
+  EXPECT_EQ(nlohmann::json::parse(h.Ssi(s.id).status_json)["lastRecovery"]["reason"],
+            "Interrupted");
+}
+
 }  // namespace
 }  // namespace spotkeeper

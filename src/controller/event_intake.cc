@@ -105,10 +105,14 @@ Result<bool> EventIntake::Handle(const CloudEvent& e) {
     }
     case CloudEventKind::kRebalanceRecommendation: {
       ++rebalances_;
+      SK_ASSIGN_OR_RETURN(bool proactive, CapacityRebalance(ssi.group_id));
       SK_RETURN_IF_ERROR(tx->AppendEvent(MakeEvent(
           now, ssi, "cloud", "RebalanceRecommendation",
-          e.instance_id + " is at elevated risk of interruption; recycling it proactively")));
-      if (busy || ssi.state != SsiState::kActive) break;
+          e.instance_id + " is at elevated risk of interruption; " +
+              (proactive ? "recycling it proactively"
+                         : "strategy.capacityRebalance is false: waiting for the interruption "
+                           "notice"))));
+      if (!proactive || busy || ssi.state != SsiState::kActive) break;
       Reconciler::SetPending(ssi, "recycle", "Rebalance", "cloud");
       ssi.state = SsiState::kRecycle;  // planned: waits for maxUnavailable
       ssi.updated_at = now;
@@ -132,6 +136,12 @@ Result<bool> EventIntake::Handle(const CloudEvent& e) {
   }
   SK_RETURN_IF_ERROR(tx->Commit());
   return true;
+}
+
+Result<bool> EventIntake::CapacityRebalance(const std::string& group_id) {
+  SK_ASSIGN_OR_RETURN(GroupRecord group, env_.store->GetGroup(group_id));
+  SK_ASSIGN_OR_RETURN(const GroupSpec* spec, env_.specs->Get(group));
+  return spec->strategy.capacity_rebalance;
 }
 
 }  // namespace spotkeeper

@@ -1,6 +1,8 @@
 // EventIntake: cloud events (interruption warnings, rebalance recommendations, state changes)
 // turned into actions. Events arrive at least once; each is handled once (the store remembers
 // its id) and acknowledged after it is recorded. The sweep is the safety net for lost events.
+// A rebalance recommendation recycles the instance only where the group's
+// strategy.capacityRebalance says so; otherwise it is only recorded.
 #pragma once
 
 #include "controller/controller_env.h"
@@ -19,6 +21,8 @@ class EventIntake {
 
  private:
   Result<bool> Handle(const CloudEvent& e);
+  // The group's strategy.capacityRebalance: replace at a rebalance recommendation or not.
+  Result<bool> CapacityRebalance(const std::string& group_id);
 
   ControllerEnv env_;
   int64_t interruptions_ = 0;

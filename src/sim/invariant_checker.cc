@@ -149,6 +149,37 @@ std::vector<std::string> InvariantChecker::CheckStep() {
       }
     }
   }
+
+  // 6. A group with strategy.capacityRebalance false never recycles for a rebalance
+  // recommendation: no such action pending, running or recorded as a recovery.
+  auto rebalance_off = [&](const std::string& group) {
+    const GroupSpec* spec = SpecOf(group);
+    return spec != nullptr && !spec->strategy.capacity_rebalance;
+  };
+  auto is_rebalance = [](const nlohmann::json& j) {
+    return j.is_object() && j.contains("reason") && j["reason"] == "Rebalance";
+  };
+  if (running.ok()) {
+    for (const auto& w : *running) {
+      if (is_rebalance(nlohmann::json::parse(w.data_json, nullptr, false)) &&
+          rebalance_off(w.group_id)) {
+        v.push_back(w.id + " of " + w.ssi_id +
+                    " recycles for a rebalance recommendation; its group's capacityRebalance "
+                    "is false");
+      }
+    }
+  }
+  for (const auto& ssi : *ssis) {
+    nlohmann::json status = nlohmann::json::parse(ssi.status_json, nullptr, false);
+    if (!status.is_object() || !rebalance_off(ssi.group_id)) continue;
+    bool pending = status.contains("pending") && status["pending"].is_object() &&
+                   status["pending"].contains("data") && is_rebalance(status["pending"]["data"]);
+    bool recovered = status.contains("lastRecovery") && is_rebalance(status["lastRecovery"]);
+    if (pending || recovered) {
+      v.push_back(ssi.id + (pending ? " has a recycle pending" : " was recycled") +
+                  " for a rebalance recommendation; its group's capacityRebalance is false");
+    }
+  }
   return v;
 }
 

@@ -94,6 +94,7 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
   s.capacity.minimum = 0;
   s.capacity.target = 1 + static_cast<int>(rng.Uniform(3));
   s.strategy.max_unavailable = 1 + static_cast<int>(rng.Uniform(2));
+  s.strategy.capacity_rebalance = rng.Bernoulli(0.5);
   s.snapshots.frequency_minutes = 5;
   s.snapshots.keep = 2 + static_cast<int>(rng.Uniform(2));
   s.health.grace_period_seconds = 60;

@@ -109,6 +109,10 @@ struct StrategySpec {
   RevertToSpotSpec revert_to_spot;
   int draining_timeout_seconds = 120;
   int max_unavailable = 1;
+  // Replace an instance proactively at an EC2 rebalance recommendation (like Auto Scaling's
+  // CapacityRebalance). On by default: the controller did so before the field existed. Off: the
+  // recommendation is only recorded; the interruption notice still starts the recovery.
+  bool capacity_rebalance = true;
   PersistenceSpec persistence;
 
   bool operator==(const StrategySpec&) const = default;

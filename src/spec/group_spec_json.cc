@@ -70,6 +70,7 @@ nlohmann::json ToJson(const GroupSpec& s) {
           {"timeWindows", windows}}},
         {"drainingTimeout", s.strategy.draining_timeout_seconds},
         {"maxUnavailable", s.strategy.max_unavailable},
+        {"capacityRebalance", s.strategy.capacity_rebalance},
         {"persistence", persistence}}},
       {"snapshots",
        {{"frequencyMinutes", s.snapshots.frequency_minutes}, {"keep", s.snapshots.keep}}},

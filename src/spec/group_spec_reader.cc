@@ -100,6 +100,7 @@ void ReadStrategy(FieldReader r, StrategySpec* s, WrittenFields* written) {
   }
   r.Read("drainingTimeout", &s->draining_timeout_seconds);
   r.Read("maxUnavailable", &s->max_unavailable);
+  r.Read("capacityRebalance", &s->capacity_rebalance);
   {
     FieldReader p = r.Map("persistence");
     PersistenceSpec& ps = s->persistence;
@@ -217,6 +218,7 @@ const std::vector<std::string>& GroupSpecFieldPaths() {
       "strategy.revertToSpot.timeWindows",
       "strategy.drainingTimeout",
       "strategy.maxUnavailable",
+      "strategy.capacityRebalance",
       "strategy.persistence",
       "strategy.persistence.shouldPersistRootDevice",
       "strategy.persistence.shouldPersistBlockDevices",

@@ -208,6 +208,7 @@ TEST(GroupSpecTest, RoundTripsEveryField) {
        {*TimeWindow::Parse("mon:12:00-Tue:02:00"), *TimeWindow::Parse("Sat:22:00-Sun:04:00")}},
       600,
       2,
+      false,
       {false, true, true, BlockDevicesMode::kOnLaunch}};
   s.snapshots = {60, 10};
   s.health = {"EC2", 0, 30, false};
@@ -414,6 +415,38 @@ TEST(GroupSpecTest, JsonValuesWithWrongTypes) {
   EXPECT_THAT(errors, ElementsAre(HasSubstr("capacity.target: expected an integer, got a decimal"),
                                   HasSubstr("compute.privateIps: expected a list of strings"),
                                   HasSubstr("strategy.fallbackToOd: expected a boolean")));
+}
+
+TEST(GroupSpecTest, CapacityRebalanceDefaultsToTrueAndRoundTrips) {
+  GroupSpec minimal = MustParse(kMinimalYaml);
+  EXPECT_TRUE(minimal.strategy.capacity_rebalance);
+  EXPECT_EQ(ToJson(minimal)["strategy"]["capacityRebalance"], true);
+  std::string yaml = kMinimalYaml;
+  yaml.replace(yaml.find("strategy:\n"), 10, "strategy:\n  capacityRebalance: false\n");
+  GroupSpec off = MustParse(yaml);
+  EXPECT_FALSE(off.strategy.capacity_rebalance);
+  EXPECT_EQ(ToJson(off)["strategy"]["capacityRebalance"], false);
+  EXPECT_EQ(MustParse(ToJson(off).dump()), off);
+}
+
+TEST(GroupSpecTest, CapacityRebalanceMustBeABoolean) {
+  std::string yaml = kMinimalYaml;
+  yaml.replace(yaml.find("strategy:\n"), 10, "strategy:\n  capacityRebalance: \"no\"\n");
+  EXPECT_THAT(ErrorLines(yaml),
+              ElementsAre("strategy.capacityRebalance: expected a boolean (true or false), got a "
+                          "string ('no'); write true or false without quotes"));
+  nlohmann::json j = ToJson(MustParse(kMinimalYaml));
+  j["strategy"]["capacityRebalance"] = 1;
+  ParseOutcome o = ParseGroupSpecJson(j);
+  ASSERT_EQ(o.errors.size(), 1u);
+  EXPECT_THAT(o.errors[0].ToString(),
+              HasSubstr("strategy.capacityRebalance: expected a boolean (true or false)"));
+  // A misspelling is caught with the right name suggested.
+  yaml = kMinimalYaml;
+  yaml.replace(yaml.find("strategy:\n"), 10, "strategy:\n  capacityRebalanced: false\n");
+  EXPECT_THAT(ErrorLines(yaml),
+              ElementsAre("strategy.capacityRebalanced: unknown field 'capacityRebalanced'; did "
+                          "you mean 'capacityRebalance'?"));
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
 // LinuxHostDriver as root: the instance's init, user data, console log, SIGTERM and SIGKILL,
 // cgroup limits, exec.
+#include <signal.h>
+
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -197,6 +202,75 @@ TEST_F(InstanceTest, DifferentInstancesStartAndStopConcurrently) {
     for (auto& t : threads) t.join();
   }
   for (const auto& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+// The inits whose exit the driver reported (SetExitListener), to wait on.
+class ExitReports {
+ public:
+  std::function<void(const std::string&)> Listener() {
+    return [this](const std::string& id) {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_.insert(id);
+      cv_.notify_all();
+    };
+  }
+  bool WaitFor(const std::string& id, Duration timeout = std::chrono::seconds(30)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return seen_.count(id) > 0; });
+  }
+  bool Seen(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.count(id) > 0;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> seen_;
+};
+
+TEST_F(InstanceTest, AnInitKilledWithSigkillIsReportedAtOnce) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  ExitReports reports;
+  driver_->SetExitListener(reports.Listener());
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n, "#!/bin/sh\nexec sleep 3600\n")));
+  auto pid = driver_->InstancePid("i-a");
+  ASSERT_OK(pid);
+  ASSERT_GT(*pid, 0);
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kRunning);
+  EXPECT_FALSE(reports.Seen("i-a"));
+  ASSERT_EQ(kill(*pid, SIGKILL), 0);  // a host failure: no notice, no shutdown from inside
+  ASSERT_TRUE(reports.WaitFor("i-a"));
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kStopped);
+  ASSERT_OK(driver_->StopInstance("i-a", Duration::zero()));
+  driver_->SetExitListener(nullptr);
+}
+
+TEST_F(InstanceTest, AfterARestartTheAdoptedInitsAreWatchedToo) {
+  MakeVpc();
+  NicConfig n = Nic(10);
+  ASSERT_OK(driver_->CreateNic(n));
+  ASSERT_OK(driver_->StartInstance(Instance("i-a", n, "#!/bin/sh\nexec sleep 3600\n")));
+  driver_ = NewDriver();  // the cloud restarts: Recover adopts the running init and watches it
+  ASSERT_NE(driver_, nullptr);
+  ExitReports reports;
+  driver_->SetExitListener(reports.Listener());
+  HostInventory inventory;
+  inventory.vpcs = {{VpcId(), "10.7.0.0/16", "10.7.0.1"}};
+  inventory.volumes = {"vol-root-i-a"};
+  inventory.nics = {n};
+  inventory.running_instances = {"i-a"};
+  ASSERT_OK(driver_->Recover(inventory));
+  auto pid = driver_->InstancePid("i-a");
+  ASSERT_OK(pid);
+  ASSERT_GT(*pid, 0);
+  ASSERT_EQ(kill(*pid, SIGKILL), 0);
+  ASSERT_TRUE(reports.WaitFor("i-a"));
+  EXPECT_EQ(*driver_->GetInstanceState("i-a"), RuntimeState::kStopped);
+  ASSERT_OK(driver_->StopInstance("i-a", Duration::zero()));
+  driver_->SetExitListener(nullptr);
 }
 
 }  // namespace

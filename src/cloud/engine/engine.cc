@@ -218,7 +218,16 @@ Status Engine::Start() {
   for (int i = 0; i < options_.worker_threads; ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
   }
-  if (options_.watch_interval.count() > 0) watch_ = std::thread([this] { WatchLoop(); });
+  if (options_.watch_interval.count() > 0) {
+    driver_->SetExitListener([this](const std::string& instance_id) {
+      {
+        std::lock_guard<std::mutex> lock(watch_mu_);
+        exited_.insert(instance_id);
+      }
+      watch_cv_.notify_all();
+    });
+    watch_ = std::thread([this] { WatchLoop(); });
+  }
   if (options_.worker_threads > 0) market_thread_ = std::thread([this] { MarketLoop(); });
   return OkStatus();
 }
@@ -229,6 +238,7 @@ void Engine::Shutdown() {
     stopping_ = true;
   }
   qcv_.notify_all();
+  if (watch_.joinable()) driver_->SetExitListener(nullptr);  // set by Start with the thread
   { std::lock_guard<std::mutex> lock(watch_mu_); }
   watch_cv_.notify_all();
   for (std::thread& t : workers_) {
@@ -443,19 +453,27 @@ bool Engine::WaitIdle(Duration deadline) {
 }
 
 void Engine::WatchLoop() {
+  auto next_pass = std::chrono::steady_clock::now() + options_.watch_interval;
   for (;;) {
+    std::vector<std::string> exited;
     {
       std::unique_lock<std::mutex> lock(watch_mu_);
-      watch_cv_.wait_for(lock, options_.watch_interval, [&] {
+      watch_cv_.wait_until(lock, next_pass, [&] {
         std::lock_guard<std::mutex> q(qmu_);
-        return stopping_;
+        return stopping_ || !exited_.empty();
       });
+      exited.assign(exited_.begin(), exited_.end());
+      exited_.clear();
     }
     {
       std::lock_guard<std::mutex> q(qmu_);
       if (stopping_) return;
     }
-    CheckInstancesOnce();
+    if (!exited.empty()) CheckExited(exited);
+    if (std::chrono::steady_clock::now() >= next_pass) {
+      CheckInstancesOnce();
+      next_pass = std::chrono::steady_clock::now() + options_.watch_interval;
+    }
   }
 }
 
@@ -467,28 +485,7 @@ void Engine::CheckInstancesOnce() {
       if (r.state == "running" && r.host_started) running.push_back(id);
     }
   }
-  for (const std::string& id : running) {
-    {
-      std::lock_guard<std::mutex> q(qmu_);
-      if (running_.count(id) > 0 || queued_.count(id) > 0) continue;  // busy: next pass
-    }
-    auto state = driver_->GetInstanceState(id);
-    if (!state.ok() || *state == RuntimeState::kRunning) continue;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = instances_.find(id);
-    if (it == instances_.end() || it->second.state != "running") continue;
-    InstanceRecord r = it->second;
-    CloudDb::Transaction tx(db_);
-    Status s = MarkShutDownFromInside(r);
-    if (s.ok()) s = Save(r);
-    if (s.ok()) s = tx.Commit();
-    if (!s.ok()) {
-      spdlog::warn("cloud: recording the shutdown of {}: {}", id, s.ToString());
-      continue;
-    }
-    spdlog::info("cloud: {} shut down from inside; now {}", id, r.state);
-    Enqueue(id);
-  }
+  CheckExited(running);
   std::lock_guard<std::mutex> lock(mu_);
   int64_t cutoff = ToMillis(options_.clock->Now()) - options_.terminated_retention.count();
   std::vector<std::string> forget;
@@ -514,6 +511,38 @@ void Engine::CheckInstancesOnce() {
     (void)tx.Commit();
   }
   EnqueueUnfinishedLocked();
+}
+
+void Engine::CheckExited(const std::vector<std::string>& instance_ids) {
+  for (const std::string& id : instance_ids) {
+    {
+      std::lock_guard<std::mutex> q(qmu_);
+      if (running_.count(id) > 0 || queued_.count(id) > 0) continue;  // busy: next pass
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = instances_.find(id);
+      if (it == instances_.end() || it->second.state != "running" || !it->second.host_started) {
+        continue;
+      }
+    }
+    auto state = driver_->GetInstanceState(id);
+    if (!state.ok() || *state == RuntimeState::kRunning) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = instances_.find(id);
+    if (it == instances_.end() || it->second.state != "running") continue;
+    InstanceRecord r = it->second;
+    CloudDb::Transaction tx(db_);
+    Status s = MarkShutDownFromInside(r);
+    if (s.ok()) s = Save(r);
+    if (s.ok()) s = tx.Commit();
+    if (!s.ok()) {
+      spdlog::warn("cloud: recording the shutdown of {}: {}", id, s.ToString());
+      continue;
+    }
+    spdlog::info("cloud: {} shut down from inside; now {}", id, r.state);
+    Enqueue(id);
+  }
 }
 
 Status Engine::MarkShutDownFromInside(InstanceRecord& r) {

@@ -59,7 +59,8 @@ struct EngineOptions {
   // How long a terminated instance stays visible (EC2: about an hour).
   Duration terminated_retention = std::chrono::hours(1);
   // Period of the watch (instances whose init exited) and of retrying unfinished work;
-  // zero: no watch thread (tests call CheckInstancesOnce()).
+  // zero: no watch thread (tests call CheckInstancesOnce()). With the thread, an init exit the
+  // host driver reports (SetExitListener) is acted on at once; the period is the safety net.
   Duration watch_interval = std::chrono::seconds(2);
   int max_instances = 64;   // non-terminated instances: InstanceLimitExceeded beyond
   int driver_attempts = 3;  // tries of a failing driver call before the transition fails
@@ -210,6 +211,9 @@ class Engine {
   // InstanceInitiatedShutdownBehavior), old terminated instances are forgotten, unfinished work
   // is re-queued.
   void CheckInstancesOnce();
+  // The part of the pass for these instances only: those whose init exited are stopped (or
+  // terminated). What the watch thread runs when the host driver reports exits.
+  void CheckExited(const std::vector<std::string>& instance_ids);
 
  private:
   Engine(CloudDb* db, HostDriver* driver, EventPublisher* events, EngineOptions options);
@@ -361,8 +365,9 @@ class Engine {
   bool started_ = false;
   std::vector<std::thread> workers_;
   std::thread watch_;
-  std::mutex watch_mu_;
+  std::mutex watch_mu_;  // exited_
   std::condition_variable watch_cv_;
+  std::set<std::string> exited_;  // instances whose init exit the driver reported, not checked
   std::thread market_thread_;
   std::mutex market_mu_;  // the two flags below; never held while taking mu_
   std::condition_variable market_cv_;

@@ -438,5 +438,69 @@ TEST_F(Instances, ConsoleOutputComesFromTheHost) {
             "InvalidInstanceID.NotFound");
 }
 
+// With the watch thread on and a period far longer than the test: only the host driver's exit
+// report can make the engine act.
+class WatchedInstances : public EngineTest {
+ protected:
+  EngineOptions Options() override {
+    EngineOptions o = EngineTest::Options();
+    o.watch_interval = std::chrono::hours(1);
+    return o;
+  }
+  // Waits (SQS long polls, at most ~40 s) for the state-change event of `instance_id` to
+  // `state`.
+  bool WaitForStateEvent(const std::string& instance_id, const std::string& state) {
+    for (int i = 0; i < 2; ++i) {
+      for (;;) {
+        auto got = sqs_->ReceiveMessage("events", 10, 3600, 20);
+        if (!got.ok() || got->empty()) break;  // a whole long poll without news
+        for (const SqsReceived& m : *got) {
+          nlohmann::json j = nlohmann::json::parse(m.body);
+          if (j["detail"]["instance-id"] == instance_id && j["detail"]["state"] == state) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+};
+
+TEST_F(WatchedInstances, AnInitExitIsActedOnWithoutWaitingForThePeriod) {
+  std::string quiet = Running();
+  std::string exits = Running();
+  driver_.ExitInstance(exits);
+  ASSERT_TRUE(WaitForStateEvent(exits, "stopping"));
+  EXPECT_EQ(State(exits), "stopping");
+  EXPECT_EQ(engine_->FindInstance(exits)->instance.state_reason_code,
+            "Client.InstanceInitiatedShutdown");
+  EXPECT_EQ(State(quiet), "running");
+  Drain();
+  EXPECT_EQ(State(exits), "stopped");
+  ExpectHostMatchesState();
+}
+
+TEST_F(WatchedInstances, AnExitTheDriverDidNotReportWaitsForThePass) {
+  std::string id = Running();
+  driver_.ExitInstance(id, /*tell=*/false);
+  // Another instance's report wakes the watch, which looks at that one only.
+  std::string other = Running();
+  driver_.ExitInstance(other);
+  ASSERT_TRUE(WaitForStateEvent(other, "stopping"));
+  EXPECT_EQ(State(id), "running");
+  engine_->CheckInstancesOnce();  // the periodic pass: the safety net
+  EXPECT_EQ(State(id), "stopping");
+}
+
+TEST_F(WatchedInstances, ShutdownDropsTheListener) {
+  std::string id = Running();
+  Close();
+  driver_.ExitInstance(id);  // nobody listens: no call into the engine that is gone
+  Open();
+  EXPECT_EQ(State(id), "running");
+  engine_->CheckInstancesOnce();
+  EXPECT_EQ(State(id), "stopping");
+}
+
 }  // namespace
 }  // namespace spotkeeper::cloud

@@ -143,6 +143,13 @@ class HostDriver {
   // the instance's namespace and container; the root volume keeps the instance's changes.
   virtual Status StopInstance(const std::string& instance_id, Duration grace) = 0;
   virtual Result<RuntimeState> GetInstanceState(const std::string& instance_id) = 0;
+  // Tells `listener` (empty: nobody) the moment a started instance's init exits by itself
+  // (crashed, killed, shut down from inside), so the engine need not wait for its periodic
+  // GetInstanceState pass. Best effort: the pass stays the safety net (a listener may miss an
+  // exit around a restart). Called on a driver thread; it must return quickly and not call the
+  // driver. Once SetExitListener returns, the previous listener is not running and is never
+  // called again.
+  virtual void SetExitListener(std::function<void(const std::string& instance_id)> listener) = 0;
   // Mount/unmount a volume inside a running instance at /mnt/<device basename>; the mount
   // point exists only while the volume is mounted.
   virtual Status AttachVolume(const std::string& instance_id, const VolumeMount& m) = 0;

@@ -121,6 +121,7 @@ Result<std::unique_ptr<LinuxHostDriver>> LinuxHostDriver::Create(LinuxHostDriver
   if (driver->options_.reap_instances && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     return Internal(std::string("PR_SET_CHILD_SUBREAPER: ") + std::strerror(errno));
   }
+  SK_ASSIGN_OR_RETURN(driver->exit_watch_, linuxhost::InitExitWatch::Create());
   spdlog::info("host driver: data dir {}, prefix {}, pool {}, volume clones by {}, init {}",
                driver->layout_.data_dir(), driver->prefix(), driver->pool_.Describe(),
                CloneMethodName(driver->clone_method_), driver->init_path_);

@@ -32,6 +32,7 @@
 #include "cloud/host/host_driver.h"
 #include "cloud/host/linux/host_names.h"
 #include "cloud/host/linux/host_tools.h"
+#include "cloud/host/linux/init_exit_watch.h"
 #include "cloud/host/linux/network_plumbing.h"
 #include "cloud/host/linux/pool_layout.h"
 #include "cloud/host/linux/runc_client.h"
@@ -93,6 +94,7 @@ class LinuxHostDriver final : public HostDriver {
   Status StartInstance(const InstanceConfig& config) override;
   Status StopInstance(const std::string& instance_id, Duration grace) override;
   Result<RuntimeState> GetInstanceState(const std::string& instance_id) override;
+  void SetExitListener(std::function<void(const std::string& instance_id)> listener) override;
   Status AttachVolume(const std::string& instance_id, const VolumeMount& m) override;
   Status DetachVolume(const std::string& instance_id, const VolumeMount& m) override;
   Result<std::string> ConsoleOutput(const std::string& instance_id) override;
@@ -155,6 +157,12 @@ class LinuxHostDriver final : public HostDriver {
   // Reaps the instance's init if it has exited and is this process's child (subreaper).
   void ReapInit(const std::string& instance_id);
   void RememberInit(const std::string& instance_id, int pid);
+  // Watches the init (`pid`, just read from runc as the running container's) for its exit.
+  // With `verify`, runc is asked again after the pidfd is open, so the pidfd is known to be the
+  // init's even if the PID could have been reused in between (the init is not this process's
+  // child: after a restart, or without reap_instances). As a child it cannot be: its PID stays
+  // until this process reaps it.
+  void WatchInit(const std::string& instance_id, int pid, bool verify);
   Status RecoverInstances(const HostInventory& expected);
   Status RecoverNetwork(const HostInventory& expected);
   Status RecoverVolumes(const HostInventory& expected);
@@ -191,6 +199,7 @@ class LinuxHostDriver final : public HostDriver {
   std::mutex volume_mu_;   // the check-then-mount of a volume (one mount at a time)
   std::mutex pids_mu_;
   std::map<std::string, int> init_pids_;  // instance id → host PID of its init, to reap it
+  std::unique_ptr<linuxhost::InitExitWatch> exit_watch_;  // the inits of running instances
   std::unique_ptr<snapshot::ChunkStore> store_;
   std::mutex store_mu_;  // store_ (its opening), store_locks_
   // Per volume: StoreSnapshot reads and replaces the volume's base under it.

@@ -136,6 +136,25 @@ void LinuxHostDriver::ReapInit(const std::string& instance_id) {
   if (r == it->second || (r < 0 && errno == ECHILD)) init_pids_.erase(it);
 }
 
+void LinuxHostDriver::WatchInit(const std::string& instance_id, int pid, bool verify) {
+  if (pid <= 0) return;
+  Status s = exit_watch_->Watch(instance_id, pid);
+  if (s.ok() && verify) {
+    Result<int> now = InstancePid(instance_id);
+    // The pidfd may name another process: watch the init runc names now, if any (one that
+    // has exited meanwhile is left to the engine's periodic pass).
+    if (now.ok() && *now != pid) {
+      exit_watch_->Forget(instance_id);
+      s = *now > 0 ? exit_watch_->Watch(instance_id, *now) : OkStatus();
+    }
+  }
+  if (!s.ok()) spdlog::warn("watch the init of {}: {}", instance_id, s.ToString());
+}
+
+void LinuxHostDriver::SetExitListener(std::function<void(const std::string&)> listener) {
+  exit_watch_->SetListener(std::move(listener));
+}
+
 Result<int> LinuxHostDriver::InstancePid(const std::string& instance_id) {
   SK_RETURN_IF_ERROR(HostNames::ValidateId(instance_id));
   Result<ContainerState> st = runc_.State(names_.ContainerId(instance_id));
@@ -244,7 +263,10 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
                                    layout_.RuncLogFile(id));
     if (!run.ok()) return run.Annotate(ReadSmallFile(layout_.RuncErrFile(id)));
     Result<int> pid = InstancePid(id);
-    if (pid.ok()) RememberInit(id, *pid);
+    if (pid.ok()) {
+      RememberInit(id, *pid);
+      WatchInit(id, *pid, /*verify=*/!options_.reap_instances);
+    }
     return OkStatus();
   };
   Status s = start();
@@ -257,6 +279,8 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
 }
 
 Status LinuxHostDriver::StopContainer(const std::string& instance_id, Duration grace) {
+  // A stop asked for is no exit to report.
+  exit_watch_->Forget(instance_id);
   const std::string cid = names_.ContainerId(instance_id);
   Result<ContainerState> st = runc_.State(cid);
   if (!st.ok()) return st.status().code() == Code::kNotFound ? OkStatus() : st.status();

@@ -78,7 +78,10 @@ Status LinuxHostDriver::RecoverInstances(const HostInventory& expected) {
       // Running: adopted as it is. Stopped (its workload ended, or the host rebooted): left
       // for the engine to see as kStopped and stop.
       keep.insert(*id);
-      if (c.status == "running") RememberInit(*id, c.pid);
+      if (c.status == "running") {
+        RememberInit(*id, c.pid);
+        WatchInit(*id, c.pid, /*verify=*/true);  // not this process's child any more
+      }
       continue;
     }
     errors.Note(TeardownInstance(*id, Duration::zero()));  // not the cloud's: a half-made one

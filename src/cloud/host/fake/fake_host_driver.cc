@@ -306,13 +306,22 @@ void FakeHostDriver::FailAlways(const std::string& method, Status status) {
   }
 }
 
-void FakeHostDriver::ExitInstance(const std::string& instance_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = instances_.find(instance_id);
-  if (it != instances_.end()) {
+void FakeHostDriver::ExitInstance(const std::string& instance_id, bool tell) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = instances_.find(instance_id);
+    if (it == instances_.end() || it->second.state != RuntimeState::kRunning) return;
     it->second.state = RuntimeState::kStopped;
     it->second.console += "[fake init] workload exited\n";
   }
+  if (!tell) return;
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (listener_) listener_(instance_id);
+}
+
+void FakeHostDriver::SetExitListener(std::function<void(const std::string&)> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  listener_ = std::move(listener);
 }
 
 void FakeHostDriver::AppendConsole(const std::string& instance_id, const std::string& text) {

@@ -68,6 +68,7 @@ class FakeHostDriver final : public HostDriver {
   Status StartInstance(const InstanceConfig& config) override;
   Status StopInstance(const std::string& instance_id, Duration grace) override;
   Result<RuntimeState> GetInstanceState(const std::string& instance_id) override;
+  void SetExitListener(std::function<void(const std::string& instance_id)> listener) override;
   Status AttachVolume(const std::string& instance_id, const VolumeMount& m) override;
   Status DetachVolume(const std::string& instance_id, const VolumeMount& m) override;
   Result<std::string> ConsoleOutput(const std::string& instance_id) override;
@@ -83,8 +84,9 @@ class FakeHostDriver final : public HostDriver {
   void FailNext(const std::string& method, Status status, bool after_effect = false);
   // Every call of `method` fails with `status` until cleared (ok status clears).
   void FailAlways(const std::string& method, Status status);
-  // The instance's init exits by itself (a shutdown from inside): state becomes kStopped.
-  void ExitInstance(const std::string& instance_id);
+  // The instance's init exits by itself (a shutdown from inside): state becomes kStopped, and
+  // the exit listener hears of it (unless `tell` is false: an exit the listener misses).
+  void ExitInstance(const std::string& instance_id, bool tell = true);
   void AppendConsole(const std::string& instance_id, const std::string& text);
 
   // --- inspection
@@ -111,6 +113,8 @@ class FakeHostDriver final : public HostDriver {
   Status Enter(const std::string& method, const std::string& arg, bool* do_effect);
   void RemoveInstanceLocked(const std::string& instance_id);
 
+  std::mutex listener_mu_;  // held while the listener runs
+  std::function<void(const std::string&)> listener_;
   mutable std::mutex mu_;
   std::vector<std::string> calls_;
   std::map<std::string, int> call_counts_;
