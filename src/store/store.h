@@ -109,7 +109,7 @@ struct WorkflowRecord {
   std::string id;  // "wf-xxxxxxxxxxxx"
   std::string ssi_id;
   std::string group_id;
-  std::string kind;  // launch | pause | resume | recycle | deallocate | import | ...
+  std::string kind;                // launch | pause | resume | recycle | deallocate | import | ...
   std::string status = "running";  // running | succeeded | failed | cancelled
   int step = 0;                    // index of the next step to run
   std::string step_name;
@@ -160,8 +160,8 @@ struct PruneRequest {
   int64_t events_keep = 0;      // > 0: only the newest this many events stay
   // Workflows "succeeded" or "cancelled", last updated before this, with their journal.
   Time workflows_before = kEpoch;
-  int64_t workflows_keep = 0;       // > 0: only the newest this many finished workflows stay
-  Time resources_before = kEpoch;   // resources "deleted", last updated before this
+  int64_t workflows_keep = 0;         // > 0: only the newest this many finished workflows stay
+  Time resources_before = kEpoch;     // resources "deleted", last updated before this
   Time cloud_events_before = kEpoch;  // cloud-event marks made before this
   // At most this many rows go in one call (one short transaction). A workflow whose journal
   // does not fit loses its oldest entries now and the rest (and itself) in a later call.
@@ -210,8 +210,7 @@ class Store {
   // Resources of one SSI (all statuses), ordered by created_at then id.
   virtual Result<std::vector<ResourceRecord>> ListResources(const std::string& ssi_id) = 0;
   // Resources in a status across all SSIs ("retiring" drives deletions).
-  virtual Result<std::vector<ResourceRecord>> ListResourcesByStatus(
-      const std::string& status) = 0;
+  virtual Result<std::vector<ResourceRecord>> ListResourcesByStatus(const std::string& status) = 0;
   virtual Result<WorkflowRecord> GetWorkflow(const std::string& id) = 0;
   // Workflows with status "running", ordered by next_run_at then id.
   virtual Result<std::vector<WorkflowRecord>> ListRunningWorkflows() = 0;
