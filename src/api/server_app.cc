@@ -106,6 +106,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
     cd.inbox = app->inbox_.get();
   }
   ControllerOptions co = deps.controller;
+  co.retention.events_max_age = settings.retention.events_max_age;
+  co.retention.events_max_count = settings.retention.events_max_count;
+  co.retention.journal_max_age = settings.retention.journal_max_age;
+  co.retention.journal_max_workflows = settings.retention.journal_max_workflows;
+  co.retention.recovery_history = settings.retention.recovery_history;
   Metrics* metrics = &app->metrics_;
   co.on_recovery = [metrics](const RecoveryTimes& r) {
     metrics->ObserveRecovery(r);

@@ -50,10 +50,14 @@ nlohmann::json YamlToJson(const YAML::Node& n) {
 }
 
 const std::vector<std::string>& FileKeys() {
+  // clang-format off
   static const std::vector<std::string> k = {
-      "listen",         "allowRemote", "dataDir",   "provider", "region",   "endpointUrl",
-      "eventsQueueUrl", "profile",     "logFormat", "logLevel", "simSpeed", "providerConfig",
-      "providerFaults", "store",      "leaseTtl"};
+      "listen",         "allowRemote",  "dataDir",       "provider",      "region",
+      "endpointUrl",    "eventsQueueUrl", "profile",     "logFormat",     "logLevel",
+      "simSpeed",       "providerConfig", "providerFaults", "store",      "leaseTtl",
+      "eventsMaxAge",   "eventsMaxCount", "journalMaxAge", "journalMaxWorkflows",
+      "recoveryHistory"};
+  // clang-format on
   return k;
 }
 
@@ -73,6 +77,11 @@ const std::map<std::string, std::string>& EnvNames() {
       {"providerFaults", "SPOTKEEPER_PROVIDER_FAULTS"},
       {"store", "SPOTKEEPER_STORE"},
       {"leaseTtl", "SPOTKEEPER_LEASE_TTL"},
+      {"eventsMaxAge", "SPOTKEEPER_EVENTS_MAX_AGE"},
+      {"eventsMaxCount", "SPOTKEEPER_EVENTS_MAX_COUNT"},
+      {"journalMaxAge", "SPOTKEEPER_JOURNAL_MAX_AGE"},
+      {"journalMaxWorkflows", "SPOTKEEPER_JOURNAL_MAX_WORKFLOWS"},
+      {"recoveryHistory", "SPOTKEEPER_RECOVERY_HISTORY"},
   };
   return m;
 }
@@ -195,6 +204,26 @@ Status ParseListen(const std::string& listen, std::string* host, int* port) {
   return OkStatus();
 }
 
+Result<Duration> ParseRetentionAge(const std::string& text) {
+  auto bad = [&] {
+    return InvalidArgument("'" + text +
+                           "' is not an age: give 0 (keep forever) or a whole number with a "
+                           "unit s, m, h or d, e.g. 30d or 12h");
+  };
+  if (text == "0") return Duration{0};
+  if (text.size() < 2) return bad();
+  static const std::map<char, int64_t> kUnitMs = {
+      {'s', 1000}, {'m', 60'000}, {'h', 3'600'000}, {'d', 86'400'000}};
+  auto unit = kUnitMs.find(text.back());
+  if (unit == kUnitMs.end()) return bad();
+  std::string digits = text.substr(0, text.size() - 1);
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return bad();
+  }
+  return Duration{std::stoll(digits) * unit->second};
+}
+
 Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const EnvLookup& env) {
   ServerSettings out;
   std::string config = flags.config.value_or(env("SPOTKEEPER_CONFIG").value_or(""));
@@ -248,8 +277,8 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
   SK_RETURN_IF_ERROR(str("logLevel", flags.log_level, &out.log_level));
   SK_RETURN_IF_ERROR(str("store", flags.store, &out.store));
   {
-    Raw r = pick("leaseTtl", flags.lease_ttl ? std::optional<nlohmann::json>(*flags.lease_ttl)
-                                             : std::nullopt);
+    Raw r = pick("leaseTtl",
+                 flags.lease_ttl ? std::optional<nlohmann::json>(*flags.lease_ttl) : std::nullopt);
     if (r.value) {
       std::string text = r.value->is_string() ? r.value->get<std::string>() : r.value->dump();
       char* end = nullptr;
@@ -300,11 +329,56 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
       SK_ASSIGN_OR_RETURN(std::string text, FaultsText(*r.value, r.source));
       auto faults = ParseProviderFaults(text);
       if (!faults.ok()) {
-        return InvalidArgument("providerFaults (from " + r.source + "): " +
-                               faults.status().message());
+        return InvalidArgument("providerFaults (from " + r.source +
+                               "): " + faults.status().message());
       }
       out.provider_faults = *faults;
     }
+  }
+  // Retention: ages of at least an hour (what a finished recovery's records are still read
+  // for), counts large enough to hold a few recoveries; 0 keeps everything the rule governs.
+  auto age = [&](const std::string& key, const std::optional<std::string>& flag,
+                 Duration* dst) -> Status {
+    Raw r = pick(key, opt(flag));
+    if (!r.value) return OkStatus();
+    std::string text = r.value->is_string() ? r.value->get<std::string>() : r.value->dump();
+    Result<Duration> d = ParseRetentionAge(text);
+    if (!d.ok()) return InvalidArgument(key + " (from " + r.source + "): " + d.status().message());
+    if (*d != Duration{0} && (*d < Duration{3'600'000} || *d > 3650 * kDay)) {
+      return InvalidArgument(key + " (from " + r.source +
+                             ") must be 0 (keep forever) or from 1h "
+                             "to 3650d, got '" +
+                             text + "'");
+    }
+    *dst = *d;
+    return OkStatus();
+  };
+  auto count = [&](const std::string& key, const std::optional<std::string>& flag, int64_t min,
+                   int64_t max, bool zero_ok, int64_t* dst) -> Status {
+    Raw r = pick(key, opt(flag));
+    if (!r.value) return OkStatus();
+    std::string text = r.value->is_string() ? r.value->get<std::string>() : r.value->dump();
+    char* end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || ((v < min || v > max) && !(zero_ok && v == 0))) {
+      return InvalidArgument(key + " (from " + r.source + ") must be " +
+                             (zero_ok ? "0 (no limit) or " : "") + "a whole number from " +
+                             std::to_string(min) + " to " + std::to_string(max) + ", got '" + text +
+                             "'");
+    }
+    *dst = v;
+    return OkStatus();
+  };
+  SK_RETURN_IF_ERROR(age("eventsMaxAge", flags.events_max_age, &out.retention.events_max_age));
+  SK_RETURN_IF_ERROR(count("eventsMaxCount", flags.events_max_count, 100, 100'000'000, true,
+                           &out.retention.events_max_count));
+  SK_RETURN_IF_ERROR(age("journalMaxAge", flags.journal_max_age, &out.retention.journal_max_age));
+  SK_RETURN_IF_ERROR(count("journalMaxWorkflows", flags.journal_max_workflows, 10, 10'000'000, true,
+                           &out.retention.journal_max_workflows));
+  {
+    int64_t history = static_cast<int64_t>(out.retention.recovery_history);
+    SK_RETURN_IF_ERROR(count("recoveryHistory", flags.recovery_history, 0, 1000, false, &history));
+    out.retention.recovery_history = static_cast<size_t>(history);
   }
   if (file.contains("providerConfig")) {
     if (!file["providerConfig"].is_object()) {

@@ -21,6 +21,11 @@
 //                                                     etcd://host:port,...: shared, HA)
 //   --lease-ttl          SPOTKEEPER_LEASE_TTL         leaseTtl         5 s   (etcd only: the
 //                                                     leader's lease; failover takes about it)
+//   --events-max-age     SPOTKEEPER_EVENTS_MAX_AGE    eventsMaxAge     30d   (retention, see
+//   --events-max-count   SPOTKEEPER_EVENTS_MAX_COUNT  eventsMaxCount   100000 docs/retention.md;
+//   --journal-max-age    SPOTKEEPER_JOURNAL_MAX_AGE   journalMaxAge    7d     0 turns a rule off)
+//   --journal-max-workflows SPOTKEEPER_JOURNAL_MAX_WORKFLOWS journalMaxWorkflows 10000
+//   --recovery-history   SPOTKEEPER_RECOVERY_HISTORY  recoveryHistory  50    (per SSI)
 //   (file only)                                       providerConfig   {}    (more ec2 keys)
 #pragma once
 
@@ -31,6 +36,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "controller/retention_options.h"
 #include "provider/provider_faults.h"
 
 namespace spotkeeper::api {
@@ -53,6 +59,8 @@ struct ServerSettings {
   std::string store = "sqlite";
   int64_t lease_ttl_seconds = 5;
   nlohmann::json provider_config = nlohmann::json::object();
+  // How much history the store keeps (the other RetentionOptions fields keep their defaults).
+  RetentionOptions retention;
   std::string config_file;  // the file read, "" when none
 
   // Where each setting came from ("flag", "env", "file:<path>", "default"), by file key.
@@ -66,7 +74,8 @@ struct ServerSettings {
 // Flags as given on the command line (unset = not given).
 struct ServerFlags {
   std::optional<std::string> config, listen, data_dir, provider, region, endpoint_url,
-      events_queue_url, profile, log_format, log_level, provider_faults, store, lease_ttl;
+      events_queue_url, profile, log_format, log_level, provider_faults, store, lease_ttl,
+      events_max_age, events_max_count, journal_max_age, journal_max_workflows, recovery_history;
   std::optional<bool> allow_remote;
   std::optional<double> sim_speed;
 };
@@ -81,6 +90,9 @@ Result<ServerSettings> ResolveServerSettings(const ServerFlags& flags, const Env
 
 // "127.0.0.1:7780", "[::1]:7780", "localhost:0" -> host and port.
 Status ParseListen(const std::string& listen, std::string* host, int* port);
+// A retention age: "0" (off) or a whole number with a unit s, m, h or d ("30d", "12h").
+// InvalidArgument saying the form otherwise.
+Result<Duration> ParseRetentionAge(const std::string& text);
 // 127.0.0.0/8, ::1 and localhost.
 bool IsLoopbackHost(const std::string& host);
 

@@ -248,5 +248,57 @@ TEST(ServerConfigTest, StoreAndLeaseTtl) {
   EXPECT_NE(r.status().message().find("only applies"), std::string::npos);
 }
 
+TEST(ServerConfigTest, RetentionFromFlagEnvAndFile) {
+  auto d = ResolveServerSettings({}, Env({{"HOME", "/home/x"}}));
+  ASSERT_TRUE(d.ok());
+  RetentionOptions defaults;
+  EXPECT_EQ(d->retention.events_max_age, defaults.events_max_age);
+  EXPECT_EQ(d->retention.events_max_count, 100'000);
+  EXPECT_EQ(d->retention.journal_max_age, 7 * kDay);
+  EXPECT_EQ(d->retention.journal_max_workflows, 10'000);
+  EXPECT_EQ(d->retention.recovery_history, 50u);
+
+  TempDir dir;
+  std::string file = WriteFile(dir,
+                               "eventsMaxAge: 12h\n"
+                               "eventsMaxCount: 5000\n"
+                               "journalMaxWorkflows: 0\n"
+                               "recoveryHistory: 10\n");
+  ServerFlags flags;
+  flags.config = file;
+  flags.journal_max_age = "2d";
+  auto s = ResolveServerSettings(flags, Env({{"SPOTKEEPER_EVENTS_MAX_AGE", "90m"}}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->retention.events_max_age, Duration{90 * 60'000});  // env over file
+  EXPECT_EQ(s->retention.events_max_count, 5000);
+  EXPECT_EQ(s->retention.journal_max_age, 2 * kDay);
+  EXPECT_EQ(s->retention.journal_max_workflows, 0);  // no limit
+  EXPECT_EQ(s->retention.recovery_history, 10u);
+  EXPECT_EQ(s->sources["journalMaxAge"], "flag");
+
+  ServerFlags off;
+  off.events_max_age = "0";
+  auto o = ResolveServerSettings(off, Env({}));
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->retention.events_max_age, Duration{0});
+
+  for (const char* bad : {"30", "5x", "-1d", "d", "10m", "3651d", "1.5h", ""}) {
+    ServerFlags f;
+    f.events_max_age = bad;
+    auto r = ResolveServerSettings(f, Env({}));
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("eventsMaxAge (from flag)"), std::string::npos)
+        << r.status().message();
+  }
+  for (const char* bad : {"99", "x", "-5"}) {
+    auto r = ResolveServerSettings({}, Env({{"SPOTKEEPER_EVENTS_MAX_COUNT", bad}}));
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+  }
+  auto history = ResolveServerSettings({}, Env({{"SPOTKEEPER_RECOVERY_HISTORY", "1001"}}));
+  EXPECT_EQ(history.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(history.status().message().find("from 0 to 1000"), std::string::npos)
+      << history.status().message();
+}
+
 }  // namespace
 }  // namespace spotkeeper::api

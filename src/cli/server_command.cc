@@ -21,7 +21,8 @@ namespace {
 
 struct ServerArgs {
   std::string config, listen, provider, region, endpoint_url, events_queue_url, profile, log_format,
-      log_level, provider_faults, store, lease_ttl;
+      log_level, provider_faults, store, lease_ttl, events_max_age, events_max_count,
+      journal_max_age, journal_max_workflows, recovery_history;
   bool allow_remote = false;
   double sim_speed = 1;
 };
@@ -53,6 +54,11 @@ int Run(CLI::App* cmd, const ClientOptions& client, const ServerArgs& a) {
   f.provider_faults = Given(cmd, "--provider-faults", a.provider_faults);
   f.store = Given(cmd, "--store", a.store);
   f.lease_ttl = Given(cmd, "--lease-ttl", a.lease_ttl);
+  f.events_max_age = Given(cmd, "--events-max-age", a.events_max_age);
+  f.events_max_count = Given(cmd, "--events-max-count", a.events_max_count);
+  f.journal_max_age = Given(cmd, "--journal-max-age", a.journal_max_age);
+  f.journal_max_workflows = Given(cmd, "--journal-max-workflows", a.journal_max_workflows);
+  f.recovery_history = Given(cmd, "--recovery-history", a.recovery_history);
   if (cmd->count("--allow-remote") > 0) f.allow_remote = a.allow_remote;
   if (cmd->count("--sim-speed") > 0) f.sim_speed = a.sim_speed;
   if (!client.data_dir.empty()) f.data_dir = client.data_dir;
@@ -168,6 +174,20 @@ void AddServerCommand(CLI::App& app, const ClientOptions* client, int* exit_code
   cmd->add_option("--lease-ttl", a->lease_ttl,
                   "etcd: seconds the leader's lease lasts without renewal (default 5); a new "
                   "leader takes over about this long after the old one dies");
+  cmd->add_option("--events-max-age", a->events_max_age,
+                  "Retention: delete audit events older than this (default 30d; 0: keep; "
+                  "units s, m, h, d; docs/retention.md)");
+  cmd->add_option("--events-max-count", a->events_max_count,
+                  "Retention: keep at most this many audit events (default 100000; 0: no limit)");
+  cmd->add_option("--journal-max-age", a->journal_max_age,
+                  "Retention: delete finished workflows with their journal, and the records of "
+                  "deleted cloud resources, older than this (default 7d; 0: keep)");
+  cmd->add_option("--journal-max-workflows", a->journal_max_workflows,
+                  "Retention: keep at most this many finished workflows (default 10000; 0: no "
+                  "limit); running and failed ones and each instance's latest always stay");
+  cmd->add_option("--recovery-history", a->recovery_history,
+                  "Retention: recoveries kept per stateful instance in its history (default "
+                  "50, 0-1000)");
   cmd->callback([cmd, client, a, exit_code] { *exit_code = Run(cmd, *client, *a); });
 }
 

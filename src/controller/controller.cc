@@ -62,7 +62,9 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
       sweeper_(Env()),
       costs_(Env()),
       reaper_(Env()),
-      intake_(Env()) {
+      intake_(Env()),
+      retention_(Env()) {
+  engine_.SetRecoveryHistory(options_.retention.recovery_history);
   engine_.SetOnSucceeded([this](const WorkflowRecord& wf) {
     if (!options_.on_recovery || wf.kind == "launch" || wf.kind == "pause" ||
         wf.kind == "deallocate") {
@@ -100,6 +102,7 @@ ControllerStats Controller::stats() const {
   s.snapshots_taken = snapshots_.snapshots_taken();
   s.resources_reaped = reaper_.deleted();
   s.orphans_deleted = sweeper_.orphans_deleted();
+  s.pruned = retention_.pruned();
   s.ticks = ticks_;
   return s;
 }
@@ -152,7 +155,14 @@ Time Controller::Tick() {
     next_reap_ = now + options_.reap_interval;
   }
 
-  Time next = std::min({next_wf, next_sweep_, next_reconcile_, next_reap_, next_orphans_});
+  if (now >= next_prune_) {
+    auto next = retention_.Run();
+    warn("retention", next.status());
+    next_prune_ = next.ok() ? *next : now + options_.retention.interval;
+  }
+
+  Time next =
+      std::min({next_wf, next_sweep_, next_reconcile_, next_reap_, next_orphans_, next_prune_});
   if (dirty_) next = now;
   return std::max(next, now);
 }

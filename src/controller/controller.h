@@ -16,6 +16,7 @@
 #include "controller/event_intake.h"
 #include "controller/reaper.h"
 #include "controller/reconciler.h"
+#include "controller/retention.h"
 #include "controller/snapshot_schedule.h"
 #include "controller/sweeper.h"
 
@@ -44,6 +45,7 @@ struct ControllerStats {
   int64_t snapshots_taken = 0;
   int64_t resources_reaped = 0;
   int64_t orphans_deleted = 0;
+  PruneResult pruned;  // history deleted by retention
   int64_t ticks = 0;
 };
 
@@ -100,12 +102,14 @@ class Controller {
   CostMeter costs_;
   Reaper reaper_;
   EventIntake intake_;
+  Retention retention_;
 
   bool dirty_ = true;
   Time next_reconcile_ = kEpoch;
   Time next_sweep_ = kEpoch;
   Time next_orphans_ = kEpoch;
   Time next_reap_ = kEpoch;
+  Time next_prune_ = kEpoch;
   int64_t ticks_ = 0;
 };
 

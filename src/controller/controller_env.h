@@ -10,6 +10,7 @@
 #include "common/random.h"
 #include "common/time.h"
 #include "controller/event_inbox.h"
+#include "controller/retention_options.h"
 #include "controller/spec_cache.h"
 #include "controller/workflow_engine.h"
 #include "provider/cloud_provider.h"
@@ -36,6 +37,8 @@ struct ControllerOptions {
   Duration revert_to_spot_interval{1'800'000};
   Duration reap_interval{5'000};  // delete retiring resources
   int max_events_per_tick = 100;
+  // What history the store keeps, and how the tick prunes the rest (retention_options.h).
+  RetentionOptions retention;
   // Called (on the controller's thread) when an SSI becomes ACTIVE again after a recovery
   // (recycle, interruption, resume, import).
   std::function<void(const RecoveryTimes&)> on_recovery;

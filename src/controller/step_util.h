@@ -49,7 +49,8 @@ std::optional<ResourceRecord> LatestCompletedSnapshot(const StepContext& ctx,
 void SetState(StepContext& ctx, SsiState state, const std::string& reason,
               const std::string& message);
 
-// Recoveries kept per SSI (status_json "recoveries", newest last; "lastRecovery" is the last).
+// Recoveries kept per SSI by default (status_json "recoveries", newest last; "lastRecovery" is
+// the last); RetentionOptions::recovery_history sets it.
 inline constexpr size_t kRecoveryHistory = 50;
 
 // data["timings"][name] = now (ms), once. The names, in a recovery's order: notice (the

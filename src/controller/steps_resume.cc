@@ -600,13 +600,14 @@ StepResult MarkActive(StepContext& ctx) {
   rec["downtimeMs"] = ToMillis(ctx.now()) - downtime_from;
   if (ctx.workflow().kind != "launch") {
     status["lastRecovery"] = rec;
-    // The history, newest last, the last kRecoveryHistory kept.
+    // The history, newest last, the last recovery_history() kept (0: none but lastRecovery).
     nlohmann::json& history = status["recoveries"];
     if (!history.is_array()) history = nlohmann::json::array();
     history.push_back(rec);
-    if (history.size() > kRecoveryHistory) {
+    size_t keep = ctx.recovery_history();
+    if (history.size() > keep) {
       history.erase(history.begin(),
-                    history.begin() + static_cast<std::ptrdiff_t>(history.size() - kRecoveryHistory));
+                    history.begin() + static_cast<std::ptrdiff_t>(history.size() - keep));
     }
   }
   status.erase("impairedSince");

@@ -96,6 +96,10 @@ class StepContext {
   Time wait_started() const { return wait_started_; }
   Duration expected_wait() const { return expected_wait_; }
 
+  // Recoveries to keep in the SSI's status "recoveries" (the controller's retention setting).
+  size_t recovery_history() const { return recovery_history_; }
+  void set_recovery_history(size_t n) { recovery_history_ = n; }
+
   // For the engine.
   void SetPacing(Time wait_started, Duration expected_wait) {
     wait_started_ = wait_started;
@@ -119,6 +123,7 @@ class StepContext {
   std::vector<EventRecord> events_;
   Time wait_started_ = kEpoch;
   Duration expected_wait_{0};
+  size_t recovery_history_ = 50;
 };
 
 using StepFn = std::function<StepResult(StepContext&)>;

@@ -220,6 +220,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
     const nlohmann::json data_before = data;
     (void)view->TakeLookups();
     StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources, std::move(data));
+    ctx.set_recovery_history(recovery_history_);
     auto waiting = waiting_.find(wf.id);
     if (waiting != waiting_.end() && waiting->second.step != wf.step) {
       waiting_.erase(waiting);

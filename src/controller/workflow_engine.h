@@ -63,6 +63,8 @@ class WorkflowEngine {
 
   const EngineStats& stats() const { return stats_; }
   // Called after a workflow's success is committed.
+  // Recoveries kept per SSI in its status (StepContext::recovery_history).
+  void SetRecoveryHistory(size_t n) { recovery_history_ = n; }
   void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) {
     on_succeeded_ = std::move(f);
   }
@@ -74,6 +76,7 @@ class WorkflowEngine {
   CloudProvider* cloud_;
   const Clock* clock_;
   Random* random_;
+  size_t recovery_history_ = 50;
   SpecCache* specs_;
   EngineStats stats_;
   std::function<void(const WorkflowRecord&)> on_succeeded_;

@@ -67,6 +67,8 @@ class CrashingStore final : public Store {
   }
   Result<bool> CloudEventSeen(const std::string& id) override { return inner_->CloudEventSeen(id); }
   Result<int> SchemaVersion() override { return inner_->SchemaVersion(); }
+  // Not a commit the crash points count: pruning removes only history no step depends on.
+  Result<PruneResult> Prune(const PruneRequest& r) override { return inner_->Prune(r); }
 
  private:
   Store* inner_;

@@ -28,6 +28,10 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
     return db->Error("open " + path + ": busy_timeout");
   }
   SK_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON").Annotate("open " + path));
+  // Takes effect only on a new database (before its first table): pruned pages can then be
+  // given back with PRAGMA incremental_vacuum. An existing database keeps its mode and reuses
+  // its free pages in place (docs/retention.md).
+  SK_RETURN_IF_ERROR(db->Exec("PRAGMA auto_vacuum = INCREMENTAL").Annotate("open " + path));
   if (!db->in_memory_) {
     // journal_mode answers with the mode in force; anything but "wal" is an error.
     std::string mode;

@@ -71,8 +71,17 @@ class SqliteStore final : public Store {
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& q) override;
   Result<bool> CloudEventSeen(const std::string& event_id) override;
   Result<int> SchemaVersion() override;
+  // One transaction of at most r.max_rows deletions (sqlite_prune.cc), then, on a database
+  // with incremental auto_vacuum, gives free pages beyond a quarter of the file back to the
+  // file system (at most kReleaseMaxPages per call).
+  Result<PruneResult> Prune(const PruneRequest& r) override;
+
+  static constexpr int64_t kReleaseMinPages = 64;
+  static constexpr int64_t kReleaseMaxPages = 2048;
 
  private:
+  Status ReleaseFreePages();
+
   explicit SqliteStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
   // Runs `read` under mu_, or without locking when the calling thread owns the open

@@ -19,6 +19,8 @@
 
 namespace spotkeeper {
 
+struct PruneSelection;
+
 class SqliteTransaction final : public Transaction {
  public:
   // `owner` holds this thread's id while the transaction is open and is reset before `lock` is
@@ -49,6 +51,9 @@ class SqliteTransaction final : public Transaction {
   Status PutGroupAsIs(const GroupRecord& g);
   Status AppendJournalAsIs(const JournalEntry& e);
   Status AppendEventAsIs(const EventRecord& e);
+  // The rows `r` allows deleting now, and deleting them (sqlite_prune.cc).
+  Result<PruneSelection> SelectPrunable(const PruneRequest& r);
+  Status DeletePruned(const PruneSelection& sel);
   // Deletes every record (a replica about to be loaded again).
   Status DeleteEverything();
   // FailedPrecondition naming the rows if a row written so far refers to a row that does not

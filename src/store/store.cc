@@ -37,4 +37,8 @@ std::optional<SsiState> ParseSsiState(const std::string& s) {
   return std::nullopt;
 }
 
+Result<PruneResult> Store::Prune(const PruneRequest&) {
+  return Unimplemented("store: this store keeps all history (it cannot prune)");
+}
+
 }  // namespace spotkeeper

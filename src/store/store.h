@@ -109,7 +109,7 @@ struct WorkflowRecord {
   std::string id;  // "wf-xxxxxxxxxxxx"
   std::string ssi_id;
   std::string group_id;
-  std::string kind;  // launch | pause | resume | recycle | deallocate | import | ...
+  std::string kind;                // launch | pause | resume | recycle | deallocate | import | ...
   std::string status = "running";  // running | succeeded | failed | cancelled
   int step = 0;                    // index of the next step to run
   std::string step_name;
@@ -150,6 +150,34 @@ struct EventQuery {
   int limit = 1000;
 };
 
+// What Store::Prune may delete (docs/retention.md). Each rule is off at its zero value. Only
+// history goes: events, the journal and record of finished workflows, records of resources
+// gone from the cloud, and old cloud-event marks. Never a running or failed workflow (a
+// failed one is what "retry" resumes) nor the newest workflow of an SSI (what the API shows as
+// its current workflow), never a resource that is not "deleted".
+struct PruneRequest {
+  Time events_before = kEpoch;  // events with at < this
+  int64_t events_keep = 0;      // > 0: only the newest this many events stay
+  // Workflows "succeeded" or "cancelled", last updated before this, with their journal.
+  Time workflows_before = kEpoch;
+  int64_t workflows_keep = 0;         // > 0: only the newest this many finished workflows stay
+  Time resources_before = kEpoch;     // resources "deleted", last updated before this
+  Time cloud_events_before = kEpoch;  // cloud-event marks made before this
+  // At most this many rows go in one call (one short transaction). A workflow whose journal
+  // does not fit loses its oldest entries now and the rest (and itself) in a later call.
+  int64_t max_rows = 500;
+};
+
+struct PruneResult {
+  int64_t events = 0;
+  int64_t journal_entries = 0;
+  int64_t workflows = 0;
+  int64_t resources = 0;
+  int64_t cloud_events = 0;
+  bool more = false;  // max_rows cut it short: call again
+  int64_t rows() const { return events + journal_entries + workflows + resources + cloud_events; }
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;  // rolls back unless committed
@@ -182,8 +210,7 @@ class Store {
   // Resources of one SSI (all statuses), ordered by created_at then id.
   virtual Result<std::vector<ResourceRecord>> ListResources(const std::string& ssi_id) = 0;
   // Resources in a status across all SSIs ("retiring" drives deletions).
-  virtual Result<std::vector<ResourceRecord>> ListResourcesByStatus(
-      const std::string& status) = 0;
+  virtual Result<std::vector<ResourceRecord>> ListResourcesByStatus(const std::string& status) = 0;
   virtual Result<WorkflowRecord> GetWorkflow(const std::string& id) = 0;
   // Workflows with status "running", ordered by next_run_at then id.
   virtual Result<std::vector<WorkflowRecord>> ListRunningWorkflows() = 0;
@@ -193,6 +220,11 @@ class Store {
   virtual Result<std::vector<EventRecord>> ListEvents(const EventQuery& q) = 0;
   virtual Result<bool> CloudEventSeen(const std::string& event_id) = 0;
   virtual Result<int> SchemaVersion() = 0;
+
+  // Deletes at most r.max_rows rows of history per `r`, in one transaction of its own.
+  // REQUIRES: no transaction open on this thread. A store that cannot prune answers
+  // Unimplemented (the controller then keeps everything and says so once).
+  virtual Result<PruneResult> Prune(const PruneRequest& r);
 };
 
 }  // namespace spotkeeper

@@ -42,6 +42,7 @@ class StoreSuiteTest : public testing::TestWithParam<Backend> {
       options.prefix = store_testing::UniquePrefix();
       options.http = &http_;
       options.clock = &clock_;
+      etcd_options_ = options;
       auto opened = EtcdStore::Open(options);
       ASSERT_TRUE(opened.ok()) << opened.status().ToString();
       store_ = std::move(opened).value();
@@ -62,6 +63,7 @@ class StoreSuiteTest : public testing::TestWithParam<Backend> {
   }
 
   ScratchDir dir_;
+  EtcdStoreOptions etcd_options_;  // kEtcd: how store_ was opened
   FakeClock clock_;
   CurlHttpClient http_;
   std::unique_ptr<Store> store_;
@@ -71,9 +73,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreSuiteTest,
                          testing::Values(Backend::kMemory, Backend::kFile, Backend::kEtcd),
                          [](const testing::TestParamInfo<Backend>& info) {
                            switch (info.param) {
-                             case Backend::kMemory: return "Memory";
-                             case Backend::kFile: return "File";
-                             case Backend::kEtcd: return "Etcd";
+                             case Backend::kMemory:
+                               return "Memory";
+                             case Backend::kFile:
+                               return "File";
+                             case Backend::kEtcd:
+                               return "Etcd";
                            }
                            return "Unknown";
                          });
@@ -530,6 +535,191 @@ TEST_P(StoreSuiteTest, CloudEventsSeen) {
   EXPECT_TRUE(
       WriteTxn(*store_, [](Transaction& t) { return t.MarkCloudEventSeen("ev-1", At(2)); }).ok());
   EXPECT_TRUE(*store_->CloudEventSeen("ev-1"));
+}
+
+// --- Prune (store.h: PruneRequest) ---
+
+std::vector<int64_t> EventSeqs(Store& store) {
+  std::vector<int64_t> out;
+  auto events = store.ListEvents({});
+  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  if (events.ok()) {
+    for (const auto& e : *events) out.push_back(e.seq);
+  }
+  return out;
+}
+
+Result<PruneResult> PruneAll(Store& store, PruneRequest r, int* calls) {
+  PruneResult total;
+  for (*calls = 1; *calls <= 100; ++*calls) {
+    SK_ASSIGN_OR_RETURN(PruneResult one, store.Prune(r));
+    total.events += one.events;
+    total.journal_entries += one.journal_entries;
+    total.workflows += one.workflows;
+    total.resources += one.resources;
+    total.cloud_events += one.cloud_events;
+    if (!one.more) return total;
+  }
+  return Internal("prune did not finish in 100 calls");
+}
+
+TEST_P(StoreSuiteTest, PruneEventsByAgeThenByCountInBatches) {
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                for (int i = 1; i <= 12; ++i) {
+                  SK_RETURN_IF_ERROR(
+                      t.AppendEvent({0, At(i), "g-1", "s-1", "controller", "StateChanged", "e"}));
+                }
+                return OkStatus();
+              }).ok());
+  using V = std::vector<int64_t>;
+  PruneRequest by_age;
+  by_age.events_before = At(4);  // 1, 2, 3 are older
+  auto r = store_->Prune(by_age);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->events, 3);
+  EXPECT_FALSE(r->more);
+  EXPECT_EQ(EventSeqs(*store_), (V{4, 5, 6, 7, 8, 9, 10, 11, 12}));
+
+  PruneRequest by_count;
+  by_count.events_keep = 4;
+  by_count.max_rows = 2;  // 5 to delete: three calls
+  auto first = store_->Prune(by_count);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->events, 2);
+  EXPECT_TRUE(first->more);
+  EXPECT_EQ(EventSeqs(*store_), (V{6, 7, 8, 9, 10, 11, 12}));
+  int calls = 0;
+  auto rest = PruneAll(*store_, by_count, &calls);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(rest->events, 3);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(EventSeqs(*store_), (V{9, 10, 11, 12}));
+  // Nothing left to do is a no-op; new events keep their increasing seqs.
+  EXPECT_EQ(store_->Prune(by_count)->rows(), 0);
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                return t.AppendEvent({0, At(13), "g-1", "s-1", "controller", "Tick", "e"});
+              }).ok());
+  EXPECT_EQ(EventSeqs(*store_), (V{9, 10, 11, 12, 13}));
+  by_count.max_rows = 0;
+  EXPECT_EQ(store_->Prune(by_count).status().code(), Code::kInvalidArgument);
+}
+
+TEST_P(StoreSuiteTest, PruneKeepsRunningFailedAndEachSsisNewestWorkflow) {
+  PutParents();
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                SK_RETURN_IF_ERROR(t.PutSsi(FullSsi("s-2", "g-1")));
+                auto wf = [&](const std::string& id, const std::string& ssi,
+                              const std::string& status, int64_t created) -> Status {
+                  WorkflowRecord w = FullWorkflow(id, ssi, "g-1");
+                  w.status = status;
+                  w.created_at = At(created);
+                  w.updated_at = At(created + 1);
+                  SK_RETURN_IF_ERROR(t.PutWorkflow(w));
+                  for (int step = 0; step < 3; ++step) {
+                    SK_RETURN_IF_ERROR(t.AppendJournal({0, id, step, "s", "end", "", At(created)}));
+                  }
+                  return OkStatus();
+                };
+                SK_RETURN_IF_ERROR(wf("wf-a", "s-1", "succeeded", 1));
+                SK_RETURN_IF_ERROR(wf("wf-b", "s-1", "cancelled", 2));
+                SK_RETURN_IF_ERROR(wf("wf-c", "s-1", "failed", 3));
+                SK_RETURN_IF_ERROR(wf("wf-d", "s-1", "running", 4));
+                SK_RETURN_IF_ERROR(wf("wf-e", "s-2", "succeeded", 1));  // s-2's newest
+                return OkStatus();
+              }).ok());
+  PruneRequest r;
+  r.workflows_before = At(1000);
+  auto pruned = store_->Prune(r);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->workflows, 2);
+  EXPECT_EQ(pruned->journal_entries, 6);
+  std::vector<std::string> ids;
+  auto of_s1 = store_->ListWorkflows("s-1");
+  ASSERT_TRUE(of_s1.ok());
+  for (const auto& w : *of_s1) ids.push_back(w.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"wf-d", "wf-c"}));
+  EXPECT_EQ(store_->ListWorkflows("s-2")->size(), 1u);
+  EXPECT_TRUE(store_->ListJournal("wf-a")->empty());
+  EXPECT_EQ(store_->ListJournal("wf-c")->size(), 3u);
+  EXPECT_EQ(store_->ListJournal("wf-e")->size(), 3u);
+  EXPECT_EQ(store_->GetWorkflow("wf-b").status().code(), Code::kNotFound);
+}
+
+TEST_P(StoreSuiteTest, PruneWorkflowsByCountAndSplitsALongJournal) {
+  PutParents();
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                for (int i = 1; i <= 4; ++i) {
+                  WorkflowRecord w = FullWorkflow("wf-" + std::to_string(i), "s-1", "g-1");
+                  w.status = "succeeded";
+                  w.created_at = At(i);
+                  w.updated_at = At(i);
+                  SK_RETURN_IF_ERROR(t.PutWorkflow(w));
+                  for (int step = 0; step < 5; ++step) {
+                    SK_RETURN_IF_ERROR(t.AppendJournal({0, w.id, step, "s", "end", "", At(i)}));
+                  }
+                }
+                return OkStatus();
+              }).ok());
+  PruneRequest r;
+  r.workflows_keep = 2;  // wf-1 and wf-2 go (5 journal entries + the record each)
+  r.max_rows = 4;
+  auto first = store_->Prune(r);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->journal_entries, 4);  // wf-1's journal does not fit: its oldest go first
+  EXPECT_EQ(first->workflows, 0);
+  EXPECT_TRUE(first->more);
+  EXPECT_EQ(store_->ListJournal("wf-1")->size(), 1u);
+  EXPECT_TRUE(store_->GetWorkflow("wf-1").ok());
+  int calls = 0;
+  auto rest = PruneAll(*store_, r, &calls);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(rest->workflows, 2);
+  EXPECT_EQ(rest->journal_entries, 6);
+  EXPECT_EQ(store_->GetWorkflow("wf-1").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetWorkflow("wf-2").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->ListJournal("wf-3")->size(), 5u);
+  EXPECT_EQ(store_->ListWorkflows("s-1")->size(), 2u);
+}
+
+TEST_P(StoreSuiteTest, PruneDeletedResourcesAndOldCloudEventMarks) {
+  PutParents();
+  ASSERT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                for (const char* status : {"current", "retiring", "deleted"}) {
+                  for (int age : {10, 100}) {
+                    ResourceRecord r = FullResource(
+                        std::string("vol-") + status + std::to_string(age), "s-1", "g-1");
+                    r.status = status;
+                    r.updated_at = At(age);
+                    SK_RETURN_IF_ERROR(t.PutResource(r));
+                  }
+                }
+                SK_RETURN_IF_ERROR(t.MarkCloudEventSeen("ev-old", At(10)));
+                return t.MarkCloudEventSeen("ev-new", At(100));
+              }).ok());
+  PruneRequest r;
+  r.resources_before = At(50);
+  r.cloud_events_before = At(50);
+  auto pruned = store_->Prune(r);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->resources, 1);
+  EXPECT_EQ(pruned->cloud_events, 1);
+  EXPECT_EQ(store_->GetResource("vol-deleted10").status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->ListResources("s-1")->size(), 5u);
+  EXPECT_FALSE(*store_->CloudEventSeen("ev-old"));
+  EXPECT_TRUE(*store_->CloudEventSeen("ev-new"));
+  if (GetParam() == Backend::kEtcd) {
+    // The keys are gone from etcd itself: a store loading afresh does not see them.
+    auto other = EtcdStore::Open(etcd_options_);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    EXPECT_EQ((*other)->GetResource("vol-deleted10").status().code(), Code::kNotFound);
+    EXPECT_TRUE((*other)->GetResource("vol-deleted100").ok());
+    EXPECT_FALSE(*(*other)->CloudEventSeen("ev-old"));
+    // And it goes on writing: the pruned records' revisions are forgotten.
+    EXPECT_TRUE(WriteTxn(*store_, [](Transaction& t) {
+                  ResourceRecord again = FullResource("vol-deleted10", "s-1", "g-1");
+                  return t.PutResource(again);
+                }).ok());
+  }
 }
 
 }  // namespace

@@ -244,6 +244,10 @@ Result<SqsSent> SqsService::SendMessage(const std::string& name, const std::stri
   }
   SqsSent sent{NewId(), Md5Hex(body)};
   int64_t now = ToMillis(clock_->Now());
+  // Messages past the queue's MessageRetentionPeriod go on send too, so a queue nobody reads
+  // stays bounded (as on SQS) instead of waiting for a receive.
+  SK_RETURN_IF_ERROR(db_->Exec("DELETE FROM sqs_messages WHERE queue = ? AND sent_ms < ?",
+                               {name, now - int64_t{a.retention_seconds} * 1000}));
   SK_RETURN_IF_ERROR(db_->Exec(
       "INSERT INTO sqs_messages(id, queue, body, sent_ms, visible_ms, receive_count, receipt, "
       "first_receive_ms, seq) VALUES (?, ?, ?, ?, ?, 0, '', 0, "

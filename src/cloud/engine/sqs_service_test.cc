@@ -128,5 +128,20 @@ TEST_F(SqsTest, CloseEndsLongPolls) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
+TEST_F(SqsTest, AQueueNobodyReadsStaysBoundedByItsRetentionPeriod) {
+  ASSERT_TRUE(sqs_->CreateQueue("unread", {{"MessageRetentionPeriod", "60"}}).ok());
+  // A message a second for ten minutes: only the last minute's stay.
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE(sqs_->SendMessage("unread", "m" + std::to_string(i)).ok());
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  int64_t rows = -1;
+  ASSERT_TRUE(db_->Query("SELECT COUNT(*) FROM sqs_messages WHERE queue = ?",
+                         {std::string("unread")},
+                         [&](const DbRow& r) { rows = std::get<int64_t>(r[0]); })
+                  .ok());
+  EXPECT_EQ(rows, 61);  // sent within the last 60 s, the one just sent included
+}
+
 }  // namespace
 }  // namespace spotkeeper::cloud

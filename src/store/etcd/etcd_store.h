@@ -115,6 +115,13 @@ class EtcdStore final : public Store {
   }
   Result<bool> CloudEventSeen(const std::string& id) override { return cache_->CloudEventSeen(id); }
   Result<int> SchemaVersion() override { return cache_->SchemaVersion(); }
+  // The replica picks the rows (the same rules as SqliteStore); one fenced etcd Txn deletes
+  // their keys, comparing each workflow's and resource's mod_revision, and the replica commits
+  // only if etcd applied it (etcd_prune.cc). At most kMaxPruneKeys rows per call, under etcd's
+  // default --max-txn-ops of 128. Other controllers' replicas drop the pruned rows on their
+  // next full load (Reload, e.g. when one of them becomes the leader).
+  Result<PruneResult> Prune(const PruneRequest& r) override;
+  static constexpr int64_t kMaxPruneKeys = 100;
 
  private:
   friend class EtcdTransaction;

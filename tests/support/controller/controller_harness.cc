@@ -4,12 +4,14 @@
 
 namespace spotkeeper::testing {
 
-ControllerHarness::ControllerHarness(uint64_t seed, FakeCloudOptions cloud_options) : seed_(seed) {
+ControllerHarness::ControllerHarness(uint64_t seed, FakeCloudOptions cloud_options,
+                                     const std::string& store_path)
+    : seed_(seed) {
   auto cloud = std::make_unique<FakeCloud>(&clock_, seed, cloud_options);
   cloud_ = cloud.get();
   provider_ = std::make_unique<RateLimitedProvider>(std::move(cloud), &clock_);
   image_ = cloud_->AddImage("debian-12-base", 8);
-  auto opened = SqliteStore::Open(":memory:", &clock_);
+  auto opened = SqliteStore::Open(store_path, &clock_);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   base_store_ = std::move(opened.value());
   store_ = std::make_unique<CrashingStore>(base_store_.get());
@@ -25,7 +27,12 @@ void ControllerHarness::NewController() {
   ControllerOptions o;
   o.orphan_grace = Duration{600'000};
   o.orphan_interval = Duration{120'000};
-  controller_ = std::make_unique<Controller>(deps, o);
+  controller_ = std::make_unique<Controller>(deps, options_.value_or(o));
+}
+
+void ControllerHarness::SetControllerOptions(ControllerOptions options) {
+  options_ = std::move(options);
+  NewController();
 }
 
 void ControllerHarness::Restart() {

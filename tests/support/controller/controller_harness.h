@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "controller/controller.h"
@@ -21,7 +22,11 @@ std::string FormatEventLog(Store& store);
 
 class ControllerHarness {
  public:
-  explicit ControllerHarness(uint64_t seed = 1, FakeCloudOptions cloud_options = {});
+  // `store_path`: the SQLite database (":memory:" by default; a file for tests of its size).
+  explicit ControllerHarness(uint64_t seed = 1, FakeCloudOptions cloud_options = {},
+                             const std::string& store_path = ":memory:");
+  // Replaces the controller with one that uses `options` (on the same store and cloud).
+  void SetControllerOptions(ControllerOptions options);
 
   FakeCloud& cloud() { return *cloud_; }
   Controller& controller() { return *controller_; }
@@ -66,6 +71,7 @@ class ControllerHarness {
   std::unique_ptr<CrashingStore> store_;
   std::unique_ptr<Controller> controller_;
   std::string image_;
+  std::optional<ControllerOptions> options_;
   uint64_t seed_;
   int64_t crashes_ = 0;
 };
