@@ -17,12 +17,23 @@ void FakeElection::Depose() {
 }
 
 void FakeElection::ArmFailover(int64_t n, bool after_commit, std::function<void()> on_failover) {
+  fire_after_ = false;
   armed_at_ = commits_ + n;
   armed_after_ = after_commit;
   on_failover_ = std::move(on_failover);
 }
 
+void FakeElection::Fire() {
+  auto f = std::move(on_failover_);
+  on_failover_ = nullptr;
+  if (f) f();
+}
+
 void FakeElection::BeforeCommit() {
+  if (fire_after_) {  // due after a commit that did not reach its end (refused, crashed)
+    fire_after_ = false;
+    Fire();
+  }
   ++commits_;
   if (armed_at_ < 0 || commits_ < armed_at_) return;
   armed_at_ = -1;
@@ -30,15 +41,13 @@ void FakeElection::BeforeCommit() {
     fire_after_ = true;
     return;
   }
-  auto f = std::move(on_failover_);
-  f();
+  Fire();
 }
 
 void FakeElection::AfterCommit() {
   if (!fire_after_) return;
   fire_after_ = false;
-  auto f = std::move(on_failover_);
-  f();
+  Fire();
 }
 
 void FakeElection::CountApplied(const std::string& writer, int64_t fence) {

@@ -42,12 +42,16 @@ class FakeElection {
   // Calls `on_failover(after_commit)` at the n-th commit from now (n >= 1): before the commit
   // is checked against the fence, or after it applied.
   void ArmFailover(int64_t n, bool after_commit, std::function<void()> on_failover);
-  void Disarm() { armed_at_ = -1; }
+  void Disarm() {
+    armed_at_ = -1;
+    fire_after_ = false;
+  }
 
   // --- called by FencedStore ---
   // Counts the commit; runs an armed failover that is due before it.
   void BeforeCommit();
-  // Runs an armed failover that is due after the commit.
+  // Runs an armed failover that is due after the commit (also when the commit was refused; if
+  // it never returns, at the next BeforeCommit).
   void AfterCommit();
   void CountRefused() { ++refused_; }
   // A commit of `writer`, fenced on `fence`, applied while the current term was term().
@@ -60,6 +64,8 @@ class FakeElection {
   const std::vector<std::string>& non_leader_commits() const { return non_leader_commits_; }
 
  private:
+  void Fire();
+
   bool fenced_;
   int64_t term_ = 0;
   std::string leader_;

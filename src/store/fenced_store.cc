@@ -22,6 +22,7 @@ class FencedTransaction final : public Transaction {
     Status fence = store_->CheckFence();
     if (!fence.ok()) {
       inner_.reset();  // rolls back: nothing of it lands
+      store_->election()->AfterCommit();
       return fence;
     }
     SK_RETURN_IF_ERROR(inner_->Commit());
