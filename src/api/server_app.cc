@@ -169,7 +169,9 @@ Status ServerApp::OpenEtcdStore(bool sim) {
   ho.connect_timeout = std::chrono::seconds(1);
   // Below the lease: a leader stuck on one unresponsive member tries the next one in time.
   ho.request_timeout = std::chrono::seconds(std::max<int64_t>(1, settings_.lease_ttl_seconds / 3));
-  etcd_http_ = std::make_unique<CurlHttpClient>(ho);
+  auto http = std::make_unique<CurlHttpClient>(ho);
+  CurlHttpClient* stream = http.get();  // the election watches the campaign key over it
+  etcd_http_ = std::move(http);
   EtcdStoreOptions so;
   so.endpoints = endpoints;
   so.http = etcd_http_.get();
@@ -185,6 +187,7 @@ Status ServerApp::OpenEtcdStore(bool sim) {
   }
   LeaderElectionOptions eo;
   eo.ttl_seconds = settings_.lease_ttl_seconds;
+  eo.watch = stream;
   election_ = std::make_unique<LeaderElection>(etcd_store_, eo);
   return OkStatus();
 }

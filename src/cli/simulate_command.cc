@@ -21,18 +21,22 @@ struct SimArgs {
   int settle_minutes = 120;
   bool verbose = false;
   int jobs = 0;
+  bool failovers = false;
+  int controllers = 3;
+  int failover_seconds = 120;
+  bool unfenced = false;
 };
 
 std::string Line(const SimResult& r) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "seed %-6llu %-4s %lld groups, %2lld SSIs | %6lld ticks, %3lld crashes, "
-                "%3lld interruptions, %3lld recoveries | settled in %s",
+                "%3lld interruptions, %3lld recoveries, %3lld failovers | settled in %s",
                 static_cast<unsigned long long>(r.seed), r.ok ? "ok" : "FAIL",
                 static_cast<long long>(r.groups), static_cast<long long>(r.ssis),
                 static_cast<long long>(r.ticks), static_cast<long long>(r.crashes),
                 static_cast<long long>(r.interruptions), static_cast<long long>(r.recoveries),
-                FormatDuration(r.settle_time).c_str());
+                static_cast<long long>(r.failovers), FormatDuration(r.settle_time).c_str());
   return buf;
 }
 
@@ -44,7 +48,12 @@ int Run(const SimArgs& a) {
             << " from " << a.seed << "; each " << a.chaos_minutes
             << " simulated minutes of chaos (interruptions, rebalances, host failures, "
                "capacity droughts, API faults, lost responses, controller crashes, operator "
-               "actions), then calm until converged\n";
+               "actions";
+  if (a.failovers) {
+    std::cout << "; " << a.controllers << " controllers on one fenced store, the lead moving every "
+              << a.failover_seconds << " s on average" << (a.unfenced ? " (FENCE OFF)" : "");
+  }
+  std::cout << "), then calm until converged\n";
   std::vector<SimResult> results(static_cast<size_t>(a.seeds));
   std::atomic<int> next{0};
   std::mutex out_mu;
@@ -55,6 +64,10 @@ int Run(const SimArgs& a) {
       o.chaos = Duration{a.chaos_minutes * 60'000LL};
       o.settle_limit = Duration{a.settle_minutes * 60'000LL};
       o.verbose = a.verbose;
+      o.failovers = a.failovers;
+      o.controllers = a.controllers;
+      o.failover_mean = Duration{a.failover_seconds * 1000LL};
+      o.unfenced = a.unfenced;
       o.print = [&](const std::string& s) {
         std::lock_guard<std::mutex> l(out_mu);
         std::cout << s << "\n";
@@ -68,7 +81,8 @@ int Run(const SimArgs& a) {
           std::cout << "  first violation at " << r.failed_at << ":\n";
           for (const auto& v : r.violations) std::cout << "    " << v << "\n";
           std::cout << "  replay: spotkeeper simulate --seed " << r.seed << " --chaos-minutes "
-                    << a.chaos_minutes << " --verbose\n";
+                    << a.chaos_minutes << (a.failovers ? " --failovers" : "")
+                    << " --verbose\n";
         }
       }
       results[static_cast<size_t>(i)] = std::move(r);
@@ -90,6 +104,9 @@ int Run(const SimArgs& a) {
     total.droughts += r.droughts;
     total.operator_actions += r.operator_actions;
     total.recoveries += r.recoveries;
+    total.failovers += r.failovers;
+    total.refused_writes += r.refused_writes;
+    total.deposed_ticks += r.deposed_ticks;
     total.invariant_checks += r.invariant_checks;
     total.ssis += r.ssis;
     total.errors += r.errors;
@@ -105,6 +122,12 @@ int Run(const SimArgs& a) {
       static_cast<long long>(total.droughts), static_cast<long long>(total.operator_actions),
       static_cast<long long>(total.recoveries), static_cast<long long>(total.ssis),
       static_cast<long long>(total.errors), static_cast<long long>(total.invariant_checks));
+  if (a.failovers) {
+    std::printf(
+        "FAILOVERS %lld | writes refused by the fence %lld | ticks of deposed leaders %lld\n",
+        static_cast<long long>(total.failovers), static_cast<long long>(total.refused_writes),
+        static_cast<long long>(total.deposed_ticks));
+  }
   return failed == 0 ? 0 : 1;
 }
 
@@ -125,6 +148,18 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "Simulated minutes allowed to converge after the chaos")
       ->check(CLI::Range(1, 24 * 60));
   cmd->add_option("-j,--jobs", a->jobs, "Seeds run in parallel (default: one per core)");
+  cmd->add_flag("--failovers", a->failovers,
+                "Run several controllers on one fenced store (the model of --store etcd) and move "
+                "the lead at random points, often in the middle of a step; checks also that no "
+                "write of a controller that does not lead commits");
+  cmd->add_option("--controllers", a->controllers, "Controllers sharing the store (--failovers)")
+      ->check(CLI::Range(2, 9));
+  cmd->add_option("--failover-seconds", a->failover_seconds,
+                  "Mean simulated seconds between changes of lead (--failovers)")
+      ->check(CLI::Range(5, 3600));
+  // For the test that shows the invariant catches what the fence prevents.
+  cmd->add_flag("--unfenced", a->unfenced, "Let deposed leaders' writes through (tests only)")
+      ->group("");
   cmd->add_flag("-v,--verbose", a->verbose, "Print every chaos action and controller event");
   cmd->callback([a, exit_code] { *exit_code = Run(*a); });
 }

@@ -8,6 +8,8 @@
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
 #include "store/crashing_store.h"
+#include "store/fake_election.h"
+#include "store/fenced_store.h"
 #include "sim/invariant_checker.h"
 #include "store/sqlite_store.h"
 
@@ -109,20 +111,45 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
   return s;
 }
 
+// A controller of the world. Without failovers there is one, on the store itself; with them,
+// opt_.controllers of them share the store, each through its own FencedStore.
+struct Member {
+  std::string name;
+  std::unique_ptr<FencedStore> view;  // null without failovers
+  std::unique_ptr<Controller> controller;
+  bool ticking = true;   // leads, or was deposed and has not noticed yet (and keeps working)
+  Time stops_at = kNever;  // when a deposed leader notices
+};
+
+constexpr size_t kNobody = static_cast<size_t>(-1);
+
 class World {
  public:
-  World(const SimOptions& o) : opt_(o), rng_(o.seed * 0x9E3779B97F4A7C15ULL + 1) {}
+  World(const SimOptions& o)
+      : opt_(o),
+        rng_(o.seed * 0x9E3779B97F4A7C15ULL + 1),
+        fail_rng_(o.seed * 0xC2B2AE3D27D4EB4FULL + 7),
+        election_(!o.unfenced) {}
 
   SimResult Run();
 
  private:
   void Build();
-  void NewController();
+  void NewController(size_t m);
   void Chaos();
   void Calm();
-  // Runs f, turning a simulated crash into a controller restart.
+  // Runs f on behalf of member m, turning a simulated crash into its restart (and, with
+  // failovers, into a change of lead: the crashed process's lease runs out).
   template <typename F>
-  void Guard(F f);
+  void Guard(size_t m, F f);
+  // Failovers: the lead ends now (the leader keeps working for a while without noticing) and
+  // goes to a random controller a moment later.
+  void Depose();
+  void ElectDue();
+  void ArmFailover();
+  // A controller that believes it leads (the API an operator reaches), or kNobody.
+  size_t AnyTicking();
+  Controller& Leader() { return *members_[leader_ == kNobody ? 0 : leader_].controller; }
   std::vector<std::string> Pick(const std::function<bool(const SsiRecord&)>& pred);
   void Log(const std::string& line);
   void FollowEvents();
@@ -130,12 +157,18 @@ class World {
 
   SimOptions opt_;
   Random rng_;
+  Random fail_rng_;  // the failover process's own randomness
   FakeClock clock_;
+  FakeElection election_;
+  std::vector<Member> members_;
+  size_t leader_ = 0;  // kNobody between a deposition and the next election
+  Time elect_at_ = kNever;
+  Time failover_at_ = kNever;
+  size_t non_leader_commits_seen_ = 0;
   FakeCloud* cloud_ = nullptr;
   std::unique_ptr<RateLimitedProvider> provider_;
   std::unique_ptr<SqliteStore> base_store_;
   std::unique_ptr<CrashingStore> store_;
-  std::unique_ptr<Controller> controller_;
   std::unique_ptr<InvariantChecker> checker_;
   std::vector<std::string> group_ids_;
   std::vector<std::pair<Time, std::pair<std::string, std::string>>> restores_;  // pool refills
@@ -162,29 +195,91 @@ void World::FollowEvents() {
   }
 }
 
-void World::NewController() {
+void World::NewController(size_t m) {
+  Member& member = members_[m];
   ControllerDeps deps;
-  deps.store = store_.get();
+  deps.store = member.view ? static_cast<Store*>(member.view.get()) : store_.get();
   deps.cloud = provider_.get();
   deps.clock = &clock_;
-  deps.seed = opt_.seed * 1000003ULL + static_cast<uint64_t>(restarts_);
+  deps.seed = opt_.seed * 1000003ULL + static_cast<uint64_t>(restarts_) + 7919ULL * m;
   ControllerOptions o;
   o.orphan_grace = Duration{600'000};
   o.orphan_interval = Duration{120'000};
-  controller_ = std::make_unique<Controller>(deps, o);
+  member.controller = std::make_unique<Controller>(deps, o);
 }
 
 template <typename F>
-void World::Guard(F f) {
+void World::Guard(size_t m, F f) {
   try {
     f();
   } catch (const SimulatedCrash& c) {
     ++result_.crashes;
     ++restarts_;
-    Log(std::string("CRASH at commit ") + std::to_string(c.commit_index) +
+    Log(std::string("CRASH of ") + members_[m].name + " at commit " +
+        std::to_string(c.commit_index) +
         (c.after_commit ? " (after it committed)" : " (before it committed)") + "; restarting");
-    NewController();
+    NewController(m);
+    if (members_[m].view) {
+      // The restarted process has no lease: it follows; the lead moves once the old lease ends.
+      members_[m].view->SetFence(FakeElection::kNoTerm);
+      members_[m].ticking = false;
+      members_[m].stops_at = kNever;
+      if (leader_ == m) {
+        election_.Depose();
+        leader_ = kNobody;
+        elect_at_ = clock_.Now() + Duration{fail_rng_.Range(0, 1000)};
+      }
+    }
   }
+}
+
+void World::Depose() {
+  if (leader_ == kNobody) return;
+  Member& old = members_[leader_];
+  election_.Depose();
+  // It keeps working until its own clock says its lease is over, or (paused past its lease,
+  // as after SIGSTOP) until it wakes: up to a minute and a half after the lead moved on.
+  old.stops_at = clock_.Now() + Duration{fail_rng_.Range(0, 90'000)};
+  Log("FAILOVER " + old.name + " loses the lead (it notices at " + FormatTime(old.stops_at) +
+      ")");
+  leader_ = kNobody;
+  // Followers campaign every poll (or at once, with the watch).
+  elect_at_ = clock_.Now() + Duration{fail_rng_.Range(0, 1000)};
+}
+
+void World::ElectDue() {
+  if (elect_at_ == kNever || clock_.Now() < elect_at_) return;
+  elect_at_ = kNever;
+  size_t m = fail_rng_.Uniform(members_.size());
+  Member& winner = members_[m];
+  int64_t term = election_.Elect(winner.name);
+  winner.view->SetFence(term);
+  winner.ticking = true;
+  winner.stops_at = kNever;
+  leader_ = m;
+  ++result_.failovers;
+  Log("FAILOVER " + winner.name + " wins the lead (term " + std::to_string(term) + ")");
+}
+
+void World::ArmFailover() {
+  if (fail_rng_.Bernoulli(0.3)) {
+    Depose();  // between two steps
+    return;
+  }
+  int64_t n = fail_rng_.Range(1, 25);
+  bool after = fail_rng_.Bernoulli(0.5);
+  election_.ArmFailover(n, after, [this] { Depose(); });
+  Log("CHAOS the lead will move at commit +" + std::to_string(n) + (after ? " (after it)" : ""));
+}
+
+size_t World::AnyTicking() {
+  std::vector<size_t> ticking;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].ticking) ticking.push_back(i);
+  }
+  if (ticking.empty()) return kNobody;
+  if (ticking.size() == 1) return ticking[0];
+  return ticking[fail_rng_.Uniform(ticking.size())];
 }
 
 void World::Build() {
@@ -208,7 +303,21 @@ void World::Build() {
   base_store_ = std::move(opened.value());
   store_ = std::make_unique<CrashingStore>(base_store_.get());
   checker_ = std::make_unique<InvariantChecker>(cloud_, base_store_.get());
-  NewController();
+  int n_members = opt_.failovers ? std::max(2, opt_.controllers) : 1;
+  for (int i = 0; i < n_members; ++i) {
+    members_.emplace_back();
+    Member& m = members_.back();
+    m.name = "controller-" + std::to_string(i);
+    if (opt_.failovers) {
+      m.view = std::make_unique<FencedStore>(store_.get(), &election_, m.name);
+      m.ticking = false;
+    }
+    NewController(static_cast<size_t>(i));
+  }
+  if (opt_.failovers) {
+    members_[0].view->SetFence(election_.Elect(members_[0].name));
+    members_[0].ticking = true;
+  }
 
   int n_groups = 2 + static_cast<int>(rng_.Uniform(3));
   std::string kinds;
@@ -220,7 +329,7 @@ void World::Build() {
       result_.violations.push_back("simulation made an invalid spec: " + check.ErrorText());
       return;
     }
-    auto g = controller_->CreateGroup(*check.spec, "sim");
+    auto g = members_[0].controller->CreateGroup(*check.spec, "sim");
     if (!g.ok()) {
       result_.violations.push_back("create group: " + g.status().ToString());
       return;
@@ -300,7 +409,13 @@ void World::Chaos() {
     });
     if (live.empty()) return;
     const std::string id = live[rng_.Uniform(live.size())];
-    Guard([&] {
+    size_t m = AnyTicking();
+    if (m == kNobody) {
+      Log("OPERATOR: no controller leads right now (the API answers 503); nothing asked");
+      return;
+    }
+    Controller* controller_ = members_[m].controller.get();
+    Guard(m, [&] {
       Status st;
       if (what == 0) st = controller_->PauseSsi(id, "sim-operator");
       if (what == 1) st = controller_->ResumeSsi(id, "sim-operator");
@@ -350,6 +465,7 @@ void World::Chaos() {
 void World::Calm() {
   cloud_->SetFaults({});
   store_->Disarm();
+  election_.Disarm();
   for (const auto& t : kTypes) {
     for (const auto& s : cloud_->subnets()) cloud_->SetSpotCapacity(t, s.availability_zone, -1);
   }
@@ -363,6 +479,15 @@ void World::Calm() {
 }
 
 bool World::Check() {
+  const auto& foreign = election_.non_leader_commits();
+  if (foreign.size() > non_leader_commits_seen_) {
+    for (size_t i = non_leader_commits_seen_; i < foreign.size(); ++i) {
+      result_.violations.push_back("write by a non-leader: " + foreign[i]);
+    }
+    non_leader_commits_seen_ = foreign.size();
+    result_.failed_at = FormatTime(clock_.Now());
+    return false;
+  }
   int64_t commits = store_->commits();
   if (commits == last_commits_) return true;  // nothing changed since the last check
   last_commits_ = commits;
@@ -389,19 +514,42 @@ SimResult World::Run() {
     return clock_.Now() + Duration{static_cast<int64_t>(-std::log(u) * 45'000)};
   };
   Time chaos_at = next_chaos();
+  auto next_failover = [&] {
+    double u = std::max(1e-9, fail_rng_.NextDouble());
+    return clock_.Now() +
+           Duration{static_cast<int64_t>(-std::log(u) * static_cast<double>(opt_.failover_mean.count()))};
+  };
   bool calm = false;
   Time converged_at = kNever;
   Time last_convergence_check = kEpoch;
   int same_time = 0;
   Time prev = clock_.Now();
 
+  Time failover_at = opt_.failovers ? next_failover() : kNever;
   while (clock_.Now() < limit) {
-    Time next = clock_.Now();
-    Guard([&] {
-      const Time t = controller_->Tick();  // not into `next` directly: see ControllerHarness
-      next = t;
-    });
-    ++result_.ticks;
+    Time next = kNever;
+    ElectDue();
+    for (size_t m = 0; m < members_.size(); ++m) {
+      Member& member = members_[m];
+      if (member.ticking && m != leader_ && clock_.Now() >= member.stops_at) {
+        member.ticking = false;  // the deposed leader notices and follows
+        member.stops_at = kNever;
+        Log("FAILOVER " + member.name + " notices it no longer leads");
+      }
+      if (!member.ticking) continue;
+      bool ticked = false;
+      Guard(m, [&] {
+        const Time t = member.controller->Tick();  // not into `next` directly: see ControllerHarness
+        next = std::min(next, t);
+        ticked = true;
+      });
+      if (!ticked) next = clock_.Now();  // crashed: the restart runs at once
+      if (m != leader_ && member.ticking) ++result_.deposed_ticks;
+      ++result_.ticks;
+      if (member.ticking) next = std::min(next, member.stops_at);
+    }
+    if (next == kNever) next = clock_.Now() + Duration{1000};  // nobody leads: time goes on
+    next = std::min(next, elect_at_);
     FollowEvents();
     if (!Check()) break;
     Time now = clock_.Now();
@@ -414,6 +562,10 @@ SimResult World::Run() {
       while (now >= chaos_at) {
         Chaos();
         chaos_at = next_chaos();
+      }
+      while (now >= failover_at) {
+        ArmFailover();
+        failover_at = next_failover();
       }
       for (auto it = restores_.begin(); it != restores_.end();) {
         if (it->first <= now) {
@@ -439,7 +591,8 @@ SimResult World::Run() {
       }
     }
 
-    Time wake = std::min({next, cloud_->NextTransitionTime(), calm ? limit : chaos_at});
+    Time wake = std::min({next, cloud_->NextTransitionTime(), calm ? limit : chaos_at,
+                          calm ? limit : failover_at});
     for (const auto& r : restores_) wake = std::min(wake, r.first);
     if (wake <= now) {
       if (++same_time > 200) {
@@ -475,9 +628,6 @@ SimResult World::Run() {
     result_.ssis = static_cast<int64_t>(ssis->size());
     for (const auto& s : *ssis) result_.errors += s.state == SsiState::kError ? 1 : 0;
   }
-  ControllerStats st = controller_->stats();
-  (void)st;
-  auto running = base_store_->ListRunningWorkflows();
   // Recoveries: recycles and interrupts that finished, over the whole run (all controllers).
   if (ssis.ok()) {
     for (const auto& s : *ssis) {
@@ -491,6 +641,7 @@ SimResult World::Run() {
     }
   }
   result_.invariant_checks = checker_->checks();
+  result_.refused_writes = election_.refused();
   result_.ok = result_.violations.empty();
   return result_;
 }

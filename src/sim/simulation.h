@@ -20,6 +20,16 @@ struct SimOptions {
   uint64_t seed = 1;
   Duration chaos{3'600'000};         // simulated time with chaos
   Duration settle_limit{7'200'000};  // then at most this long to converge
+  // Failovers: `controllers` controllers share the store, each through a FencedStore behind one
+  // FakeElection; the lead moves at random points (mean gap `failover_mean`, often in the middle
+  // of a controller step), the deposed leader keeps working for up to 90 s with its writes
+  // refused, and a random controller takes over and resumes the workflows from the journal.
+  // A controller crash then also moves the lead. Invariant: no write by a non-leader commits.
+  bool failovers = false;
+  int controllers = 3;
+  Duration failover_mean{120'000};
+  // Test only: the fence lets every write through (the invariant must catch it).
+  bool unfenced = false;
   bool verbose = false;              // print the run's events as they happen
   std::function<void(const std::string&)> print;  // where verbose output goes
 };
@@ -37,6 +47,9 @@ struct SimResult {
   int64_t kills = 0;
   int64_t droughts = 0;
   int64_t operator_actions = 0;
+  int64_t failovers = 0;       // changes of lead (elections after the first)
+  int64_t refused_writes = 0;  // commits the fence refused (deposed leaders, followers)
+  int64_t deposed_ticks = 0;   // ticks run by a deposed leader that had not noticed yet
   int64_t recoveries = 0;  // recycle/interrupt workflows that succeeded
   int64_t groups = 0;
   int64_t ssis = 0;

@@ -144,4 +144,118 @@ Result<aws::HttpResponse> CurlHttpClient::Send(const aws::HttpRequest& request) 
   return response;
 }
 
+namespace {
+
+struct StreamState {
+  CURL* curl = nullptr;
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  long status = 0;
+  std::string error_body;  // the start of a non-2xx body
+  bool stopped = false;    // on_data returned false
+};
+
+size_t WriteStream(char* data, size_t size, size_t n, void* user) {
+  auto* st = static_cast<StreamState*>(user);
+  size_t len = size * n;
+  if (st->status == 0) curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &st->status);
+  if (st->status < 200 || st->status > 299) {
+    if (st->error_body.size() < 2048) st->error_body.append(data, std::min<size_t>(len, 2048));
+    return len;
+  }
+  if (!(*st->on_data)(std::string_view(data, len))) {
+    st->stopped = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  return len;
+}
+
+}  // namespace
+
+Status CurlHttpClient::Stream(const aws::HttpRequest& request,
+                              const std::function<bool(std::string_view)>& on_data,
+                              aws::StreamCancel* cancel) {
+  CURL* curl = curl_easy_init();
+  CURLM* multi = curl_multi_init();
+  if (curl == nullptr || multi == nullptr) {
+    if (curl != nullptr) curl_easy_cleanup(curl);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    return Internal("curl_easy_init/curl_multi_init failed");
+  }
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : request.headers) {
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");
+  StreamState st;
+  st.curl = curl;
+  st.on_data = &on_data;
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  // A dead peer is found by TCP keepalive, not by a timeout on a stream that may idle for long.
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 10L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 5L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteStream);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &st);
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (request.method != "POST") {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
+  curl_multi_add_handle(multi, curl);
+
+  bool cancelled = cancel != nullptr && !cancel->SetWake([multi] { curl_multi_wakeup(multi); });
+  CURLcode rc = CURLE_OK;
+  while (!cancelled) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK) {
+      rc = CURLE_RECV_ERROR;
+      break;
+    }
+    if (running == 0) {
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+        if (msg->msg == CURLMSG_DONE) rc = msg->data.result;
+      }
+      break;
+    }
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    cancelled = cancel != nullptr && cancel->cancelled();
+  }
+  if (cancel != nullptr) cancel->ClearWake();
+  if (st.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &st.status);
+  curl_multi_remove_handle(multi, curl);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  curl_multi_cleanup(multi);
+
+  std::string where;
+  if (auto u = aws::ParseUrl(request.url); u.ok()) where = u->Origin();
+  if (cancelled) return Status(Code::kCancelled, "stream from " + where + " cancelled");
+  if (st.stopped) return OkStatus();
+  if (rc != CURLE_OK) return TransportError(rc, errbuf, request.url);
+  if (st.status < 200 || st.status > 299) {
+    return Unavailable("stream from " + where + ": HTTP " + std::to_string(st.status) + ": " +
+                       st.error_body);
+  }
+  return OkStatus();
+}
+
 }  // namespace spotkeeper

@@ -114,6 +114,10 @@ Role LeaderElection::Renew() {
 void LeaderElection::Start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { Run(); });
+  if (options_.watch != nullptr) {
+    watch_ = std::make_unique<EtcdWatch>(store_->client().endpoints(), options_.watch);
+    watch_thread_ = std::thread([this] { WatchLoop(); });
+  }
 }
 
 void LeaderElection::Run() {
@@ -122,7 +126,43 @@ void LeaderElection::Run() {
     auto pause = r == Role::kLeader ? std::chrono::milliseconds(options_.ttl_seconds * 1000 / 3)
                                     : options_.poll;
     std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, pause, [this] { return stopping_; })) return;
+    cv_.wait_for(lock, pause, [this] { return stopping_ || kick_; });
+    if (stopping_) return;
+    kick_ = false;
+  }
+}
+
+void LeaderElection::Kick() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kick_ = true;
+  }
+  cv_.notify_all();
+}
+
+void LeaderElection::WatchLoop() {
+  bool failing = false;
+  while (true) {
+    Status s = watch_->Run(
+        key_,
+        [this] {
+          watching_ = true;
+          Kick();  // anything that changed before the watch was set up: look once
+        },
+        [this](const EtcdWatchEvent& e) {
+          if (e.type != EtcdWatchEvent::Type::kDelete) return;
+          ++watch_wakeups_;
+          Kick();
+        });
+    if (watching_.exchange(false)) failing = false;  // it had worked: say so when it breaks
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) return;
+    if (!failing) {
+      spdlog::warn("election: the watch on {} stopped ({}); polling every {} ms meanwhile", key_,
+                   s.ToString(), options_.poll.count());
+    }
+    failing = true;
+    if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) return;
   }
 }
 
@@ -132,6 +172,8 @@ void LeaderElection::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (watch_) watch_->Cancel();
+  if (watch_thread_.joinable()) watch_thread_.join();
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> lock(step_mu_);
   store_->SetFence(EtcdFence{key_, kNoRevision});

@@ -16,7 +16,11 @@
 // reads lag the leader's writes by at most `poll`.
 //
 // Step() runs one round and is what tests call; Start() runs rounds on a thread: every ttl/3
-// while leading, every `poll` while following. Thread-safe.
+// while leading, every `poll` while following. With `watch` set, Start() also watches the
+// campaign key (EtcdWatch) on a second thread and runs a round at once when the key is deleted
+// (the leader's lease ran out, or it resigned): a follower campaigns without waiting for its
+// poll, a leader whose key went learns it without waiting for its renewal. When the stream
+// breaks, the poll carries on alone and the watch is set up again every second. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -26,8 +30,10 @@
 #include <string>
 #include <thread>
 
+#include "awsproto/http_stream.h"
 #include "common/time.h"
 #include "store/etcd/etcd_store.h"
+#include "store/etcd/etcd_watch.h"
 
 namespace spotkeeper {
 
@@ -35,6 +41,8 @@ struct LeaderElectionOptions {
   std::string name;  // this candidate, as others see it (e.g. its API URL)
   int64_t ttl_seconds = 5;
   std::chrono::milliseconds poll{250};  // how often a follower looks for a free key
+  // When set, the campaign key is watched over it (not owned; must outlive the election).
+  aws::HttpStreamClient* watch = nullptr;
 };
 
 enum class Role { kFollower, kLeader };
@@ -63,12 +71,18 @@ class LeaderElection {
   // The current leader's name as last seen ("" when unknown).
   std::string leader() const;
   const std::string& key() const { return key_; }
+  // Rounds run at once because the watch saw the campaign key deleted.
+  int64_t watch_wakeups() const { return watch_wakeups_.load(); }
+  // The watch is set up (etcd confirmed it) and its stream has not broken since.
+  bool watching() const { return watching_.load(); }
 
  private:
   void Become(Role r);
   Role Campaign();
   Role Renew();
   void Run();
+  void WatchLoop();
+  void Kick();
 
   EtcdStore* store_;
   LeaderElectionOptions options_;
@@ -81,7 +95,12 @@ class LeaderElection {
   mutable std::mutex mu_;  // guards leader_, stopping_
   std::string leader_;
   bool stopping_ = false;
+  bool kick_ = false;  // run the next round at once
   std::condition_variable cv_;
+  std::unique_ptr<EtcdWatch> watch_;
+  std::thread watch_thread_;
+  std::atomic<int64_t> watch_wakeups_{0};
+  std::atomic<bool> watching_{false};
   std::mutex step_mu_;  // one round at a time
   std::thread thread_;
 };

@@ -149,5 +149,108 @@ TEST_F(LeaderElectionTest, AnExpiredLeaseHandsTheLeadOver) {
   EXPECT_EQ(ea.leader(), "");
 }
 
+// Waits (bounded) until `cond` holds.
+template <typename F>
+bool WaitFor(F cond, std::chrono::seconds limit = std::chrono::seconds(15)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling a condition
+  }
+  return true;
+}
+
+// A stream client whose watch always breaks at once: the election must fall back to polling.
+class BrokenStream final : public aws::HttpStreamClient {
+ public:
+  Status Stream(const aws::HttpRequest&, const std::function<bool(std::string_view)>&,
+                aws::StreamCancel*) override {
+    ++calls;
+    return Unavailable("stream broken (test)");
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST_F(LeaderElectionTest, TheWatchWakesAFollowerWhenTheLeaderKeyGoes) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  LeaderElection ea(a.get(), Named("a"));
+  LeaderElectionOptions ob = Named("b");
+  ob.poll = std::chrono::hours(1);  // only the watch can wake b in time
+  ob.watch = &http_;
+  LeaderElection eb(b.get(), ob);
+  ASSERT_EQ(ea.Step(), Role::kLeader);
+  eb.Start();
+  ASSERT_TRUE(WaitFor([&] { return eb.watching() && eb.leader() == "a"; }));
+  EXPECT_EQ(eb.role(), Role::kFollower);
+  // a dies and its lease runs out (revoked from outside, as etcd does at expiry).
+  auto key = b->client().Range(ea.key(), "");
+  ASSERT_TRUE(key.ok() && key->kvs.size() == 1);
+  ASSERT_TRUE(b->client().Revoke(key->kvs[0].lease).ok());
+  ASSERT_TRUE(WaitFor([&] { return eb.role() == Role::kLeader; })) << "the watch did not wake b";
+  EXPECT_GE(eb.watch_wakeups(), 1);
+  EXPECT_TRUE(
+      WriteTxn(*b, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "w")); }).ok());
+  eb.Stop();  // cancels the stream: returns at once although the watch idles
+  EXPECT_EQ(eb.role(), Role::kFollower);
+}
+
+TEST_F(LeaderElectionTest, WhenTheWatchBreaksPollingTakesOver) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  LeaderElection ea(a.get(), Named("a"));
+  BrokenStream broken;
+  LeaderElectionOptions ob = Named("b");
+  ob.poll = std::chrono::milliseconds(50);
+  ob.watch = &broken;
+  LeaderElection eb(b.get(), ob);
+  ASSERT_EQ(ea.Step(), Role::kLeader);
+  eb.Start();
+  ASSERT_TRUE(WaitFor([&] { return broken.calls.load() >= 1 && eb.leader() == "a"; }));
+  auto key = b->client().Range(ea.key(), "");
+  ASSERT_TRUE(key.ok() && key->kvs.size() == 1);
+  ASSERT_TRUE(b->client().Revoke(key->kvs[0].lease).ok());
+  ASSERT_TRUE(WaitFor([&] { return eb.role() == Role::kLeader; })) << "polling did not take over";
+  EXPECT_EQ(eb.watch_wakeups(), 0);
+  EXPECT_FALSE(eb.watching());
+}
+
+TEST(EtcdWatchParseTest, LinesSplitAcrossChunksAndErrors) {
+  std::string buf;
+  int created = 0;
+  std::vector<EtcdWatchEvent> events;
+  auto on_created = [&] { ++created; };
+  auto on_event = [&](const EtcdWatchEvent& e) { events.push_back(e); };
+  // "/k" is L2s=, "v" is dg==.
+  std::string stream =
+      R"({"result":{"header":{"revision":"5"},"created":true}})"
+      "\n"
+      R"({"result":{"header":{"revision":"6"},"events":[{"kv":{"key":"L2s=","value":"dg==","mod_revision":"6"}}]}})"
+      "\n"
+      R"({"result":{"header":{"revision":"7"},"events":[{"type":"DELETE","kv":{"key":"L2s=","mod_revision":"7"}}]}})"
+      "\n";
+  for (size_t i = 0; i < stream.size(); i += 7) {
+    ASSERT_TRUE(EtcdWatch::Parse(buf, std::string_view(stream).substr(i, 7), on_created, on_event)
+                    .ok());
+  }
+  EXPECT_EQ(created, 1);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, EtcdWatchEvent::Type::kPut);
+  EXPECT_EQ(events[0].key, "/k");
+  EXPECT_EQ(events[0].value, "v");
+  EXPECT_EQ(events[0].mod_revision, 6);
+  EXPECT_EQ(events[1].type, EtcdWatchEvent::Type::kDelete);
+  EXPECT_TRUE(buf.empty());
+  Status s = EtcdWatch::Parse(buf, R"({"error":{"grpc_code":14,"message":"no leader"}})" "\n",
+                              on_created, on_event);
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_NE(s.message().find("no leader"), std::string::npos);
+  buf.clear();
+  s = EtcdWatch::Parse(buf, R"({"result":{"canceled":true,"cancel_reason":"compacted"}})" "\n",
+                       on_created, on_event);
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_NE(s.message().find("compacted"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace spotkeeper
