@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/durable_file.h"
 #include "common/secure_random.h"
 
 namespace spotkeeper::api {
@@ -30,21 +31,10 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   return s;
 }
 
-// Writes `text` to `path` through a temporary file and rename (never half-written).
+// Writes `text` to `path` through a temporary file and rename (never half-written), durably
+// (the directory is fsync'd after the rename).
 Status WriteFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Unavailable("cannot create " + tmp + ": " + Errno());
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = Errno();
-    ::unlink(tmp.c_str());
-    return Unavailable("cannot write " + path + ": " + why);
-  }
-  return OkStatus();
+  return WriteFileDurably(path, text, mode);
 }
 
 }  // namespace

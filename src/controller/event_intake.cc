@@ -1,5 +1,6 @@
 #include "controller/event_intake.h"
 
+#include "controller/event_check.h"
 #include "controller/reconciler.h"
 #include "controller/ssi_status.h"
 
@@ -17,11 +18,13 @@ Result<bool> EventIntake::Poll() {
     }
     if (events.empty()) break;
     std::vector<std::string> receipts;
+    CloudView view(env_.cloud);
+    PrefetchInstances(events, view);
     for (size_t i = 0; i < events.size(); ++i) {
       const CloudEvent& e = events[i];
       --budget;
       Result<bool> seen = env_.store->CloudEventSeen(e.id);
-      Result<bool> mine = seen.ok() && !*seen ? Handle(e) : Result<bool>(false);
+      Result<bool> mine = seen.ok() && !*seen ? Handle(e, view) : Result<bool>(false);
       if (!seen.ok() || !mine.ok()) {
         // Not handled: the inbox keeps it (and those after it) for the next tick; without an
         // inbox the queue delivers it again after its visibility timeout.
@@ -40,9 +43,57 @@ Result<bool> EventIntake::Poll() {
   return any;
 }
 
-Result<bool> EventIntake::Handle(const CloudEvent& e) {
+void EventIntake::PrefetchInstances(const std::vector<CloudEvent>& events, CloudView& view) {
+  WatchList watch;
+  for (const auto& e : events) {
+    if (!NeedsConfirmation(e) || !WhyIgnoreScope(e, env_.cloud->Scope()).empty()) continue;
+    if (env_.store->FindSsiByInstance(e.instance_id).ok()) watch["instance"].insert(e.instance_id);
+  }
+  // Whatever the prefetch could not fetch (throttled, an id EC2 does not know) is described
+  // one by one when the event is screened.
+  if (!watch.empty()) view.Prefetch(watch);
+}
+
+Result<std::string> EventIntake::Screen(const CloudEvent& e, const std::optional<SsiRecord>& ssi,
+                                        CloudView& view) {
+  std::string why = WhyIgnoreScope(e, env_.cloud->Scope());
+  if (!why.empty() || !ssi || !NeedsConfirmation(e)) return why;
+  SK_ASSIGN_OR_RETURN(std::optional<Instance> described, view.GetInstance(e.instance_id));
+  return WhyIgnoreInstance(e, *ssi, described);
+}
+
+Status EventIntake::RecordIgnored(const CloudEvent& e, const std::optional<SsiRecord>& ssi,
+                                  const std::string& why) {
+  Time now = env_.clock->Now();
+  ++ignored_;
+  SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
+  SK_RETURN_IF_ERROR(tx->MarkCloudEventSeen(e.id, now));
+  std::string message = std::string(CloudEventKindName(e.kind)) + " " + e.id + " for " +
+                        e.instance_id + " ignored: " + why;
+  EventRecord r;
+  if (ssi) {
+    r = MakeEvent(now, *ssi, "cloud", "CloudEventIgnored", message);
+  } else {
+    r.at = now;
+    r.actor = "cloud";
+    r.kind = "CloudEventIgnored";
+    r.message = message;
+  }
+  SK_RETURN_IF_ERROR(tx->AppendEvent(r));
+  return tx->Commit();
+}
+
+Result<bool> EventIntake::Handle(const CloudEvent& e, CloudView& view) {
   Time now = env_.clock->Now();
   auto found = env_.store->FindSsiByInstance(e.instance_id);
+  if (!found.ok() && found.status().code() != Code::kNotFound) return found.status();
+  std::optional<SsiRecord> owner;
+  if (found.ok()) owner = *found;
+  SK_ASSIGN_OR_RETURN(std::string why, Screen(e, owner, view));
+  if (!why.empty()) {
+    SK_RETURN_IF_ERROR(RecordIgnored(e, owner, why));
+    return false;
+  }
   SK_ASSIGN_OR_RETURN(auto tx, env_.store->Begin());
   SK_RETURN_IF_ERROR(tx->MarkCloudEventSeen(e.id, now));
   if (!found.ok()) {

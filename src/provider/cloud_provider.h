@@ -277,6 +277,16 @@ struct CloudEvent {
   std::string state;
   // What AckEvents needs to delete the event from its queue.
   std::string receipt;
+  // The account and region the event says it comes from ("" when its source does not say).
+  std::string account;
+  std::string region;
+};
+
+// The account and region whose events a provider's queue should carry. An empty field is not
+// known to the provider, and not checked.
+struct CloudScope {
+  std::string account;
+  std::string region;
 };
 
 class CloudProvider {
@@ -285,6 +295,8 @@ class CloudProvider {
 
   // A short name for logs and metrics: "fake", "ec2".
   virtual std::string Name() const = 0;
+  // The account and region this provider works in (what events must name).
+  virtual CloudScope Scope() const { return {}; }
 
   // --- instances ---
   virtual Result<Instance> RunInstance(const RunInstanceRequest& req) = 0;

@@ -56,6 +56,7 @@ class ProviderDecorator : public CloudProvider {
   CloudProvider* inner() const { return inner_; }
 
   std::string Name() const override { return inner_->Name(); }
+  CloudScope Scope() const override { return inner_->Scope(); }
   Result<Instance> RunInstance(const RunInstanceRequest& req) final;
   Status TerminateInstance(const std::string& instance_id) final;
   Result<std::vector<Instance>> DescribeInstances(const Filter& filter) final;

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "common/durable_file.h"
+
 namespace spotkeeper {
 namespace {
 
@@ -43,6 +45,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
     if (mode != "wal") return Internal("sqlite: open " + path + ": journal_mode is '" + mode + "'");
     SK_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = NORMAL").Annotate("open " + path));
     SK_RETURN_IF_ERROR(db->Exec(kMmapSize).Annotate("open " + path));
+    // SQLite fsyncs the directory when it creates the WAL, not when it creates the database
+    // file itself: make a new database's name durable before anything is committed to it.
+    SK_RETURN_IF_ERROR(FsyncDirectory(DirectoryOf(path)).Annotate("open " + path));
   }
   return db;
 }

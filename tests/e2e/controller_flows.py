@@ -18,6 +18,7 @@ makes to the cloud, and the same flows must still converge. Exit 77 (skipped) wi
 or boto3.
 """
 import os
+import re
 import sys
 import time
 
@@ -41,7 +42,8 @@ def main():
     check = checks.check
     timings = []
     name = "flows-faults" if extra else "flows"
-    with DevServer(spotkeeper, checks, name=name, extra_args=extra) as dev:
+    # Debug logging: the scan for secrets (dev_server.py) covers every line dev can write.
+    with DevServer(spotkeeper, checks, name=name, extra_args=extra, log_level="debug") as dev:
         ec2 = dev.ec2()
         subnet = [s for s in ec2.describe_subnets()["Subnets"]
                   if s["AvailabilityZone"] == "local-1a" and s["DefaultForAz"]][0]
@@ -117,6 +119,22 @@ def main():
                   what + ": data still there: %d %s" % (rc, out))
 
         check_same(first, "launch")
+
+        # Secrets in use, so the log scan at the end has something to look for: an IMDSv2
+        # token used from inside the instance, and the CLI with the API token.
+        rc, out = dev.exec_sh(
+            first["instanceId"],
+            "t=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "
+            "http://169.254.169.254/latest/api/token) && echo \"token=$t\" && "
+            "curl -sf -H \"X-aws-ec2-metadata-token: $t\" "
+            "http://169.254.169.254/latest/meta-data/instance-id", scan=False)
+        m = re.search(r"token=(\S+)\s+(i-\S+)", out)
+        check(rc == 0 and m is not None and m.group(2) == first["instanceId"],
+              "IMDSv2 from inside the instance: %d %s" % (rc, out))
+        if m:
+            dev.note_secret("an IMDSv2 token", m.group(1))
+        rc, out = dev.cli("instance", "list")
+        check(rc == 0 and sid in out, "the CLI lists the SSI: %d %s" % (rc, out[-500:]))
 
         # recycle
         status, _ = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % sid)

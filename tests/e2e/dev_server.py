@@ -5,9 +5,15 @@ DevServer starts `spotkeeper dev` on free ports with a fresh data directory unde
 When the context ends -- also after a failure -- it stops dev with SIGTERM (dev then removes
 every instance, volume and network its cloud made), runs `spotkeeper cloud destroy` if dev
 could not, and reports anything of the cloud's prefix left on the host as a failed check.
+
+It also checks that no secret reached a log: dev's own log (server, controller and cloud in one
+process), every file dev left in its data directory but the files that hold the secrets, and the
+output of every CLI command run through it must not contain the API's bearer token, the local
+cloud's secret access key, or any secret the test noted (IMDS tokens, see note_secret).
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,9 +32,12 @@ def settled(ssi, state):
 
 
 class DevServer:
-    def __init__(self, spotkeeper, checks, name="dev", extra_args=()):
+    def __init__(self, spotkeeper, checks, name="dev", extra_args=(), log_level="info"):
         self.spotkeeper = spotkeeper
         self.checks = checks
+        self.log_level = log_level
+        self.secrets = {}  # what must never be in a log: name -> value
+        self.cli_outputs = []  # (command, stdout + stderr) of every CLI command run
         self.extra_args = list(extra_args)  # more `spotkeeper dev` flags
         if "--interruptions" not in self.extra_args:
             # Only the test interrupts: the market's own rate would make tests flaky.
@@ -53,7 +62,7 @@ class DevServer:
         self.log = open(os.path.join(self.data_dir, "dev.log"), "w")
         self.proc = subprocess.Popen(
             [self.spotkeeper, "dev", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0",
-             "--cloud-listen", "127.0.0.1:0", "--log-level", "info"] + self.extra_args,
+             "--cloud-listen", "127.0.0.1:0", "--log-level", self.log_level] + self.extra_args,
             stdout=self.log, stderr=subprocess.STDOUT)
         end = time.time() + deadline_s
         address = os.path.join(self.data_dir, "address")
@@ -69,6 +78,8 @@ class DevServer:
                 with open(os.path.join(self.data_dir, "token")) as f:
                     self.token = f.read().strip()
                 if self.api and self.endpoint:
+                    self.note_secret("the API bearer token", self.token)
+                    self.note_secret("the cloud's secret access key", self.credentials()[1])
                     return
             time.sleep(0.05)
         raise RuntimeError("spotkeeper dev did not start: " + self.read_log())
@@ -83,6 +94,7 @@ class DevServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.checks.check(stopped_cleanly, "spotkeeper dev stopped with exit 0 on SIGTERM")
+        self.check_no_secret_in_logs()
         left = host_leftovers(self.prefix, self.data_dir)
         if left or not stopped_cleanly:
             p = subprocess.run([self.spotkeeper, "cloud", "destroy", "--data-dir",
@@ -96,6 +108,43 @@ class DevServer:
             print("--- spotkeeper dev log (tail) ---\n" + self.read_log())
         shutil.rmtree(self.data_dir, ignore_errors=True)
         return False
+
+    def note_secret(self, name, value):
+        """`value` must appear in no log of the run (checked when the context ends)."""
+        if value:
+            self.secrets[name] = value
+
+    # Files that hold secrets on purpose, and binary state (databases, volume images).
+    SECRET_FILES = {"token", "credentials.json"}
+    BINARY = re.compile(r"\.(db|db-wal|db-shm|img|pack|idx)$")
+
+    def logs(self):
+        """(what, text) of every log of the run: dev's log, the text files dev left in its data
+        directory, the CLI outputs."""
+        out = []
+        for root, dirs, files in os.walk(self.data_dir):
+            # Never into a mount (an instance's rootfs binds the host's /usr).
+            dirs[:] = [d for d in dirs if not os.path.ismount(os.path.join(root, d))]
+            for name in files:
+                path = os.path.join(root, name)
+                if name in self.SECRET_FILES or self.BINARY.search(name) or \
+                        not os.path.isfile(path) or os.path.getsize(path) > 64 << 20:
+                    continue
+                with open(path, "rb") as f:
+                    out.append((os.path.relpath(path, self.data_dir),
+                                f.read().decode(errors="replace")))
+        for command, text in self.cli_outputs:
+            out.append(("output of " + command, text))
+        return out
+
+    def check_no_secret_in_logs(self):
+        logs = self.logs()
+        self.checks.check(any(what == "dev.log" and text for what, text in logs),
+                          "dev's log was written and is scanned for secrets")
+        for name, value in self.secrets.items():
+            found = [what for what, text in logs if value in text]
+            self.checks.check(not found, "%s is in no log (%d logs scanned)%s" % (
+                name, len(logs), ": found in " + ", ".join(found) if found else ""))
 
     def read_log(self, tail=8000):
         try:
@@ -171,10 +220,23 @@ class DevServer:
         p = subprocess.run([self.spotkeeper, "cloud"] + list(args) + ["--data-dir",
                                                                      self.cloud_dir],
                            capture_output=True, text=True, timeout=timeout)
+        self.cli_outputs.append(("spotkeeper cloud " + " ".join(args), p.stdout + p.stderr))
         return p.returncode, p.stdout, p.stderr
 
-    def exec_sh(self, instance_id, script, timeout=60):
+    def exec_sh(self, instance_id, script, timeout=60, scan=True):
+        """scan=False: the output holds a secret on purpose (the test prints it to note it), so
+        it is left out of the scan for secrets."""
         p = subprocess.run([self.spotkeeper, "cloud", "exec", "--data-dir", self.cloud_dir,
                             instance_id, "--", "/bin/sh", "-c", script],
                            capture_output=True, text=True, timeout=timeout)
+        if scan:
+            self.cli_outputs.append(("spotkeeper cloud exec " + instance_id, p.stdout + p.stderr))
         return p.returncode, strip_log_lines(p.stdout + p.stderr)
+
+    def cli(self, *args, timeout=60):
+        """`spotkeeper ARGS...` against dev's REST API with its token: (exit code, output)."""
+        env = dict(os.environ, SPOTKEEPER_SERVER=self.api, SPOTKEEPER_TOKEN=self.token)
+        p = subprocess.run([self.spotkeeper] + list(args), capture_output=True, text=True,
+                           timeout=timeout, env=env)
+        self.cli_outputs.append(("spotkeeper " + " ".join(args), p.stdout + p.stderr))
+        return p.returncode, p.stdout + p.stderr

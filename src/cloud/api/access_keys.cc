@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/durable_file.h"
 #include "common/secure_random.h"
 
 namespace spotkeeper::cloud {
@@ -40,16 +41,10 @@ Result<AccessKey> LoadOrCreateAccessKey(const std::string& data_dir) {
       nlohmann::json{{"accessKeyId", key.access_key_id}, {"secretAccessKey", key.secret_access_key}}
           .dump(2) +
       "\n";
-  std::string tmp = AccessKeyPath(data_dir) + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot write " + tmp);
-  bool ok =
-      write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && fsync(fd) == 0;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), AccessKeyPath(data_dir).c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Unavailable("cannot write " + AccessKeyPath(data_dir));
-  }
+  // Durable before anyone is handed the key: a power loss must not bring back a cloud whose
+  // credentials file is missing or empty while clients hold the key.
+  Status written = WriteFileDurably(AccessKeyPath(data_dir), body, 0600);
+  if (!written.ok()) return written;
   return key;
 }
 

@@ -121,6 +121,20 @@ bool WaitForSigtermHandler(int pid, Duration timeout) {
   }
 }
 
+// A copy of the host's ping in `dir` without its file capability (copies leave extended
+// attributes behind), for instances that have no CAP_NET_RAW (runc_spec.h); "" when the host
+// has no ping.
+Result<std::string> CopyPingWithoutCapabilities(const std::string& dir) {
+  const std::string host_ping = "/usr/bin/ping";
+  std::error_code ec;
+  if (!std::filesystem::exists(host_ping, ec)) return std::string();
+  const std::string copy = dir + "/ping";
+  std::filesystem::copy_file(host_ping, copy, std::filesystem::copy_options::overwrite_existing,
+                             ec);
+  if (ec) return Internal("copy " + host_ping + " to " + copy + ": " + ec.message());
+  return copy;
+}
+
 }  // namespace
 
 void LinuxHostDriver::RememberInit(const std::string& instance_id, int pid) {
@@ -244,6 +258,7 @@ Status LinuxHostDriver::StartInstance(const InstanceConfig& config) {
     spec.init_binary = init_path_;
     spec.user_data_file = layout_.UserDataFile(id);
     spec.mnt_dir = layout_.MntDir(id);
+    SK_ASSIGN_OR_RETURN(spec.ping_binary, CopyPingWithoutCapabilities(dir));
     spec.vcpus = config.vcpus;
     spec.memory_mib = config.memory_mib;
     struct rlimit nofile;

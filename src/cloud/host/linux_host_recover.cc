@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cloud/host/linux/command_runner.h"
+#include "common/durable_file.h"
 #include "cloud/host/linux/loop_devices.h"
 #include "cloud/host/linux/mount_table.h"
 #include "cloud/host/linux_host_driver.h"
@@ -167,6 +168,9 @@ Status LinuxHostDriver::Quarantine(const std::string& name) {
   if (rename(from.c_str(), to.c_str()) != 0) {
     return Internal("move " + from + " aside to " + to + ": " + strerror(errno));
   }
+  // Durably moved: after a power loss the file is in one place or the other, never neither.
+  SK_RETURN_IF_ERROR(FsyncDirectory(dir));
+  SK_RETURN_IF_ERROR(FsyncDirectory(layout_.VolumesDir()));
   spdlog::warn(
       "host driver: volume file {} is unknown to the cloud's database; moved it to {} (nothing "
       "was deleted: restore the database, or remove the file once it is not needed)",

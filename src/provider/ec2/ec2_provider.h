@@ -52,6 +52,8 @@ class Ec2Provider final : public CloudProvider {
   SqsClient* sqs() { return sqs_.get(); }
 
   std::string Name() const override { return "ec2"; }
+  // The configured region, and the account of the events queue's URL.
+  CloudScope Scope() const override { return {config_.QueueAccount(), config_.region}; }
   Result<Instance> RunInstance(const RunInstanceRequest& req) override;
   // InvalidInstanceID.NotFound is success: EC2 forgets terminated instances after about an hour,
   // and terminating one twice is idempotent.

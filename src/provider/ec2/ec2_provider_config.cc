@@ -21,6 +21,20 @@ std::string Ec2ProviderConfig::SqsEndpoint() const {
   return "https://sqs." + region + ".amazonaws.com";
 }
 
+std::string Ec2ProviderConfig::QueueAccount() const {
+  auto u = aws::ParseUrl(events_queue_url);
+  if (events_queue_url.empty() || !u.ok()) return "";
+  // SQS queue URLs are <origin>/<account id>/<queue name>.
+  std::string path = u->path;
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  std::string account = path.substr(0, path.find('/'));
+  if (account.size() != 12) return "";
+  for (char c : account) {
+    if (c < '0' || c > '9') return "";
+  }
+  return account;
+}
+
 Result<Ec2ProviderConfig> Ec2ProviderConfig::FromJson(const nlohmann::json& config,
                                                       const aws::EnvLookup& env) {
   Ec2ProviderConfig c;

@@ -44,6 +44,10 @@ struct Ec2ProviderConfig {
   // https://sqs.<region>.amazonaws.com.
   std::string SqsEndpoint() const;
 
+  // The account of eventsQueueUrl (an SQS queue URL is <origin>/<12-digit account>/<name>), or
+  // "" when there is no queue or its URL does not say.
+  std::string QueueAccount() const;
+
   // InvalidArgument for unknown keys, wrong types, bad URLs or out-of-range numbers.
   static Result<Ec2ProviderConfig> FromJson(const nlohmann::json& config,
                                             const aws::EnvLookup& env = aws::ProcessEnv());

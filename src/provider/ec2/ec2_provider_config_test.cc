@@ -32,6 +32,19 @@ TEST(Ec2ProviderConfigTest, DefaultsAndEnvironmentRegion) {
             "ap-south-1");
 }
 
+TEST(Ec2ProviderConfigTest, TheQueueUrlNamesTheAccount) {
+  Ec2ProviderConfig c;
+  EXPECT_EQ(c.QueueAccount(), "");  // no queue
+  c.events_queue_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/spotkeeper-events";
+  EXPECT_EQ(c.QueueAccount(), "123456789012");
+  c.events_queue_url = "http://127.0.0.1:4566/000000000000/events/";
+  EXPECT_EQ(c.QueueAccount(), "000000000000");
+  c.events_queue_url = "http://127.0.0.1:4566/queue/events";  // not an account: not known
+  EXPECT_EQ(c.QueueAccount(), "");
+  c.events_queue_url = "http://127.0.0.1:4566/12345678901x/events";
+  EXPECT_EQ(c.QueueAccount(), "");
+}
+
 TEST(Ec2ProviderConfigTest, EveryKey) {
   nlohmann::json j = {{"region", "eu-central-1"},
                       {"endpointUrl", "http://127.0.0.1:5000"},

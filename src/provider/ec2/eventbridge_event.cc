@@ -45,6 +45,8 @@ Result<std::optional<CloudEvent>> ParseEventBridgeMessage(const std::string& bod
   }
   const nlohmann::json& detail = j["detail"];
   e.id = Str(j, "id");
+  e.account = Str(j, "account");
+  e.region = Str(j, "region");
   e.instance_id = Str(detail, "instance-id");
   auto time = ParseTime(Str(j, "time"));
   if (e.id.empty() || e.instance_id.empty() || !time.ok()) {

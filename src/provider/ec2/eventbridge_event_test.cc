@@ -36,6 +36,8 @@ TEST(EventBridgeTest, SpotInterruptionWarning) {
   EXPECT_EQ(ev.time, *ParseTime("2026-01-12T11:00:00Z"));
   EXPECT_EQ(ev.action_time, *ParseTime("2026-01-12T11:02:00Z"));
   EXPECT_EQ(ev.receipt, "");
+  EXPECT_EQ(ev.account, "123456789012");
+  EXPECT_EQ(ev.region, "us-east-1");
 }
 
 TEST(EventBridgeTest, RebalanceAndStateChange) {

@@ -397,7 +397,14 @@ void FakeCloud::EmitEvent(CloudEventKind kind, const std::string& instance_id, T
     e.instance_action = "terminate";
     e.action_time = action_time;
   }
+  e.account = options_.account_id;
+  e.region = options_.region;
   events_.Push(std::move(e));
+}
+
+void FakeCloud::SendEvent(CloudEvent event) {
+  std::lock_guard<std::mutex> l(mu_);
+  events_.Push(std::move(event));
 }
 
 Result<std::vector<CloudEvent>> FakeCloud::ReceiveEvents(int max) {

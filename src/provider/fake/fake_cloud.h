@@ -117,6 +117,10 @@ class FakeCloud final : public CloudProvider {
   };
   Result<ImdsNotices> Imds(const std::string& instance_id);
 
+  // An event written by anyone allowed to send to the events queue, as given (tests: forged
+  // or stale events). Its receipt is set by the queue.
+  void SendEvent(CloudEvent event);
+
   // --- faults ---
   void SetFaults(Faults faults);
 
@@ -169,6 +173,7 @@ class FakeCloud final : public CloudProvider {
 
   // --- CloudProvider ---
   std::string Name() const override { return "fake"; }
+  CloudScope Scope() const override { return {options_.account_id, options_.region}; }
   Result<Instance> RunInstance(const RunInstanceRequest& req) override;
   Status TerminateInstance(const std::string& instance_id) override;
   Result<std::vector<Instance>> DescribeInstances(const Filter& filter) override;

@@ -17,6 +17,8 @@ struct DelayRange {
 
 struct FakeCloudOptions {
   std::string region = "us-east-1";
+  // The account its events name (EventBridge's "account").
+  std::string account_id = "000000000000";
   // One default subnet per AZ, 10.0.<n+1>.0/24 for the n-th AZ, in one default VPC.
   std::vector<std::string> availability_zones = {"us-east-1a", "us-east-1b", "us-east-1c"};
 

@@ -1,10 +1,15 @@
 #include "cloud/host/linux/base_image.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+
+#include "common/durable_file.h"
 
 namespace spotkeeper::cloud::linuxhost {
 namespace {
@@ -112,10 +117,19 @@ Status BuildBaseImage(const std::string& rootfs) {
   fs::create_directories(tmp, ec);
   if (ec) return Internal("mkdir " + tmp.string() + ": " + ec.message());
   Status s = Build(tmp);
+  // The rootfs counts as built once its name exists: its files must be on disk before the
+  // rename, and the rename before anything uses it (a power loss must not leave a directory of
+  // empty files under the final name). syncfs: one call for the few files, once per data dir.
+  if (s.ok()) {
+    int fd = open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) s = Internal("sync " + tmp.string() + ": " + strerror(errno));
+    if (fd >= 0) close(fd);
+  }
   if (s.ok()) {
     fs::rename(tmp, rootfs, ec);
     if (ec) s = Internal("rename " + tmp.string() + ": " + ec.message());
   }
+  if (s.ok()) s = FsyncDirectory(DirectoryOf(rootfs));
   if (!s.ok()) fs::remove_all(tmp, ec);
   return s;
 }

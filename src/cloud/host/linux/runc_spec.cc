@@ -1,6 +1,7 @@
 #include "cloud/host/linux/runc_spec.h"
 
 #include <linux/capability.h>
+#include <cerrno>
 #include <sys/prctl.h>
 
 namespace spotkeeper::cloud::linuxhost {
@@ -14,7 +15,9 @@ json Mount(const std::string& dest, const std::string& type, const std::string& 
 }
 
 // Docker's default set plus IPC_LOCK and SYS_NICE (databases use them), without SYS_ADMIN,
-// NET_ADMIN or SYS_MODULE: the instance cannot change its own network or mounts. Only those
+// NET_ADMIN, SYS_MODULE or NET_RAW: the instance cannot change its own network or mounts, and
+// cannot write packets by hand (ARP or IP with another instance's address: IMDS tells instances
+// apart by their source address, see docs/hardening.md). Only those
 // this process has in its bounding set (a container host may lack some): runc fails on others.
 const std::vector<std::string>& Capabilities() {
   static const std::vector<std::string> caps = [] {
@@ -24,7 +27,6 @@ const std::vector<std::string>& Capabilities() {
         {"CAP_FSETID", CAP_FSETID},
         {"CAP_FOWNER", CAP_FOWNER},
         {"CAP_MKNOD", CAP_MKNOD},
-        {"CAP_NET_RAW", CAP_NET_RAW},
         {"CAP_SETGID", CAP_SETGID},
         {"CAP_SETUID", CAP_SETUID},
         {"CAP_SETFCAP", CAP_SETFCAP},
@@ -45,7 +47,66 @@ const std::vector<std::string>& Capabilities() {
   return caps;
 }
 
+// The system calls an instance may not make, answered EPERM: a default-allow list in the spirit of
+// Docker's default profile (our own list, shorter): what reaches the kernel's most exposed or
+// host-wide parts. Most also need a capability the instance lacks; the filter stops them before
+// the kernel looks further. A workload that needs one of these is not one the local cloud runs.
+const std::vector<std::string>& BlockedSyscalls() {
+  static const std::vector<std::string> names = {
+      // the running kernel: modules, kexec, reboot, swap, accounting, kernel log
+      "init_module", "finit_module", "delete_module", "create_module", "kexec_load",
+      "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "syslog", "lookup_dcookie",
+      "quotactl", "quotactl_fd", "nfsservctl", "_sysctl", "uselib", "get_kernel_syms",
+      "query_module", "vm86", "vm86old", "iopl", "ioperm",
+      // the host's clock
+      "settimeofday", "stime", "clock_settime", "clock_settime64", "clock_adjtime",
+      "clock_adjtime64", "adjtimex",
+      // mounts and namespaces (a new user namespace would give every capability inside it)
+      "mount", "umount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
+      "move_mount", "open_tree", "mount_setattr", "setns",
+      // another process's memory, and kernel objects shared across the host
+      "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp",
+      "open_by_handle_at", "name_to_handle_at", "keyctl", "add_key", "request_key", "bpf",
+      "perf_event_open", "userfaultfd", "fanotify_init",
+      // io_uring bypasses this filter for the operations it queues
+      "io_uring_setup", "io_uring_enter", "io_uring_register"};
+  return names;
+}
+
+json SeccompProfile() {
+  constexpr uint64_t kCloneNewUser = 0x10000000;  // CLONE_NEWUSER (linux/sched.h)
+  const json eperm = {{"action", "SCMP_ACT_ERRNO"}, {"errnoRet", EPERM}};
+  json syscalls = json::array();
+  json blocked = eperm;
+  blocked["names"] = BlockedSyscalls();
+  syscalls.push_back(blocked);
+  // unshare(2) and clone(2) with CLONE_NEWUSER; the other namespaces need CAP_SYS_ADMIN.
+  for (const char* name : {"unshare", "clone"}) {
+    json rule = eperm;
+    rule["names"] = {name};
+    rule["args"] = {{{"index", 0},
+                     {"value", kCloneNewUser},
+                     {"valueTwo", kCloneNewUser},
+                     {"op", "SCMP_CMP_MASKED_EQ"}}};
+    syscalls.push_back(rule);
+  }
+  // clone3 passes its flags in memory, which a filter cannot read: ENOSYS makes glibc (2.34+)
+  // and Go fall back to clone, filtered above. EPERM would fail pthread_create instead.
+  syscalls.push_back({{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", ENOSYS}});
+  json architectures = json::array();
+#if defined(__x86_64__)
+  architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+#elif defined(__aarch64__)
+  architectures = {"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"};
+#endif
+  return {{"defaultAction", "SCMP_ACT_ALLOW"},
+          {"architectures", architectures},
+          {"syscalls", syscalls}};
+}
+
 }  // namespace
+
+const std::vector<std::string>& SeccompBlockedSyscalls() { return BlockedSyscalls(); }
 
 json BuildRuncSpec(const RuncSpecInput& in) {
   const auto& caps = Capabilities();
@@ -83,6 +144,12 @@ json BuildRuncSpec(const RuncSpecInput& in) {
       // volumes mounted below it later arrive read-write by propagation.
       Mount("/mnt", "bind", in.mnt_dir, {"rbind", "rslave", "ro"}),
   });
+  if (!in.ping_binary.empty()) {
+    // The host's ping carries the file capability cap_net_raw, which exec refuses without
+    // NET_RAW in the bounding set; this copy has none and uses an ICMP datagram socket, which
+    // net.ipv4.ping_group_range below allows.
+    mounts.push_back(Mount("/usr/bin/ping", "bind", in.ping_binary, {"bind", "ro", "nodev"}));
+  }
   const int64_t cpu_period = 100000;
   json resources = {
       {"devices", {{{"allow", false}, {"access", "rwm"}}}},
@@ -104,6 +171,9 @@ json BuildRuncSpec(const RuncSpecInput& in) {
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
         "/proc/scsi"}},
       {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+      // Per network namespace: ping without NET_RAW (ICMP datagram sockets for every group).
+      {"sysctl", {{"net.ipv4.ping_group_range", "0 2147483647"}}},
+      {"seccomp", SeccompProfile()},
   };
   return {
       {"ociVersion", "1.0.2-dev"},

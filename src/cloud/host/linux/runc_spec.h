@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace spotkeeper::cloud::linuxhost {
 
@@ -19,6 +20,8 @@ struct RuncSpecInput {
   std::string init_binary;     // host path of spotkeeper-init (bound at /run/spotkeeper/init)
   std::string user_data_file;  // host path (bound read-only at /run/spotkeeper/user-data)
   std::string mnt_dir;         // host path of instances/<id>/mnt (bound at /mnt)
+  // Host path of a copy of ping without file capabilities, bound over /usr/bin/ping; "" none.
+  std::string ping_binary;
   int vcpus = 1;
   int64_t memory_mib = 1024;
   // RLIMIT_NOFILE (soft = hard) of the instance's processes; cannot exceed the caller's hard
@@ -29,6 +32,13 @@ struct RuncSpecInput {
 inline constexpr const char* kInitPathInInstance = "/run/spotkeeper/init";
 inline constexpr const char* kUserDataPathInInstance = "/run/spotkeeper/user-data";
 
+// Without CAP_NET_RAW (no packets written by hand), with net.ipv4.ping_group_range open (ping
+// uses ICMP datagram sockets instead), and with a seccomp filter that answers EPERM to the
+// system calls of SeccompBlockedSyscalls(), to unshare/clone with CLONE_NEWUSER, and ENOSYS to
+// clone3 (see runc_spec.cc).
 nlohmann::json BuildRuncSpec(const RuncSpecInput& in);
+
+// The names the seccomp filter blocks whatever their arguments.
+const std::vector<std::string>& SeccompBlockedSyscalls();
 
 }  // namespace spotkeeper::cloud::linuxhost

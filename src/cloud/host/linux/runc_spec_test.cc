@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <map>
+
 namespace spotkeeper::cloud::linuxhost {
 namespace {
 
@@ -81,6 +84,51 @@ TEST(RuncSpecTest, HostnameDefaultsToTheInstanceId) {
   auto in = Input();
   in.hostname.clear();
   EXPECT_EQ(BuildRuncSpec(in)["hostname"], "i-1");
+}
+
+TEST(RuncSpecTest, NoNetRawAndPingUsesDatagramSockets) {
+  RuncSpecInput in = Input();
+  auto spec = BuildRuncSpec(in);
+  for (const char* set : {"bounding", "effective", "permitted"}) {
+    for (const auto& cap : spec["process"]["capabilities"][set]) {
+      EXPECT_NE(cap, "CAP_NET_RAW");
+      EXPECT_NE(cap, "CAP_NET_ADMIN");
+      EXPECT_NE(cap, "CAP_SYS_ADMIN");
+    }
+  }
+  EXPECT_EQ(spec["linux"]["sysctl"]["net.ipv4.ping_group_range"], "0 2147483647");
+  EXPECT_EQ(FindMount(spec, "/usr/bin/ping"), nullptr);  // no copy: the host's
+  in.ping_binary = "/pool/instances/i-1/ping";
+  spec = BuildRuncSpec(in);
+  auto ping = FindMount(spec, "/usr/bin/ping");
+  ASSERT_TRUE(ping);
+  EXPECT_EQ((*ping)["source"], "/pool/instances/i-1/ping");
+  // After the /usr bind, or the bind would hide it.
+  EXPECT_EQ(spec["mounts"].back()["destination"], "/usr/bin/ping");
+}
+
+TEST(RuncSpecTest, SeccompRefusesDangerousCallsWithEperm) {
+  const nlohmann::json spec = BuildRuncSpec(Input());
+  const nlohmann::json& seccomp = spec["linux"]["seccomp"];
+  EXPECT_EQ(seccomp["defaultAction"], "SCMP_ACT_ALLOW");
+  std::map<std::string, nlohmann::json> rules;  // name -> rule
+  for (const auto& rule : seccomp["syscalls"]) {
+    for (const auto& name : rule["names"]) rules[name] = rule;
+  }
+  for (const char* name : {"kexec_load", "init_module", "finit_module", "mount", "ptrace",
+                           "keyctl", "bpf", "perf_event_open", "userfaultfd", "setns"}) {
+    ASSERT_TRUE(rules.count(name)) << name;
+    EXPECT_EQ(rules[name]["action"], "SCMP_ACT_ERRNO") << name;
+    EXPECT_EQ(rules[name]["errnoRet"], EPERM) << name;
+    EXPECT_FALSE(rules[name].contains("args")) << name;
+  }
+  // unshare: only with CLONE_NEWUSER.
+  ASSERT_TRUE(rules.count("unshare"));
+  EXPECT_EQ(rules["unshare"]["args"][0]["op"], "SCMP_CMP_MASKED_EQ");
+  EXPECT_EQ(rules["unshare"]["args"][0]["value"], 0x10000000);
+  // clone3 must be ENOSYS for glibc to fall back to clone.
+  EXPECT_EQ(rules["clone3"]["errnoRet"], ENOSYS);
+  EXPECT_FALSE(rules.count("read") || rules.count("write") || rules.count("personality"));
 }
 
 }  // namespace
