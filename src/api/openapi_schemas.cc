@@ -45,7 +45,7 @@ constexpr const char* kSchemas = R"json({
         "drainingTimeout": {"type": "integer"}, "maxUnavailable": {"type": "integer"},
         "persistence": {"type": "object", "properties": {"shouldPersistRootDevice": {"type": "boolean"}, "shouldPersistBlockDevices": {"type": "boolean"}, "shouldPersistPrivateIp": {"type": "boolean"}, "blockDevicesMode": {"type": "string", "enum": ["reattach", "onLaunch"]}}}}},
       "snapshots": {"type": "object", "properties": {"frequencyMinutes": {"type": "integer"}, "keep": {"type": "integer"}}},
-      "health": {"type": "object", "properties": {"type": {"type": "string"}, "gracePeriod": {"type": "integer"}, "unhealthyDuration": {"type": "integer"}, "autoHealing": {"type": "boolean"}}},
+      "health": {"type": "object", "properties": {"type": {"type": "string"}, "gracePeriod": {"type": "integer"}, "unhealthyDuration": {"type": "integer"}, "autoHealing": {"type": "boolean"}, "serving": {"type": "object", "properties": {"tcp": {"type": "object", "properties": {"port": {"type": "integer"}}}, "gracePeriod": {"type": "integer"}, "interval": {"type": "integer"}, "timeout": {"type": "integer"}}}}},
       "scheduling": {"type": "object", "properties": {"tasks": {"type": "array", "items": {"type": "object", "properties": {"taskType": {"type": "string", "enum": ["statefulUpdateCapacity", "statefulRecycle"]}, "cronExpression": {"type": "string"}, "isEnabled": {"type": "boolean"}, "targetCapacity": {"type": "integer"}, "minCapacity": {"type": "integer"}, "maxCapacity": {"type": "integer"}}}}}},
       "statefulDeallocation": {"$ref": "#/components/schemas/DeallocationFlags"}
     }

@@ -10,6 +10,7 @@
 //     record as owned; nothing an SSI owns (record status current/released) is deleted.
 //  4. (Convergence is checked by the simulation: ConvergenceProblems.)
 //  5. Running planned workflows per group never exceed maxUnavailable.
+//  6. In a group with health.serving, an ACTIVE SSI whose instance runs has a serving workload.
 #pragma once
 
 #include <map>
@@ -27,7 +28,7 @@ class InvariantChecker {
  public:
   InvariantChecker(FakeCloud* cloud, Store* store) : cloud_(cloud), store_(store) {}
 
-  // Invariants 1, 2, 3 (deletions) and 5. Returns the violations found (empty: all good).
+  // Invariants 1, 2, 3 (deletions), 5 and 6. Returns the violations found (empty: all good).
   std::vector<std::string> CheckStep();
   // Invariant 3 (leaks), for a converged world.
   std::vector<std::string> CheckNoLeaks();
