@@ -12,7 +12,8 @@ void CallLogProvider::Logged(const ProviderCall& call) {
   c.target = call.target;
   c.result = call.result;
   c.ok = call.status.ok();
-  c.mutating = c.action.rfind("Describe", 0) != 0 && !action::IsEventQueue(c.action);
+  c.mutating = c.action.rfind("Describe", 0) != 0 && !action::IsEventQueue(c.action) &&
+               !action::IsProbe(c.action);
   c.events = call.events;
   c.start = call.start;
   c.end = call.end;

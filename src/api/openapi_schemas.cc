@@ -46,7 +46,7 @@ constexpr const char* kSchemas = R"json({
         "capacityRebalance": {"type": "boolean", "default": true, "description": "replace an instance at an EC2 rebalance recommendation, before its interruption notice (false: only record it)"},
         "persistence": {"type": "object", "properties": {"shouldPersistRootDevice": {"type": "boolean"}, "shouldPersistBlockDevices": {"type": "boolean"}, "shouldPersistPrivateIp": {"type": "boolean"}, "blockDevicesMode": {"type": "string", "enum": ["reattach", "onLaunch"]}}}}},
       "snapshots": {"type": "object", "properties": {"frequencyMinutes": {"type": "integer"}, "keep": {"type": "integer"}}},
-      "health": {"type": "object", "properties": {"type": {"type": "string"}, "gracePeriod": {"type": "integer"}, "unhealthyDuration": {"type": "integer"}, "autoHealing": {"type": "boolean"}}},
+      "health": {"type": "object", "properties": {"type": {"type": "string"}, "gracePeriod": {"type": "integer"}, "unhealthyDuration": {"type": "integer"}, "autoHealing": {"type": "boolean"}, "serving": {"type": "object", "properties": {"tcp": {"type": "object", "properties": {"port": {"type": "integer"}}}, "gracePeriod": {"type": "integer"}, "interval": {"type": "integer"}, "timeout": {"type": "integer"}}}}},
       "scheduling": {"type": "object", "properties": {"tasks": {"type": "array", "items": {"type": "object", "properties": {"taskType": {"type": "string", "enum": ["statefulUpdateCapacity", "statefulRecycle"]}, "cronExpression": {"type": "string"}, "isEnabled": {"type": "boolean"}, "targetCapacity": {"type": "integer"}, "minCapacity": {"type": "integer"}, "maxCapacity": {"type": "integer"}}}}}},
       "statefulDeallocation": {"$ref": "#/components/schemas/DeallocationFlags"}
     }

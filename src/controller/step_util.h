@@ -55,8 +55,13 @@ inline constexpr size_t kRecoveryHistory = 50;
 
 // data["timings"][name] = now (ms), once. The names, in a recovery's order: notice (the
 // interruption warning's time), started, terminated (the old instance gone), snapshotted,
-// released (ENI and volumes free), launched (RunInstances answered), running, attached, active.
+// released (ENI and volumes free), launched (RunInstances answered), running, attached, serving
+// (the health.serving check passed; only with one), active.
 void MarkTiming(StepContext& ctx, const std::string& name);
+
+// The replacement instance `inst` died before the SSI was ACTIVE: record what it made and go
+// back to `terminate` to run the cycle again (steps_resume.cc).
+StepResult RestartFromDeadInstance(StepContext& ctx, const Instance& inst);
 
 // The steps, by name. Each is idempotent; see workflow.h.
 StepResult Drain(StepContext& ctx);
@@ -77,6 +82,7 @@ StepResult RunInstance(StepContext& ctx);
 StepResult WaitRunning(StepContext& ctx);
 StepResult AttachVolumes(StepContext& ctx);
 StepResult WaitAttached(StepContext& ctx);
+StepResult WaitServing(StepContext& ctx);
 StepResult MarkActive(StepContext& ctx);
 StepResult DeleteOwned(StepContext& ctx);
 StepResult MarkDeallocated(StepContext& ctx);

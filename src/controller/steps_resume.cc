@@ -479,6 +479,8 @@ void RecordLaunchVolumes(StepContext& ctx, const Instance& inst) {
   }
 }
 
+}  // namespace
+
 // The new instance died before it was ACTIVE: treat it as a recycle of that instance.
 StepResult RestartFromDeadInstance(StepContext& ctx, const Instance& inst) {
   auto& d = ctx.data();
@@ -494,8 +496,6 @@ StepResult RestartFromDeadInstance(StepContext& ctx, const Instance& inst) {
                inst.id + " died before it was ready (" + inst.state_reason + "); replacing it");
   return StepResult::Goto("terminate");
 }
-
-}  // namespace
 
 StepResult WaitRunning(StepContext& ctx) {
   auto& d = ctx.data();

@@ -36,6 +36,7 @@ std::vector<StepDef> CycleSteps() {
            {"wait_running", WaitRunning},
            {"attach_volumes", AttachVolumes},
            {"wait_attached", WaitAttached},
+           {"wait_serving", WaitServing},
            {"mark_active", MarkActive},
        }) {
     s.push_back(p);

@@ -354,6 +354,18 @@ class CloudProvider {
   // is acknowledged, so a controller that dies before handling it sees it again.
   virtual Result<std::vector<CloudEvent>> ReceiveEvents(int max) = 0;
   virtual Status AckEvents(const std::vector<std::string>& receipts) = 0;
+
+  // --- workload ---
+  // Does the workload of `instance_id` (a running instance with private IP `ip`) accept TCP
+  // connections on `port` within `timeout`? The probe is made from inside the instance's
+  // network, never by routing a VPC range into the controller's host: on AWS the controller
+  // runs in the VPC and connects directly; the local cloud connects from a thread inside the
+  // VPC's namespace (its admin route /_spotkeeper/v1/probe); the fake cloud models readiness.
+  // OK: serving. kUnavailable (cloud_code "ConnectionRefused", "Timeout", "Unreachable", or
+  // "NotRunning" for an instance that is not running): not serving; the message says why.
+  // Other errors are the API's own (unknown instance, throttling, ...).
+  virtual Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
+                          Duration timeout) = 0;
 };
 
 }  // namespace spotkeeper

@@ -32,10 +32,13 @@ const std::vector<std::string>& All() {
       kDescribeSubnets,
       kReceiveMessage,
       kDeleteMessageBatch,
+      kProbeTcp,
   };
   return all;
 }
 
 bool IsEventQueue(const std::string& a) { return a == kReceiveMessage || a == kDeleteMessageBatch; }
+
+bool IsProbe(const std::string& a) { return a == kProbeTcp; }
 
 }  // namespace spotkeeper::action

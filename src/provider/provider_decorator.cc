@@ -126,5 +126,10 @@ Result<std::vector<CloudEvent>> ProviderDecorator::ReceiveEvents(int max) {
 Status ProviderDecorator::AckEvents(const std::vector<std::string>& receipts) {
   return Call(action::kDeleteMessageBatch, [&] { return inner_->AckEvents(receipts); });
 }
+Status ProviderDecorator::ProbeTcp(const std::string& instance_id, const std::string& ip,
+                                   int port, Duration timeout) {
+  return Call(action::kProbeTcp, [&] { return inner_->ProbeTcp(instance_id, ip, port, timeout); },
+              instance_id);
+}
 
 }  // namespace spotkeeper

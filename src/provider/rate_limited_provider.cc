@@ -8,7 +8,7 @@ int64_t RateLimitedProvider::local_throttles() const {
 }
 
 Status RateLimitedProvider::Admit(const char* action) {
-  if (action::IsEventQueue(action)) return OkStatus();
+  if (action::IsEventQueue(action) || action::IsProbe(action)) return OkStatus();
   std::lock_guard<std::mutex> l(mu_);
   Duration wait = limiter_.Acquire(action, clock_->Now());
   if (wait.count() == 0) return OkStatus();

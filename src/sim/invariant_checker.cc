@@ -180,6 +180,18 @@ std::vector<std::string> InvariantChecker::CheckStep() {
                   " for a rebalance recommendation; its group's capacityRebalance is false");
     }
   }
+  // 7. With health.serving, ACTIVE means serving: an ACTIVE SSI whose instance still runs has
+  // a workload that accepts connections.
+  for (const auto& s : *ssis) {
+    if (s.state != SsiState::kActive || s.instance_id.empty()) continue;
+    const GroupSpec* spec = SpecOf(s.group_id);
+    if (spec == nullptr || !spec->health.serving) continue;
+    auto serving = cloud_->WorkloadServing(s.instance_id);
+    if (serving.ok() && !*serving) {
+      v.push_back(s.id + " is ACTIVE but the workload of its running instance " + s.instance_id +
+                  " does not serve yet");
+    }
+  }
   return v;
 }
 

@@ -12,6 +12,7 @@
 //  5. Running planned workflows per group never exceed maxUnavailable.
 //  6. A group whose strategy.capacityRebalance is false never recycles for a rebalance
 //     recommendation (nothing pending, running or recovered with reason Rebalance).
+//  7. In a group with health.serving, an ACTIVE SSI whose instance runs has a serving workload.
 #pragma once
 
 #include <map>

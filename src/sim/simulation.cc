@@ -108,6 +108,16 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
     t.cron_expression = "*/20 * * * *";
     s.scheduled_tasks.push_back(t);
   }
+  // Some groups wait for their workload to serve (the cloud draws each instance's start-up
+  // time; World::Build): replacements stay RECYCLING/RESUMING until then.
+  if (rng.Bernoulli(0.5)) {
+    ServingCheckSpec c;
+    c.tcp_port = 2379;
+    c.grace_period_seconds = 900;
+    c.interval_seconds = 5;
+    c.timeout_seconds = 2;
+    s.health.serving = c;
+  }
   return s;
 }
 
@@ -285,6 +295,7 @@ size_t World::AnyTicking() {
 void World::Build() {
   FakeCloudOptions co;
   co.advance_clock = &clock_;
+  co.workload_serving = {Duration{0}, Duration{45'000}};
   auto cloud = std::make_unique<FakeCloud>(&clock_, opt_.seed, co);
   cloud_ = cloud.get();
   provider_ = std::make_unique<RateLimitedProvider>(std::move(cloud), &clock_);

@@ -125,11 +125,25 @@ struct SnapshotSpec {
   bool operator==(const SnapshotSpec&) const = default;
 };
 
+// health.serving: what "serving" means for the workload. A launched or recovered SSI stays in
+// its transitional state (RESUMING, RECYCLING) until the check passes, and only then is ACTIVE;
+// so planned actions, which count transitional SSIs as unavailable, never take the next member
+// down before this one serves again.
+struct ServingCheckSpec {
+  int tcp_port = 0;                 // tcp.port: a TCP connection to the private IP is accepted
+  int grace_period_seconds = 300;   // from the instance running to serving; then ERROR
+  int interval_seconds = 5;         // at most this long between two probes
+  int timeout_seconds = 2;          // per probe
+
+  bool operator==(const ServingCheckSpec&) const = default;
+};
+
 struct HealthSpec {
   std::string type = "EC2";  // EC2 instance status checks
   int grace_period_seconds = 300;
   int unhealthy_duration_seconds = 120;
   bool auto_healing = true;
+  std::optional<ServingCheckSpec> serving;  // none: ACTIVE as soon as the instance runs
 
   bool operator==(const HealthSpec&) const = default;
 };

@@ -43,6 +43,16 @@ nlohmann::json ToJson(const GroupSpec& s) {
     tasks.push_back(std::move(task));
   }
   const DeallocationSpec& d = s.stateful_deallocation;
+  json health = {{"type", s.health.type},
+                 {"gracePeriod", s.health.grace_period_seconds},
+                 {"unhealthyDuration", s.health.unhealthy_duration_seconds},
+                 {"autoHealing", s.health.auto_healing}};
+  if (const auto& c = s.health.serving) {
+    health["serving"] = {{"tcp", {{"port", c->tcp_port}}},
+                         {"gracePeriod", c->grace_period_seconds},
+                         {"interval", c->interval_seconds},
+                         {"timeout", c->timeout_seconds}};
+  }
   return {
       {"name", s.name},
       {"description", s.description},
@@ -74,11 +84,7 @@ nlohmann::json ToJson(const GroupSpec& s) {
         {"persistence", persistence}}},
       {"snapshots",
        {{"frequencyMinutes", s.snapshots.frequency_minutes}, {"keep", s.snapshots.keep}}},
-      {"health",
-       {{"type", s.health.type},
-        {"gracePeriod", s.health.grace_period_seconds},
-        {"unhealthyDuration", s.health.unhealthy_duration_seconds},
-        {"autoHealing", s.health.auto_healing}}},
+      {"health", health},
       {"scheduling", {{"tasks", tasks}}},
       {"statefulDeallocation",
        {{"shouldDeleteImages", d.should_delete_images},

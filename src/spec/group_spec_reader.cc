@@ -165,6 +165,23 @@ ReadGroupSpecResult ReadGroupSpec(const SpecNode& root) {
     h.Read("gracePeriod", &g.health.grace_period_seconds);
     h.Read("unhealthyDuration", &g.health.unhealthy_duration_seconds);
     h.Read("autoHealing", &g.health.auto_healing);
+    if (h.Has("serving")) {
+      FieldReader sv = h.Map("serving");
+      ServingCheckSpec check;
+      if (!sv.Has("tcp")) {
+        sv.AddError(sv.PathOf("tcp"),
+                    "is required: say what serving means, e.g. tcp: {port: 2379} (a TCP "
+                    "connection to the instance's private IP on that port is accepted)");
+      }
+      FieldReader tcp = sv.Map("tcp");
+      tcp.Read("port", &check.tcp_port);
+      tcp.Finish();
+      sv.Read("gracePeriod", &check.grace_period_seconds);
+      sv.Read("interval", &check.interval_seconds);
+      sv.Read("timeout", &check.timeout_seconds);
+      sv.Finish();
+      g.health.serving = check;
+    }
     h.Finish();
   }
   ReadScheduling(r.Map("scheduling"), &g.scheduled_tasks);
@@ -232,6 +249,12 @@ const std::vector<std::string>& GroupSpecFieldPaths() {
       "health.gracePeriod",
       "health.unhealthyDuration",
       "health.autoHealing",
+      "health.serving",
+      "health.serving.tcp",
+      "health.serving.tcp.port",
+      "health.serving.gracePeriod",
+      "health.serving.interval",
+      "health.serving.timeout",
       "scheduling",
       "scheduling.tasks",
       "scheduling.tasks[].taskType",

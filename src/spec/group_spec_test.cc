@@ -51,7 +51,12 @@ strategy:
     shouldPersistPrivateIp: true
     blockDevicesMode: reattach
 snapshots: {frequencyMinutes: 5, keep: 3}
-health: {type: EC2, gracePeriod: 300, unhealthyDuration: 120, autoHealing: true}
+health:
+  type: EC2
+  gracePeriod: 300
+  unhealthyDuration: 120
+  autoHealing: true
+  serving: {tcp: {port: 2379}, gracePeriod: 120, interval: 5, timeout: 2}
 scheduling:
   tasks:
     - {taskType: statefulRecycle, cronExpression: "0 3 * * SUN", isEnabled: true}
@@ -112,7 +117,7 @@ TEST(GroupSpecTest, ParsesTheFullExample) {
   EXPECT_EQ(s.strategy.persistence,
             (PersistenceSpec{true, true, true, BlockDevicesMode::kReattach}));
   EXPECT_EQ(s.snapshots, (SnapshotSpec{5, 3}));
-  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true}));
+  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, ServingCheckSpec{2379, 120, 5, 2}}));
   ASSERT_EQ(s.scheduled_tasks.size(), 2u);
   EXPECT_EQ(s.scheduled_tasks[0].task_type, TaskType::kStatefulRecycle);
   EXPECT_EQ(s.scheduled_tasks[0].cron_expression, "0 3 * * SUN");
@@ -135,7 +140,7 @@ TEST(GroupSpecTest, AbsentFieldsTakeTheDocumentedDefaults) {
   EXPECT_EQ(s.strategy.persistence,
             (PersistenceSpec{true, false, false, BlockDevicesMode::kReattach}));
   EXPECT_EQ(s.snapshots, (SnapshotSpec{5, 3}));
-  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true}));
+  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, std::nullopt}));
   EXPECT_THAT(s.scheduled_tasks, IsEmpty());
   EXPECT_EQ(s.stateful_deallocation, DeallocationSpec{});
   EXPECT_TRUE(s.scheduled_tasks.empty());
@@ -211,7 +216,7 @@ TEST(GroupSpecTest, RoundTripsEveryField) {
       false,
       {false, true, true, BlockDevicesMode::kOnLaunch}};
   s.snapshots = {60, 10};
-  s.health = {"EC2", 0, 30, false};
+  s.health = {"EC2", 0, 30, false, ServingCheckSpec{8080, 60, 2, 1}};
   s.scheduled_tasks[0].is_enabled = false;
   s.scheduled_tasks[1].target_capacity.reset();
   s.stateful_deallocation = {true, true, true, true};

@@ -35,6 +35,9 @@
 //   maxUnavailable                 >= 1; <= capacity.maximum
 //   snapshots                      frequencyMinutes 1..1440; keep 1..100
 //   health                         type EC2 only; gracePeriod >= 0; unhealthyDuration >= 0
+//   health.serving                 tcp required (read time); tcp.port 1..65535; interval
+//                                  1..300; timeout 1..60 and <= interval; gracePeriod
+//                                  interval..86400
 //   scheduling.tasks[]             cronExpression required and parses; statefulUpdateCapacity:
 //                                  >= 1 of target/min/maxCapacity, all >= 0, min <= target <= max;
 //                                  the capacity after the task passes the capacity, privateIps
@@ -56,6 +59,9 @@ constexpr int kMaxVolumeGib = 16384;
 constexpr int kMaxDrainingSeconds = 3600;
 constexpr int kMaxSnapshotFrequencyMinutes = 1440;
 constexpr int kMaxSnapshotsKept = 100;
+constexpr int kMaxServingIntervalSeconds = 300;
+constexpr int kMaxServingTimeoutSeconds = 60;
+constexpr int kMaxServingGraceSeconds = 86400;
 
 std::string Idx(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
@@ -445,6 +451,38 @@ class Validator {
     if (h.unhealthy_duration_seconds < 0) {
       Add("health.unhealthyDuration",
           "is " + std::to_string(h.unhealthy_duration_seconds) + "; write 0 or more seconds");
+    }
+    if (h.serving) CheckServing(*h.serving);
+  }
+
+  void CheckServing(const ServingCheckSpec& c) {
+    const std::string path = "health.serving";
+    if (c.tcp_port < 1 || c.tcp_port > 65535) {
+      Add(path + ".tcp.port", "is " + std::to_string(c.tcp_port) +
+                                  "; write the port the workload serves on, 1 to 65535 (e.g. "
+                                  "2379 for etcd, 6379 for Redis)");
+    }
+    bool interval_ok = c.interval_seconds >= 1 && c.interval_seconds <= kMaxServingIntervalSeconds;
+    if (!interval_ok) {
+      Add(path + ".interval", "is " + std::to_string(c.interval_seconds) +
+                                  "; write 1 to 300 (most seconds between two probes)");
+    }
+    if (c.timeout_seconds < 1 || c.timeout_seconds > kMaxServingTimeoutSeconds) {
+      Add(path + ".timeout", "is " + std::to_string(c.timeout_seconds) +
+                                 "; write 1 to 60 (seconds one probe may take)");
+    } else if (interval_ok && c.timeout_seconds > c.interval_seconds) {
+      Add(path + ".timeout", "is " + std::to_string(c.timeout_seconds) +
+                                 " s, longer than interval (" +
+                                 std::to_string(c.interval_seconds) +
+                                 " s); write a timeout no longer than the interval");
+    }
+    if (c.grace_period_seconds > kMaxServingGraceSeconds ||
+        (interval_ok && c.grace_period_seconds < c.interval_seconds) ||
+        c.grace_period_seconds < 1) {
+      Add(path + ".gracePeriod",
+          "is " + std::to_string(c.grace_period_seconds) +
+              "; write from the interval up to 86400 (seconds the workload may take to serve "
+              "after its instance runs; past it the instance goes to ERROR, nothing is deleted)");
     }
   }
 

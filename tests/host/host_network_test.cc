@@ -168,5 +168,44 @@ TEST_F(NetworkTest, RunInVpcOfAnUnknownVpcFails) {
   EXPECT_EQ(thread.status().code(), Code::kNotFound);
 }
 
+// The workload probe (HostDriver::ProbeTcp) really connects from inside the VPC's namespace:
+// refused before the instance's server listens, accepted once it does; the host namespace still
+// has no address in the VPC.
+TEST_F(NetworkTest, ProbeTcpConnectsFromInsideTheVpc) {
+  MakeVpc();
+  NicConfig n = Nic(60);
+  ASSERT_OK(driver_->CreateNic(n));
+  // Listens on 7001 only after /tmp/go exists in the instance.
+  const std::string server =
+      "#!/bin/sh\n"
+      "echo waiting\n"
+      "while [ ! -e /tmp/go ]; do sleep 0.05; done\n"
+      "exec python3 -u -c \"\n"
+      "import socket\n"
+      "s = socket.socket()\n"
+      "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+      "s.bind(('0.0.0.0', 7001))\n"
+      "s.listen()\n"
+      "print('listening', flush=True)\n"
+      "while True:\n"
+      "    c, _ = s.accept()\n"
+      "    c.close()\n"
+      "\"\n";
+  ASSERT_OK(driver_->StartInstance(Instance("i-probe", n, server)));
+  ASSERT_TRUE(WaitForConsole("i-probe", "waiting")) << ConsoleOf("i-probe");
+
+  Status refused = driver_->ProbeTcp(VpcId(), n.ip, 7001, std::chrono::seconds(2));
+  EXPECT_EQ(refused.code(), Code::kUnavailable) << refused.ToString();
+  EXPECT_EQ(refused.cloud_code(), "ConnectionRefused") << refused.ToString();
+
+  ASSERT_EQ(Sh("i-probe", "touch /tmp/go"), 0);
+  ASSERT_TRUE(WaitForConsole("i-probe", "listening")) << ConsoleOf("i-probe");
+  Status served = driver_->ProbeTcp(VpcId(), n.ip, 7001, std::chrono::seconds(2));
+  EXPECT_TRUE(served.ok()) << served.ToString();
+
+  EXPECT_FALSE(HostHasAddressIn("10.7."));
+  EXPECT_FALSE(driver_->ProbeTcp("vpc-none", n.ip, 7001, std::chrono::seconds(1)).ok());
+}
+
 }  // namespace
 }  // namespace spotkeeper::cloud::testing

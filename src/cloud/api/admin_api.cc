@@ -35,6 +35,8 @@ AdminApi::AdminApi(Ec2FaultInjector* faults, Engine* engine) : faults_(faults), 
     return Json(200, {{"pools", pools}});
   });
   Route("PUT", "/_spotkeeper/v1/pools", [this](const std::string& body) { return PutPool(body); });
+  Route("POST", "/_spotkeeper/v1/probe",
+        [this](const std::string& body) { return PostProbe(body); });
   Route("GET", "/_spotkeeper/v1/cost", [this](const std::string&) {
     return Json(200, CostReportToJson(MakeCostReport(engine_->DescribeCost())));
   });
@@ -120,6 +122,43 @@ ApiReply AdminApi::PostInterruptions(const std::string& body) {
   nlohmann::json list = nlohmann::json::array();
   for (const ScheduledInterruption& i : *done) list.push_back(InterruptionToJson(i));
   return Json(202, {{"interruptions", list}});
+}
+
+ApiReply AdminApi::PostProbe(const std::string& body) {
+  auto parsed = MarketBody(body, "probe");
+  if (auto* err = std::get_if<ApiReply>(&parsed)) return *err;
+  const nlohmann::json& j = std::get<nlohmann::json>(parsed);
+  if (!j.is_object() || !j.contains("instanceId") || !j["instanceId"].is_string() ||
+      !j.contains("port") || !j["port"].is_number_integer()) {
+    return Error(400, "InvalidArgument",
+                 "probe: write {\"instanceId\": \"i-...\", \"port\": 2379} (optional "
+                 "\"privateIp\", \"timeoutMs\" 1..60000, default 2000)");
+  }
+  int64_t timeout_ms = 2000;
+  if (j.contains("timeoutMs")) {
+    if (!j["timeoutMs"].is_number_integer()) {
+      return Error(400, "InvalidArgument", "probe: timeoutMs must be an integer (1..60000)");
+    }
+    timeout_ms = j["timeoutMs"].get<int64_t>();
+  }
+  std::string ip;
+  if (j.contains("privateIp")) {
+    if (!j["privateIp"].is_string()) {
+      return Error(400, "InvalidArgument", "probe: privateIp must be a string");
+    }
+    ip = j["privateIp"].get<std::string>();
+  }
+  int64_t port = j["port"].get<int64_t>();
+  if (port < 1 || port > 65535) {
+    return Error(400, "InvalidArgument", "probe: port must be 1..65535");
+  }
+  Status s = engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip,
+                                    static_cast<int>(port), Duration{timeout_ms});
+  if (s.ok()) return Json(200, {{"serving", true}});
+  if (s.code() == Code::kUnavailable) {
+    return Json(200, {{"serving", false}, {"code", s.cloud_code()}, {"message", s.message()}});
+  }
+  return EngineError(s);
 }
 
 ApiReply AdminApi::PutPool(const std::string& body) {

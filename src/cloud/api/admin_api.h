@@ -18,6 +18,9 @@
 //                                  "availabilityZone", "market", "capacity"}; 200 {"pool",
 //                                  "interruptions" (the reclaims it started)}
 //   GET    /_spotkeeper/v1/cost    cost per instance, per tag and in all (market_json.h)
+//   POST   /_spotkeeper/v1/probe   the workload probe (Engine::ProbeInstance): body
+//                                  {"instanceId", "port", "privateIp"?, "timeoutMs"?}; 200
+//                                  {"serving": true} or {"serving": false, "code", "message"}
 // Shapes: market_json.h. Errors: {"code": "InvalidArgument", "message": "..."} with 400 (bad
 // body; the engine's EC2 codes such as InvalidInstanceID.NotFound ride in "code"), 404 (no such
 // route), 405 (method; the Allow header lists the methods), 409 (the state forbids it, e.g.
@@ -59,6 +62,7 @@ class AdminApi {
   ApiReply PutFaults(const std::string& body);
   ApiReply PostInterruptions(const std::string& body);
   ApiReply PutPool(const std::string& body);
+  ApiReply PostProbe(const std::string& body);
   // The reply for an engine error: 400, 404, 409 by its code, with the EC2 code when it has one.
   static ApiReply EngineError(const Status& s);
 

@@ -289,4 +289,31 @@ Result<ConsoleOutput> Engine::GetConsoleOutput(const std::string& instance_id) {
   return out;
 }
 
+Status Engine::ProbeInstance(const std::string& instance_id, const std::string& ip, int port,
+                             Duration timeout) {
+  if (port < 1 || port > 65535) {
+    return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
+  }
+  if (timeout <= Duration{0} || timeout > std::chrono::seconds(60)) {
+    return InvalidArgument("timeoutMs must be 1 to 60000");
+  }
+  std::string vpc, private_ip, state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SK_ASSIGN_OR_RETURN(InstanceRecord * r, FindInstanceLocked(instance_id));
+    vpc = r->vpc_id;
+    private_ip = r->private_ip;
+    state = r->state;
+  }
+  if (!ip.empty() && ip != private_ip) {
+    return InvalidArgument("privateIp " + ip + " is not " + instance_id + "'s (" + private_ip +
+                           ")");
+  }
+  if (state != "running") {
+    return Status(Code::kUnavailable, instance_id + " is " + state + ", not running",
+                  "NotRunning");
+  }
+  return driver_->ProbeTcp(vpc, private_ip, port, timeout);
+}
+
 }  // namespace spotkeeper::cloud

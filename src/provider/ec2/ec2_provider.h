@@ -100,6 +100,12 @@ class Ec2Provider final : public CloudProvider {
   Result<std::vector<Subnet>> DescribeSubnets(const std::vector<std::string>& ids) override;
   Result<std::vector<CloudEvent>> ReceiveEvents(int max) override;
   Status AckEvents(const std::vector<std::string>& receipts) override;
+  // No custom endpoint (AWS): a direct TCP connect to `ip` (the controller runs in the VPC).
+  // A custom endpoint: the local cloud probes from inside the VPC (POST /_spotkeeper/v1/probe,
+  // signed for the service "spotkeeper"); an endpoint without that route (moto_server) answers
+  // Unimplemented. See ec2_probe.cc.
+  Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
+                  Duration timeout) override;
 
  private:
   Ec2Provider(Ec2ProviderConfig config, Ec2ProviderDeps deps);

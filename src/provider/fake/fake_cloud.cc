@@ -20,9 +20,9 @@ uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
   return z ^ (z >> 31);
 }
 
-// SQS actions: EC2's request buckets do not apply to them.
-bool IsSqsAction(const std::string& action) {
-  return action == "ReceiveMessage" || action == "DeleteMessageBatch";
+// SQS actions and the workload probe: EC2's request buckets do not apply to them.
+bool OutsideEc2Buckets(const std::string& action) {
+  return action == "ReceiveMessage" || action == "DeleteMessageBatch" || action == "ProbeTcp";
 }
 
 }  // namespace
@@ -33,7 +33,8 @@ FakeCloud::FakeCloud(const Clock* clock, uint64_t seed, FakeCloudOptions options
       id_rng_(StreamSeed(seed, 0)),
       delay_rng_(StreamSeed(seed, 1)),
       fault_rng_(StreamSeed(seed, 2)),
-      market_rng_(StreamSeed(seed, 3)) {
+      market_rng_(StreamSeed(seed, 3)),
+      serving_rng_(StreamSeed(seed, 4)) {
   vpc_id_ = NewId("vpc-");
   other_tags_[vpc_id_];
   for (size_t i = 0; i < options_.availability_zones.size(); ++i) {
@@ -88,7 +89,8 @@ Status FakeCloud::Admit(const char* action) {
     options_.advance_clock->Advance(Duration{fault_rng_.Range(0, faults_.max_latency.count())});
     ProcessLocked();
   }
-  if (options_.throttle && !IsSqsAction(action) && limiter_.Acquire(action, Now()).count() > 0) {
+  if (options_.throttle && !OutsideEc2Buckets(action) &&
+      limiter_.Acquire(action, Now()).count() > 0) {
     ++stats_.throttled;
     return Status(Code::kResourceExhausted, std::string("Request limit exceeded (") + action + ")",
                   "RequestLimitExceeded");

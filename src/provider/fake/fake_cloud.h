@@ -212,6 +212,18 @@ class FakeCloud final : public CloudProvider {
   Result<std::vector<Subnet>> DescribeSubnets(const std::vector<std::string>& ids) override;
   Result<std::vector<CloudEvent>> ReceiveEvents(int max) override;
   Status AckEvents(const std::vector<std::string>& receipts) override;
+  // Serving once the instance has been running for its drawn options.workload_serving delay
+  // (any port, the instance's own private IP only); "NotRunning" for an instance that is not
+  // running, "ConnectionRefused" before that. A call like any other: counted, faulted and
+  // (not) throttled as the event queue is.
+  Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
+                  Duration timeout) override;
+
+  // The workload of a running instance stops (or starts again) accepting connections.
+  Status SetWorkloadServing(const std::string& instance_id, bool serving);
+  // Inspection (never faulted or counted): true when the instance runs and its workload serves;
+  // false when it runs and does not; NotFound / FailedPrecondition (not running) otherwise.
+  Result<bool> WorkloadServing(const std::string& instance_id);
 
  private:
   friend class testing_fake::FakeCloudTestPeer;
@@ -323,6 +335,7 @@ class FakeCloud final : public CloudProvider {
   Random delay_rng_;
   Random fault_rng_;
   Random market_rng_;
+  Random serving_rng_;  // workload readiness (options_.workload_serving)
   FakeFaults faults_;
   Stats stats_;
   Ec2RateLimiter limiter_;

@@ -233,6 +233,9 @@ void FakeCloud::OnInstanceRunning(const std::string& id, Time at) {
   if (rec.instance.state != InstanceState::kPending) return;
   SetInstanceState(rec, InstanceState::kRunning, at);
   rec.running_at = at;
+  const DelayRange& w = options_.workload_serving;
+  rec.serving_at =
+      at + (w.max <= w.min ? w.min : Duration{serving_rng_.Range(w.min.count(), w.max.count())});
   Schedule(at + options_.instance_status_initializing, TransitionKind::kInstanceStatusOk,
            &rec.instance.id);
 }
@@ -349,6 +352,60 @@ Result<std::vector<InstanceStatus>> FakeCloud::DescribeInstanceStatus(
     return out;
   };
   return Respond("DescribeInstanceStatus", run());
+}
+
+Status FakeCloud::ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
+                           Duration timeout) {
+  std::lock_guard<std::mutex> l(mu_);
+  SK_RETURN_IF_ERROR(Admit("ProbeTcp"));
+  auto run = [&]() -> Status {
+    if (port < 1 || port > 65535) {
+      return Status(Code::kInvalidArgument, "port " + std::to_string(port) + " is outside 1..65535",
+                    "InvalidParameterValue");
+    }
+    auto rec = FindInstance(instance_id, /*include_vanished=*/false);
+    if (!rec.ok()) return rec.status();
+    const InstanceRecord& r = **rec;
+    const std::string where = ip + ":" + std::to_string(port);
+    if (r.instance.state != InstanceState::kRunning) {
+      return Status(Code::kUnavailable,
+                    instance_id + " is " + InstanceStateName(r.instance.state) + ", not running",
+                    "NotRunning");
+    }
+    if (ip != r.instance.private_ip) {
+      return Status(Code::kUnavailable,
+                    "connect " + where + ": no answer within " + FormatDuration(timeout) + " (" +
+                        instance_id + " is at " + r.instance.private_ip + ")",
+                    "Timeout");
+    }
+    if (r.workload_down || Now() < r.serving_at) {
+      return Status(Code::kUnavailable, "connect " + where + ": Connection refused",
+                    "ConnectionRefused");
+    }
+    return OkStatus();
+  };
+  return Respond("ProbeTcp", run());
+}
+
+Result<bool> FakeCloud::WorkloadServing(const std::string& instance_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  ProcessLocked();
+  auto rec = FindInstance(instance_id, /*include_vanished=*/true);
+  if (!rec.ok()) return rec.status();
+  const InstanceRecord& r = **rec;
+  if (r.instance.state != InstanceState::kRunning) {
+    return FailedPrecondition(instance_id + " is " + InstanceStateName(r.instance.state));
+  }
+  return !r.workload_down && Now() >= r.serving_at;
+}
+
+Status FakeCloud::SetWorkloadServing(const std::string& instance_id, bool serving) {
+  std::lock_guard<std::mutex> l(mu_);
+  ProcessLocked();
+  auto rec = FindInstance(instance_id, /*include_vanished=*/true);
+  if (!rec.ok()) return rec.status();
+  (*rec)->workload_down = !serving;
+  return OkStatus();
 }
 
 }  // namespace spotkeeper

@@ -223,6 +223,29 @@ Result<std::unique_ptr<VpcThread>> FakeHostDriver::RunInVpc(const std::string& v
   return std::unique_ptr<VpcThread>(new FakeVpcThread(std::move(fn)));
 }
 
+Status FakeHostDriver::ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
+                                Duration /*timeout*/) {
+  SK_FAKE_ENTER("ProbeTcp", vpc_id + " " + ip + ":" + std::to_string(port));
+  if (!injected.ok()) return injected;
+  if (vpcs_.count(vpc_id) == 0) return FailedPrecondition("fake: no vpc " + vpc_id);
+  if (listening_.count(ip + ":" + std::to_string(port)) == 0) {
+    return Status(Code::kUnavailable,
+                  "connect " + ip + ":" + std::to_string(port) + ": Connection refused",
+                  "ConnectionRefused");
+  }
+  return OkStatus();
+}
+
+void FakeHostDriver::SetListening(const std::string& ip, int port, bool listening) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string key = ip + ":" + std::to_string(port);
+  if (listening) {
+    listening_.insert(key);
+  } else {
+    listening_.erase(key);
+  }
+}
+
 Status FakeHostDriver::Recover(const HostInventory& expected) {
   SK_FAKE_ENTER("Recover", "");
   vpcs_.clear();
