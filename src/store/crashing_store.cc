@@ -3,28 +3,18 @@
 namespace spotkeeper {
 namespace {
 
-class CrashingTransaction final : public Transaction {
+class CrashingTransaction final : public ForwardingTransaction {
  public:
   CrashingTransaction(CrashingStore* store, std::unique_ptr<Transaction> inner)
-      : store_(store), inner_(std::move(inner)) {}
+      : ForwardingTransaction(std::move(inner)), store_(store) {}
 
-  Status PutGroup(const GroupRecord& g) override { return inner_->PutGroup(g); }
-  Status PutSsi(const SsiRecord& s) override { return inner_->PutSsi(s); }
-  Status PutResource(const ResourceRecord& r) override { return inner_->PutResource(r); }
-  Status PutWorkflow(const WorkflowRecord& w) override { return inner_->PutWorkflow(w); }
-  Status AppendJournal(const JournalEntry& e) override { return inner_->AppendJournal(e); }
-  Status AppendEvent(const EventRecord& e) override { return inner_->AppendEvent(e); }
-  Status MarkCloudEventSeen(const std::string& id, Time at) override {
-    return inner_->MarkCloudEventSeen(id, at);
-  }
   Status Commit() override {
-    store_->OnCommit(*inner_);  // may commit and/or throw SimulatedCrash
-    return inner_->Commit();
+    store_->OnCommit(inner());  // may commit and/or throw SimulatedCrash
+    return inner().Commit();
   }
 
  private:
   CrashingStore* store_;
-  std::unique_ptr<Transaction> inner_;
 };
 
 }  // namespace
@@ -46,7 +36,7 @@ void CrashingStore::OnCommit(Transaction& inner) {
 }
 
 Result<std::unique_ptr<Transaction>> CrashingStore::Begin() {
-  SK_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> inner, inner_->Begin());
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> inner, this->inner()->Begin());
   return std::unique_ptr<Transaction>(new CrashingTransaction(this, std::move(inner)));
 }
 

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "store/store.h"
+#include "store/forwarding_store.h"
 
 namespace spotkeeper {
 
@@ -18,9 +18,9 @@ struct SimulatedCrash {
   bool after_commit;
 };
 
-class CrashingStore final : public Store {
+class CrashingStore final : public ForwardingStore {
  public:
-  explicit CrashingStore(Store* inner) : inner_(inner) {}
+  explicit CrashingStore(Store* inner) : ForwardingStore(inner) {}
 
   // Crash at the n-th commit from now (n >= 1); after_commit: the data is committed first.
   void ArmCrash(int64_t n, bool after_commit);
@@ -32,46 +32,10 @@ class CrashingStore final : public Store {
   void OnCommit(Transaction& inner);
 
   Result<std::unique_ptr<Transaction>> Begin() override;
-  Result<GroupRecord> GetGroup(const std::string& id) override { return inner_->GetGroup(id); }
-  Result<std::vector<GroupRecord>> ListGroups(bool d) override { return inner_->ListGroups(d); }
-  Result<SsiRecord> GetSsi(const std::string& id) override { return inner_->GetSsi(id); }
-  Result<std::vector<SsiRecord>> ListSsis(const std::string& g) override {
-    return inner_->ListSsis(g);
-  }
-  Result<SsiRecord> FindSsiByInstance(const std::string& i) override {
-    return inner_->FindSsiByInstance(i);
-  }
-  Result<ResourceRecord> GetResource(const std::string& id) override {
-    return inner_->GetResource(id);
-  }
-  Result<std::vector<ResourceRecord>> ListResources(const std::string& s) override {
-    return inner_->ListResources(s);
-  }
-  Result<std::vector<ResourceRecord>> ListResourcesByStatus(const std::string& s) override {
-    return inner_->ListResourcesByStatus(s);
-  }
-  Result<WorkflowRecord> GetWorkflow(const std::string& id) override {
-    return inner_->GetWorkflow(id);
-  }
-  Result<std::vector<WorkflowRecord>> ListRunningWorkflows() override {
-    return inner_->ListRunningWorkflows();
-  }
-  Result<std::vector<WorkflowRecord>> ListWorkflows(const std::string& s) override {
-    return inner_->ListWorkflows(s);
-  }
-  Result<std::vector<JournalEntry>> ListJournal(const std::string& w) override {
-    return inner_->ListJournal(w);
-  }
-  Result<std::vector<EventRecord>> ListEvents(const EventQuery& q) override {
-    return inner_->ListEvents(q);
-  }
-  Result<bool> CloudEventSeen(const std::string& id) override { return inner_->CloudEventSeen(id); }
-  Result<int> SchemaVersion() override { return inner_->SchemaVersion(); }
-  // Not a commit the crash points count: pruning removes only history no step depends on.
-  Result<PruneResult> Prune(const PruneRequest& r) override { return inner_->Prune(r); }
+  // Prune is forwarded (ForwardingStore): not a commit the crash points count, pruning removes
+  // only history no step depends on.
 
  private:
-  Store* inner_;
   int64_t commits_ = 0;
   int64_t armed_at_ = -1;
   bool after_ = false;

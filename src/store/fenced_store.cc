@@ -3,29 +3,20 @@
 namespace spotkeeper {
 namespace {
 
-class FencedTransaction final : public Transaction {
+class FencedTransaction final : public ForwardingTransaction {
  public:
   FencedTransaction(FencedStore* store, std::unique_ptr<Transaction> inner)
-      : store_(store), inner_(std::move(inner)) {}
+      : ForwardingTransaction(std::move(inner)), store_(store) {}
 
-  Status PutGroup(const GroupRecord& g) override { return inner_->PutGroup(g); }
-  Status PutSsi(const SsiRecord& s) override { return inner_->PutSsi(s); }
-  Status PutResource(const ResourceRecord& r) override { return inner_->PutResource(r); }
-  Status PutWorkflow(const WorkflowRecord& w) override { return inner_->PutWorkflow(w); }
-  Status AppendJournal(const JournalEntry& e) override { return inner_->AppendJournal(e); }
-  Status AppendEvent(const EventRecord& e) override { return inner_->AppendEvent(e); }
-  Status MarkCloudEventSeen(const std::string& id, Time at) override {
-    return inner_->MarkCloudEventSeen(id, at);
-  }
   Status Commit() override {
     store_->election()->BeforeCommit();  // may move the lead
     Status fence = store_->CheckFence();
     if (!fence.ok()) {
-      inner_.reset();  // rolls back: nothing of it lands
+      RollBack();  // nothing of it lands
       store_->election()->AfterCommit();
       return fence;
     }
-    SK_RETURN_IF_ERROR(inner_->Commit());
+    SK_RETURN_IF_ERROR(inner().Commit());
     store_->Applied();
     store_->election()->AfterCommit();  // may move the lead
     return OkStatus();
@@ -33,7 +24,6 @@ class FencedTransaction final : public Transaction {
 
  private:
   FencedStore* store_;
-  std::unique_ptr<Transaction> inner_;
 };
 
 }  // namespace
@@ -49,7 +39,7 @@ Status FencedStore::CheckFence() {
 }
 
 Result<std::unique_ptr<Transaction>> FencedStore::Begin() {
-  SK_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> inner, inner_->Begin());
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> inner, this->inner()->Begin());
   return std::unique_ptr<Transaction>(new FencedTransaction(this, std::move(inner)));
 }
 
