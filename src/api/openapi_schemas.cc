@@ -25,7 +25,7 @@ constexpr const char* kSchemas = R"json({
     }
   },
   "GroupSpec": {
-    "type": "object", "description": "A group spec as `spotkeeper validate` reads it; see docs/spec.md. Unknown fields are errors.",
+    "type": "object", "description": "A group spec as `spotkeeper validate` reads it; see the README (A group spec) and examples/. Unknown fields are errors.",
     "required": ["name", "region", "compute"],
     "properties": {
       "name": {"type": "string"}, "description": {"type": "string"}, "region": {"type": "string"},
