@@ -84,7 +84,8 @@ double OneRun(store_testing::EtcdTestCluster& etcd, CurlHttpClient& http, int tt
   if (!client.KeepAlive(*lease).ok()) return -1;
   Steady::time_point died = Steady::now();  // the last renewal: the lease runs out TTL from here
   std::unique_lock<std::mutex> l(mu);
-  bool ok = cv.wait_for(l, std::chrono::seconds(ttl + 10), [&] { return led != Steady::time_point{}; });
+  bool ok =
+      cv.wait_for(l, std::chrono::seconds(ttl + 10), [&] { return led != Steady::time_point{}; });
   l.unlock();
   follower.Stop();
   if (!ok) return -1;
@@ -96,8 +97,10 @@ double OneRun(store_testing::EtcdTestCluster& etcd, CurlHttpClient& http, int tt
 int main(int argc, char** argv) {
   int runs = 10, ttl = 2;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--ttl") && i + 1 < argc) ttl = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--ttl") && i + 1 < argc)
+      ttl = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: election_takeover [--runs N] [--ttl SECONDS]\n");
       return 2;
@@ -128,8 +131,9 @@ int main(int argc, char** argv) {
   }
   if (poll.empty() || watch.empty()) return 1;
   double floor = ttl * 1000.0;
-  std::printf("\ntakeover after the leader's death (lease TTL %d s = %.0f ms, the floor), %d runs\n",
-              ttl, floor, runs);
+  std::printf(
+      "\ntakeover after the leader's death (lease TTL %d s = %.0f ms, the floor), %d runs\n", ttl,
+      floor, runs);
   std::printf("  %-28s p50 %6.0f ms  p99 %6.0f ms  max %6.0f ms  (p50 - TTL: %4.0f ms)\n",
               "poll every 250 ms (before)", Percentile(poll, 0.5), Percentile(poll, 0.99),
               Percentile(poll, 1.0), Percentile(poll, 0.5) - floor);

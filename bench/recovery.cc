@@ -16,11 +16,10 @@
 //
 //   sudo build/release/bench/recovery [--runs 30] [--cases reattach,redis]
 //        [--triggers recycle,interrupt,kill] [--notice-ms 1000] [--no-floor] [--trace]
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
-
-#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -73,9 +72,7 @@ double P(std::vector<double> v, double q) {
   return v[std::min(i == 0 ? 0 : i - 1, v.size() - 1)];
 }
 
-double Since(const std::optional<TimePoint>& at, TimePoint t0) {
-  return at ? Ms(t0, *at) : NAN;
-}
+double Since(const std::optional<TimePoint>& at, TimePoint t0) { return at ? Ms(t0, *at) : NAN; }
 
 // One replacement's figures (ms; NAN when not reached).
 struct Sample {
@@ -132,8 +129,8 @@ void Trace(const std::string& who, const Timeline& t, const std::vector<LoggedCa
   auto at = [&](const std::optional<TimePoint>& p) { return p ? Ms(t0, *p) : NAN; };
   std::fprintf(stderr,
                "  %s: noticed %.0f, (a) %.0f, (b) %.0f, (c) %.0f, (d) %.0f, (e) %.0f; new %s\n",
-               who.c_str(), at(t.noticed), at(t.gone), at(t.freed), at(t.running),
-               at(t.attached), at(t.serving), t.new_instance.c_str());
+               who.c_str(), at(t.noticed), at(t.gone), at(t.freed), at(t.running), at(t.attached),
+               at(t.serving), t.new_instance.c_str());
   for (const auto& [id, when] : t.done) {
     std::fprintf(stderr, "    %8.1f          done: %s\n", Ms(t0, when), id.c_str());
   }
@@ -310,8 +307,8 @@ class RecoveryBench {
     if (!t.error.empty()) return DeadlineExceeded("floor, " + trigger + ": " + t.error);
     auto calls = w_->floor_calls().Since(t0 - std::chrono::milliseconds(a_.notice_ms + 5000));
     if (a_.trace) Trace("floor " + trigger, t, calls);
-    floor_samples_[which + "/" + trigger].push_back(Measure(t, calls, trigger, target,
-                                                            std::chrono::milliseconds(a_.notice_ms)));
+    floor_samples_[which + "/" + trigger].push_back(
+        Measure(t, calls, trigger, target, std::chrono::milliseconds(a_.notice_ms)));
     floor_->Tidy();
     (void)w_->engine().WaitIdle(std::chrono::seconds(10));
     return OkStatus();
@@ -364,16 +361,19 @@ class RecoveryBench {
     for (const Row& r : detail) {
       auto c = col(cs, r.key);
       auto f = col(fs, r.key);
-      std::printf("%-44s %9.0f %9.0f | %9.0f %9.0f |\n", r.name, P(c, 0.5), P(c, 0.99),
-                  P(f, 0.5), P(f, 0.99));
+      std::printf("%-44s %9.0f %9.0f | %9.0f %9.0f |\n", r.name, P(c, 0.5), P(c, 0.99), P(f, 0.5),
+                  P(f, 0.99));
     }
     double e50 = P(col(cs, "e"), 0.5), e99 = P(col(cs, "e"), 0.99);
     double s99 = P(col(cs, "share"), 0.99), f50 = P(col(fs, "e"), 0.5);
-    std::printf("goals: (e) p50 <= 1000: %s; (e) p99 <= 2000: %s; share p99 <= 100: %s; "
-                "<= 1.3x floor: %s\n",
-                e50 <= 1000 ? "met" : "NOT met", e99 <= 2000 ? "met" : "NOT met",
-                s99 <= 100 ? "met" : "NOT met",
-                std::isnan(f50) ? "no floor" : e50 <= 1.3 * f50 ? "met" : "NOT met");
+    std::printf(
+        "goals: (e) p50 <= 1000: %s; (e) p99 <= 2000: %s; share p99 <= 100: %s; "
+        "<= 1.3x floor: %s\n",
+        e50 <= 1000 ? "met" : "NOT met", e99 <= 2000 ? "met" : "NOT met",
+        s99 <= 100 ? "met" : "NOT met",
+        std::isnan(f50)    ? "no floor"
+        : e50 <= 1.3 * f50 ? "met"
+                           : "NOT met");
     std::fflush(stdout);
   }
 
@@ -429,9 +429,10 @@ int Main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::printf("bench/recovery: %d runs per trigger; cloud state seen every 2 ms, Redis every 5 ms"
-              " once attached; interrupt notice %d ms\n",
-              a.runs, a.notice_ms);
+  std::printf(
+      "bench/recovery: %d runs per trigger; cloud state seen every 2 ms, Redis every 5 ms"
+      " once attached; interrupt notice %d ms\n",
+      a.runs, a.notice_ms);
   int code = 0;
   for (const std::string& c : a.cases) {
     auto world = RecoveryWorld::Start(a.log_level);

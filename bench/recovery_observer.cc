@@ -98,11 +98,12 @@ Timeline RecoveryObserver::Observe(const RecoveryTarget& target, TimePoint trigg
   // Date what the polls missed by the call that took the resource again.
   const auto calls = calls_->Since(trigger);
   for (const LoggedCall& c : calls) {
-    if (c.action == "RunInstances" && c.target == target.eni && (!eni_free || c.start < *eni_free)) {
+    if (c.action == "RunInstances" && c.target == target.eni &&
+        (!eni_free || c.start < *eni_free)) {
       eni_free = c.start;
     }
-    if (c.action == "AttachVolume" && std::count(target.volumes.begin(), target.volumes.end(),
-                                                 c.target) > 0) {
+    if (c.action == "AttachVolume" &&
+        std::count(target.volumes.begin(), target.volumes.end(), c.target) > 0) {
       auto it = vol_free.find(c.target);
       if (it == vol_free.end() || c.start < it->second) vol_free[c.target] = c.start;
     }

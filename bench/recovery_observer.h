@@ -50,8 +50,7 @@ class RecoveryObserver {
 
   // Watches until Redis answers (or `timeout`). `calls`: the log of whoever replaces the
   // instance (to date what the polls missed, and snapshots to watch).
-  Timeline Observe(const RecoveryTarget& target, TimePoint trigger,
-                   std::chrono::seconds timeout);
+  Timeline Observe(const RecoveryTarget& target, TimePoint trigger, std::chrono::seconds timeout);
 
  private:
   std::string InstanceState(const std::string& id);

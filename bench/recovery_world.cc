@@ -163,8 +163,7 @@ Result<nlohmann::json> RecoveryWorld::Rest(const std::string& method, const std:
                                          : c.Delete(path, h);
   if (!r) return Unavailable(method + " " + path + ": " + httplib::to_string(r.error()));
   if (r->status / 100 != 2) {
-    return Unavailable(method + " " + path + ": HTTP " + std::to_string(r->status) + " " +
-                       r->body);
+    return Unavailable(method + " " + path + ": HTTP " + std::to_string(r->status) + " " + r->body);
   }
   if (r->body.empty()) return nlohmann::json::object();
   auto j = nlohmann::json::parse(r->body, nullptr, false);
@@ -184,8 +183,8 @@ Status RecoveryWorld::DeleteGroup(const std::string& group_id) {
 }
 
 Result<SsiView> RecoveryWorld::FirstSsi(const std::string& group_id) {
-  SK_ASSIGN_OR_RETURN(auto j, Rest("GET", "/api/v1/group/" + group_id + "/statefulInstance", "",
-                                   ""));
+  SK_ASSIGN_OR_RETURN(auto j,
+                      Rest("GET", "/api/v1/group/" + group_id + "/statefulInstance", "", ""));
   if (!j.contains("items") || j["items"].empty()) return NotFound("no SSI yet");
   const auto& s = j["items"][0];
   SsiView v;

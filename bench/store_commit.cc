@@ -66,7 +66,8 @@ Figures Run(const std::string& path, const char* synchronous, int commits) {
       check(ins->Run());
     }
     {
-      auto up = (*db)->Prepare("UPDATE ssis SET status_json = ?1, updated_at = ?2 WHERE id = 'ssi-1'");
+      auto up =
+          (*db)->Prepare("UPDATE ssis SET status_json = ?1, updated_at = ?2 WHERE id = 'ssi-1'");
       check(up.status());
       up->Bind(1, status + std::to_string(i));
       up->Bind(2, static_cast<int64_t>(i));
@@ -123,8 +124,8 @@ int main(int argc, char** argv) {
               "commits/s");
   std::printf("%-22s %10.0f %10.0f %10.0f %14.0f\n", "NORMAL (reference)", normal.mean_us,
               normal.p50_us, normal.p99_us, 1e6 / normal.mean_us);
-  std::printf("%-22s %10.0f %10.0f %10.0f %14.0f\n", "FULL", full.mean_us, full.p50_us,
-              full.p99_us, 1e6 / full.mean_us);
+  std::printf("%-22s %10.0f %10.0f %10.0f %14.0f\n", "FULL", full.mean_us, full.p50_us, full.p99_us,
+              1e6 / full.mean_us);
   std::printf("FULL / NORMAL mean commit time: %.2fx\n", full.mean_us / normal.mean_us);
   return 0;
 }

@@ -160,7 +160,8 @@ void ApiServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
                                                  : "the leader is " + ha.leader_name;
       return SendError(res, FromStatus(Status(Code::kUnavailable,
                                               "this controller is a follower and serves reads "
-                                              "only; " + where + ": send writes there")
+                                              "only; " +
+                                                  where + ": send writes there")
                                            .WithRetryAfter(std::chrono::seconds(1))));
     }
   }

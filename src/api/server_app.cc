@@ -87,8 +87,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
   if (!settings.provider_faults.empty()) {
     spdlog::warn("injecting faults into every {} call: {}", provider_name,
                  FormatProviderFaults(settings.provider_faults));
-    app->faults_ = std::make_unique<FaultInjectingProvider>(base, settings.provider_faults,
-                                                            deps.sleep);
+    app->faults_ =
+        std::make_unique<FaultInjectingProvider>(base, settings.provider_faults, deps.sleep);
     base = app->faults_.get();
   }
   app->rate_limited_ = std::make_unique<RateLimitedProvider>(

@@ -439,7 +439,8 @@ void AddCapacityCommand(CLI::App& cloud, const std::shared_ptr<std::string>& dat
       }
       req.capacity = static_cast<int>(n);
     }
-    auto change = WithClient(*data_dir, [&](CloudAdminClient& c) { return c.SetPoolCapacity(req); });
+    auto change =
+        WithClient(*data_dir, [&](CloudAdminClient& c) { return c.SetPoolCapacity(req); });
     if (!change.ok()) {
       *exit_code = Fail("capacity", change.status());
       return;
@@ -461,8 +462,7 @@ void AddCapacityCommand(CLI::App& cloud, const std::shared_ptr<std::string>& dat
   });
 }
 
-void AddCostCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir,
-                    int* exit_code) {
+void AddCostCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_dir, int* exit_code) {
   struct Flags {
     std::string tag;
     bool json = false;
@@ -474,8 +474,9 @@ void AddCostCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_di
       "pool's spot price over time; on-demand: the on-demand price), beside what the same "
       "running time costs on demand and the share saved. Per instance (terminated ones "
       "included for 31 days), or per value of one tag with --by-tag KEY.");
-  cmd->add_option("--by-tag", f->tag,
-                  "Sum per value of this tag key (spotkeeper:group for each spotkeeper group, team, ...)");
+  cmd->add_option(
+      "--by-tag", f->tag,
+      "Sum per value of this tag key (spotkeeper:group for each spotkeeper group, team, ...)");
   cmd->add_option("--data-dir", *data_dir, "The cloud's data directory")->capture_default_str();
   cmd->add_flag("--json", f->json, "Print the admin API's JSON");
   cmd->callback([=] {
@@ -490,12 +491,9 @@ void AddCostCommand(CLI::App& cloud, const std::shared_ptr<std::string>& data_di
     }
     const cloud::CostSum& all = report->total;
     auto sum_row = [](const std::string& name, const cloud::CostSum& s) {
-      return std::vector<std::string>{name,
-                                      std::to_string(s.instances),
-                                      RunningTime(s.seconds),
-                                      Usd(s.cost),
-                                      Usd(s.on_demand_cost),
-                                      Percent(s.SavedPercent())};
+      return std::vector<std::string>{
+          name,        std::to_string(s.instances), RunningTime(s.seconds),
+          Usd(s.cost), Usd(s.on_demand_cost),       Percent(s.SavedPercent())};
     };
     if (!f->tag.empty()) {
       Table t({f->tag, "INSTANCES", "RUNNING", "COST $", "ON-DEMAND $", "SAVED"});

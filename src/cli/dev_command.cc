@@ -340,8 +340,8 @@ std::string WhatIsKept(const YAML::Node& spec) {
 
 bool IsRedisExample(const std::string& name) { return name.rfind("redis", 0) == 0; }
 
-// The demo of an example that is not Redis's (postgres, etcd, zookeeper): every SSI of the group ACTIVE,
-// where each runs and how to reach it. tests/workloads interrupts them.
+// The demo of an example that is not Redis's (postgres, etcd, zookeeper): every SSI of the group
+// ACTIVE, where each runs and how to reach it. tests/workloads interrupts them.
 int GroupDemo(const DevArgs& a, DevRun& run, ApiClient& client, const std::string& group_id,
               const YAML::Node& mapped, Clock::time_point t0) {
   const size_t target = mapped["capacity"]["target"].as<size_t>(1);
@@ -398,7 +398,8 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
   ApiClient client(run.server->url(), run.server->token());
 
   std::cout << "\n== demo: "
-            << (IsRedisExample(a.example) ? "Redis on a stateful spot instance" : "a stateful group")
+            << (IsRedisExample(a.example) ? "Redis on a stateful spot instance"
+                                          : "a stateful group")
             << " (examples/" << a.example << ".yaml) ==\n";
   std::string group_id;
   auto existing = GroupIdByName(client, name);
@@ -468,8 +469,7 @@ int RedisDemo(const DevArgs& a, DevRun& run) {
     auto inst = run.cloud->engine()->FindInstance(first.instance_id);
     if (inst && inst->instance.state == "running" && inst->instance.lifecycle != "spot") {
       // On-demand (no spot capacity at launch): nothing to interrupt; recycle it instead.
-      ApiResponse rec =
-          client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
+      ApiResponse rec = client.Send("PUT", "/api/v1/statefulInstance/" + first.id + "/recycle", "");
       if (!rec.ok()) return Fail("recycle: HTTP " + std::to_string(rec.status) + " " + rec.text);
       std::cout << "4. " << first.instance_id << " runs on-demand: recycling it, keeping ";
     } else {

@@ -13,9 +13,9 @@ namespace spotkeeper::cli {
 
 // Where the example goes in the local cloud.
 struct LocalZone {
-  std::string az;           // "local-1a"
-  std::string subnet_id;    // its default subnet
-  std::string cidr = "";    // the subnet's block, "10.0.1.0/24" ("": unknown)
+  std::string az;         // "local-1a"
+  std::string subnet_id;  // its default subnet
+  std::string cidr = "";  // the subnet's block, "10.0.1.0/24" ("": unknown)
 };
 
 struct LocalPlacement {

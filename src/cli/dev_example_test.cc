@@ -79,9 +79,8 @@ TEST(MapExampleToLocalCloud, ZonesMapInOrderAsFarAsTheCloudHasThem) {
 }
 
 TEST(MapExampleToLocalCloud, EveryDemoExampleMapsToAValidSpec) {
-  for (const char* name :
-       {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml", "postgres.yaml", "etcd.yaml",
-        "zookeeper.yaml"}) {
+  for (const char* name : {"redis.yaml", "redis-onlaunch.yaml", "redis-root.yaml", "postgres.yaml",
+                           "etcd.yaml", "zookeeper.yaml"}) {
     SCOPED_TRACE(name);
     const std::string text = ReadExample(name);
     ASSERT_FALSE(text.empty());

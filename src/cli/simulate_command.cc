@@ -81,8 +81,7 @@ int Run(const SimArgs& a) {
           std::cout << "  first violation at " << r.failed_at << ":\n";
           for (const auto& v : r.violations) std::cout << "    " << v << "\n";
           std::cout << "  replay: spotkeeper simulate --seed " << r.seed << " --chaos-minutes "
-                    << a.chaos_minutes << (a.failovers ? " --failovers" : "")
-                    << " --verbose\n";
+                    << a.chaos_minutes << (a.failovers ? " --failovers" : "") << " --verbose\n";
         }
       }
       results[static_cast<size_t>(i)] = std::move(r);

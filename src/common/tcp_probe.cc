@@ -48,9 +48,9 @@ Status TcpProbe(const std::string& ip, int port, Duration timeout) {
         n = poll(&p, 1, static_cast<int>(std::min<int64_t>(ms, 3'600'000)));
       } while (n < 0 && errno == EINTR);
       if (n == 0) {
-        result = Status(Code::kUnavailable,
-                        "connect " + where + ": no answer within " + FormatDuration(timeout),
-                        "Timeout");
+        result =
+            Status(Code::kUnavailable,
+                   "connect " + where + ": no answer within " + FormatDuration(timeout), "Timeout");
       } else if (n < 0) {
         result = Internal("poll: " + std::string(std::strerror(errno)));
       } else {

@@ -90,8 +90,8 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
 }
 
 ControllerEnv Controller::Env() {
-  return ControllerEnv{deps_.store, deps_.cloud,  deps_.clock, &random_,
-                       &specs_,     &engine_,     &options_,   deps_.inbox};
+  return ControllerEnv{deps_.store, deps_.cloud, deps_.clock, &random_,
+                       &specs_,     &engine_,    &options_,   deps_.inbox};
 }
 
 ControllerStats Controller::stats() const {

@@ -114,8 +114,8 @@ TEST(EventIntakeTest, AnEventForAnUnknownOrGoneInstanceChangesNothing) {
   SsiRecord s = h.Ssis(g)[0];
   // The store says the SSI runs this instance; the cloud has never heard of it (a forged id
   // the attacker guessed the store would hold is the same case).
-  CloudEvent stale = Forged(CloudEventKind::kRebalanceRecommendation, s.instance_id,
-                            h.clock().Now());
+  CloudEvent stale =
+      Forged(CloudEventKind::kRebalanceRecommendation, s.instance_id, h.clock().Now());
   CloudEvent unknown =
       Forged(CloudEventKind::kSpotInterruptionWarning, "i-0123456789abcdef0", h.clock().Now());
   h.cloud().SendEvent(unknown);
@@ -173,7 +173,7 @@ TEST(EventCheckTest, TheDescribedInstanceMustFitTheEvent) {
 
   EXPECT_EQ(WhyIgnoreInstance(warn, ssi, i), "");
   EXPECT_EQ(WhyIgnoreInstance(rebalance, ssi, i), "");
-  EXPECT_NE(WhyIgnoreInstance(lost, ssi, i), "");      // running: not lost
+  EXPECT_NE(WhyIgnoreInstance(lost, ssi, i), "");  // running: not lost
   EXPECT_NE(WhyIgnoreInstance(warn, ssi, std::nullopt), "");
   EXPECT_EQ(WhyIgnoreInstance(lost, ssi, std::nullopt), "");  // forgotten after termination
 

@@ -50,8 +50,8 @@ const Condition* FindCondition(const SsiRecord& s, const std::string& type) {
 int NotServing(ControllerHarness& h, const std::string& group_id) {
   int n = 0;
   for (const auto& s : h.Ssis(group_id)) {
-    auto serving = s.instance_id.empty() ? Result<bool>(false)
-                                         : h.cloud().WorkloadServing(s.instance_id);
+    auto serving =
+        s.instance_id.empty() ? Result<bool>(false) : h.cloud().WorkloadServing(s.instance_id);
     n += serving.ok() && *serving ? 0 : 1;
   }
   return n;
@@ -80,8 +80,7 @@ TEST(HealthCheckTest, ALaunchIsActiveOnlyOnceTheWorkloadServes) {
   h.RunFor(Duration{30'000});
   EXPECT_EQ(h.Ssi(ssi_id).state, SsiState::kResuming) << "ACTIVE before the workload served";
 
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(ssi_id).state == SsiState::kActive; }))
-      << h.EventLog();
+  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(ssi_id).state == SsiState::kActive; })) << h.EventLog();
   SsiRecord active = h.Ssi(ssi_id);
   Instance inst = h.CloudInstance(active.instance_id);
   // Pending (>= 3 s) then the workload's 60 s: never ACTIVE before that.
@@ -157,8 +156,7 @@ TEST(HealthCheckTest, PastTheGracePeriodTheSsiIsInErrorAndNothingIsDeleted) {
   std::string replacement;
   ASSERT_TRUE(h.RunUntil([&] {
     SsiRecord x = h.Ssi(s.id);
-    if (!x.instance_id.empty() && x.instance_id != s.instance_id &&
-        replacement != x.instance_id) {
+    if (!x.instance_id.empty() && x.instance_id != s.instance_id && replacement != x.instance_id) {
       replacement = x.instance_id;
       EXPECT_TRUE(h.cloud().SetWorkloadServing(replacement, false).ok());
     }
@@ -171,8 +169,7 @@ TEST(HealthCheckTest, PastTheGracePeriodTheSsiIsInErrorAndNothingIsDeleted) {
   const Condition* c = FindCondition(failed, "Serving");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->reason, "NotServing");
-  EXPECT_NE(c->message.find("did not accept a connection within gracePeriod 2m"),
-            std::string::npos)
+  EXPECT_NE(c->message.find("did not accept a connection within gracePeriod 2m"), std::string::npos)
       << c->message;
   EXPECT_NE(c->message.find("Connection refused"), std::string::npos) << c->message;
   EXPECT_NE(c->message.find("nothing was deleted"), std::string::npos) << c->message;
@@ -191,8 +188,7 @@ TEST(HealthCheckTest, PastTheGracePeriodTheSsiIsInErrorAndNothingIsDeleted) {
   // Once the workload serves, a retry makes it ACTIVE (a fresh grace period).
   ASSERT_TRUE(h.cloud().SetWorkloadServing(replacement, true).ok());
   ASSERT_TRUE(h.controller().RetrySsi(s.id, "test").ok());
-  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).state == SsiState::kActive; }))
-      << h.EventLog();
+  ASSERT_TRUE(h.RunUntil([&] { return h.Ssi(s.id).state == SsiState::kActive; })) << h.EventLog();
   EXPECT_EQ(h.Ssi(s.id).instance_id, replacement);
 }
 

@@ -168,7 +168,8 @@ StepResult WaitFinalSnapshots(StepContext& ctx) {
     Time at = FromMillis(d["snapshotRetryAt"].get<int64_t>());
     if (ctx.now() < at) return StepResult::WaitUntil(at);
     d.erase("snapshotRetryAt");
-    return StepResult::Goto(ctx.workflow().kind == "import" ? "snapshot_source" : "final_snapshots");
+    return StepResult::Goto(ctx.workflow().kind == "import" ? "snapshot_source"
+                                                            : "final_snapshots");
   }
   auto& final = d["final"];
   if (!final.is_object()) return StepResult::Done();
@@ -204,17 +205,16 @@ StepResult WaitFinalSnapshots(StepContext& ctx) {
       // An operator's retry takes the missing snapshots again, with a fresh count.
       d["snapshotFailures"] = 0;
       d["snapshotRetryAt"] = ToMillis(ctx.now());
-      return StepResult::Fail("SnapshotFailed",
-                              Internal("the final snapshot of " + which + " failed " +
-                                       std::to_string(failures) +
-                                       " times; the volumes are kept as they are"));
+      return StepResult::Fail(
+          "SnapshotFailed",
+          Internal("the final snapshot of " + which + " failed " + std::to_string(failures) +
+                   " times; the volumes are kept as they are"));
     }
     Duration wait = FinalSnapshotBackoff(failures);
-    ctx.AddEvent("SnapshotFailed", "the final snapshot of " + which + " failed (" +
-                                       std::to_string(failures) + " of " +
-                                       std::to_string(kFinalSnapshotAttempts) +
-                                       "); taking it again in " +
-                                       std::to_string(wait.count() / 1000) + " s");
+    ctx.AddEvent("SnapshotFailed",
+                 "the final snapshot of " + which + " failed (" + std::to_string(failures) +
+                     " of " + std::to_string(kFinalSnapshotAttempts) + "); taking it again in " +
+                     std::to_string(wait.count() / 1000) + " s");
     d["snapshotRetryAt"] = ToMillis(ctx.now() + wait);
     return StepResult::WaitUntil(ctx.now() + wait);
   }

@@ -107,7 +107,7 @@ struct Snapshot {
   std::string id;
   std::string volume_id;
   int volume_size_gib = 0;
-  std::string state;  // pending | completed | error
+  std::string state;     // pending | completed | error
   std::string progress;  // "0%" .. "100%"
   Time start_time;
   std::string description;
@@ -160,7 +160,7 @@ struct Subnet {
 };
 
 struct AvailabilityZone {
-  std::string name;  // us-east-1a
+  std::string name;   // us-east-1a
   std::string state;  // available
 };
 
@@ -192,8 +192,8 @@ struct Filter {
 
 struct BlockDeviceSpec {
   std::string device_name;
-  int volume_size_gib = 0;   // 0: the snapshot's size
-  std::string snapshot_id;   // create the volume from this snapshot
+  int volume_size_gib = 0;  // 0: the snapshot's size
+  std::string snapshot_id;  // create the volume from this snapshot
   std::string volume_type = "gp3";
   bool delete_on_termination = false;
 };
@@ -212,8 +212,8 @@ struct RunInstanceRequest {
   // device may appear here to set delete_on_termination.
   std::vector<BlockDeviceSpec> block_devices;
   std::string user_data;  // plain text; the backend encodes as its API needs
-  Tags tags;         // on the instance
-  Tags volume_tags;  // on every volume created by this launch
+  Tags tags;              // on the instance
+  Tags volume_tags;       // on every volume created by this launch
   std::string client_token;
 };
 
@@ -259,9 +259,9 @@ struct CreateNetworkInterfaceRequest {
 };
 
 enum class CloudEventKind {
-  kSpotInterruptionWarning,     // "EC2 Spot Instance Interruption Warning"
-  kRebalanceRecommendation,     // "EC2 Instance Rebalance Recommendation"
-  kInstanceStateChange,         // "EC2 Instance State-change Notification"
+  kSpotInterruptionWarning,  // "EC2 Spot Instance Interruption Warning"
+  kRebalanceRecommendation,  // "EC2 Instance Rebalance Recommendation"
+  kInstanceStateChange,      // "EC2 Instance State-change Notification"
 };
 const char* CloudEventKindName(CloudEventKind k);
 
@@ -329,8 +329,7 @@ class CloudProvider {
   virtual Result<NetworkInterface> CreateNetworkInterface(
       const CreateNetworkInterfaceRequest& req) = 0;
   virtual Status DeleteNetworkInterface(const std::string& eni_id) = 0;
-  virtual Result<std::vector<NetworkInterface>> DescribeNetworkInterfaces(
-      const Filter& filter) = 0;
+  virtual Result<std::vector<NetworkInterface>> DescribeNetworkInterfaces(const Filter& filter) = 0;
   // ModifyNetworkInterfaceAttribute Attachment.DeleteOnTermination.
   virtual Status SetNetworkInterfaceDeleteOnTermination(const std::string& eni_id,
                                                         bool delete_on_termination) = 0;

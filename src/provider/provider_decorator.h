@@ -83,8 +83,7 @@ class ProviderDecorator : public CloudProvider {
   Status CreateTags(const std::vector<std::string>& resource_ids, const Tags& tags) final;
   Status DeleteTags(const std::vector<std::string>& resource_ids,
                     const std::vector<std::string>& keys) final;
-  Result<std::vector<SpotInstanceRequest>> DescribeSpotInstanceRequests(
-      const Filter& filter) final;
+  Result<std::vector<SpotInstanceRequest>> DescribeSpotInstanceRequests(const Filter& filter) final;
   Result<std::vector<SpotPrice>> DescribeSpotPriceHistory(
       const std::vector<std::string>& instance_types,
       const std::vector<std::string>& availability_zones) final;
@@ -110,13 +109,12 @@ class ProviderDecorator : public CloudProvider {
 
  private:
   template <typename F>
-  auto Call(const char* action, F&& call, const std::string& target = "")
-      -> decltype(call()) {
+  auto Call(const char* action, F&& call, const std::string& target = "") -> decltype(call()) {
     using R = decltype(call());
     Status admitted = Admit(action);
     if (!admitted.ok()) return R(std::move(admitted));
-    const auto start = logs_calls_ ? std::chrono::steady_clock::now()
-                                   : std::chrono::steady_clock::time_point();
+    const auto start =
+        logs_calls_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     R result = call();
     if (logs_calls_) Log(action, target, start, result);
     Status seen;

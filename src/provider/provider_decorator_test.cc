@@ -140,9 +140,7 @@ TEST(ProviderDecoratorTest, ObserveReplacesASuccessButKeepsAFailuresOwnError) {
 // Keeps what Logged sees.
 class LoggingDecorator final : public ProviderDecorator {
  public:
-  LoggingDecorator(CloudProvider* inner, bool on) : ProviderDecorator(inner) {
-    set_logs_calls(on);
-  }
+  LoggingDecorator(CloudProvider* inner, bool on) : ProviderDecorator(inner) { set_logs_calls(on); }
   std::vector<ProviderCall> calls;
 
  protected:

@@ -14,8 +14,7 @@ Status RateLimitedProvider::Admit(const char* action) {
   if (wait.count() == 0) return OkStatus();
   ++local_throttles_;
   return Status(Code::kResourceExhausted,
-                std::string(action) + " held back by the client-side rate limit",
-                "ClientThrottled")
+                std::string(action) + " held back by the client-side rate limit", "ClientThrottled")
       .WithRetryAfter(wait);
 }
 

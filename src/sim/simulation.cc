@@ -7,10 +7,10 @@
 #include "controller/controller.h"
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
+#include "sim/invariant_checker.h"
 #include "store/crashing_store.h"
 #include "store/fake_election.h"
 #include "store/fenced_store.h"
-#include "sim/invariant_checker.h"
 #include "store/sqlite_store.h"
 
 namespace spotkeeper {
@@ -127,7 +127,7 @@ struct Member {
   std::string name;
   std::unique_ptr<FencedStore> view;  // null without failovers
   std::unique_ptr<Controller> controller;
-  bool ticking = true;   // leads, or was deposed and has not noticed yet (and keeps working)
+  bool ticking = true;     // leads, or was deposed and has not noticed yet (and keeps working)
   Time stops_at = kNever;  // when a deposed leader notices
 };
 
@@ -250,8 +250,7 @@ void World::Depose() {
   // It keeps working until its own clock says its lease is over, or (paused past its lease,
   // as after SIGSTOP) until it wakes: up to a minute and a half after the lead moved on.
   old.stops_at = clock_.Now() + Duration{fail_rng_.Range(0, 90'000)};
-  Log("FAILOVER " + old.name + " loses the lead (it notices at " + FormatTime(old.stops_at) +
-      ")");
+  Log("FAILOVER " + old.name + " loses the lead (it notices at " + FormatTime(old.stops_at) + ")");
   leader_ = kNobody;
   // Followers campaign every poll (or at once, with the watch).
   elect_at_ = clock_.Now() + Duration{fail_rng_.Range(0, 1000)};
@@ -527,8 +526,8 @@ SimResult World::Run() {
   Time chaos_at = next_chaos();
   auto next_failover = [&] {
     double u = std::max(1e-9, fail_rng_.NextDouble());
-    return clock_.Now() +
-           Duration{static_cast<int64_t>(-std::log(u) * static_cast<double>(opt_.failover_mean.count()))};
+    return clock_.Now() + Duration{static_cast<int64_t>(
+                              -std::log(u) * static_cast<double>(opt_.failover_mean.count()))};
   };
   bool calm = false;
   Time converged_at = kNever;
@@ -550,7 +549,8 @@ SimResult World::Run() {
       if (!member.ticking) continue;
       bool ticked = false;
       Guard(m, [&] {
-        const Time t = member.controller->Tick();  // not into `next` directly: see ControllerHarness
+        const Time t =
+            member.controller->Tick();  // not into `next` directly: see ControllerHarness
         next = std::min(next, t);
         ticked = true;
       });
@@ -602,8 +602,8 @@ SimResult World::Run() {
       }
     }
 
-    Time wake = std::min({next, cloud_->NextTransitionTime(), calm ? limit : chaos_at,
-                          calm ? limit : failover_at});
+    Time wake = std::min(
+        {next, cloud_->NextTransitionTime(), calm ? limit : chaos_at, calm ? limit : failover_at});
     for (const auto& r : restores_) wake = std::min(wake, r.first);
     if (wake <= now) {
       if (++same_time > 200) {

@@ -30,7 +30,7 @@ struct SimOptions {
   Duration failover_mean{120'000};
   // Test only: the fence lets every write through (the invariant must catch it).
   bool unfenced = false;
-  bool verbose = false;              // print the run's events as they happen
+  bool verbose = false;                           // print the run's events as they happen
   std::function<void(const std::string&)> print;  // where verbose output goes
 };
 
@@ -50,7 +50,7 @@ struct SimResult {
   int64_t failovers = 0;       // changes of lead (elections after the first)
   int64_t refused_writes = 0;  // commits the fence refused (deposed leaders, followers)
   int64_t deposed_ticks = 0;   // ticks run by a deposed leader that had not noticed yet
-  int64_t recoveries = 0;  // recycle/interrupt workflows that succeeded
+  int64_t recoveries = 0;      // recycle/interrupt workflows that succeeded
   int64_t groups = 0;
   int64_t ssis = 0;
   int64_t errors = 0;  // SSIs left in ERROR (with a reason) at the end

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -43,7 +42,7 @@ struct BlockDeviceMappingSpec {
 
 struct LaunchSpecification {
   std::string image_id;
-  std::string user_data;  // plain text (not base64)
+  std::string user_data;                    // plain text (not base64)
   std::map<std::string, std::string> tags;  // from [{tagKey, tagValue}]
   std::vector<BlockDeviceMappingSpec> block_device_mappings;
   std::vector<std::string> security_group_ids;
@@ -130,10 +129,10 @@ struct SnapshotSpec {
 // so planned actions, which count transitional SSIs as unavailable, never take the next member
 // down before this one serves again.
 struct ServingCheckSpec {
-  int tcp_port = 0;                 // tcp.port: a TCP connection to the private IP is accepted
-  int grace_period_seconds = 300;   // from the instance running to serving; then ERROR
-  int interval_seconds = 5;         // at most this long between two probes
-  int timeout_seconds = 2;          // per probe
+  int tcp_port = 0;                // tcp.port: a TCP connection to the private IP is accepted
+  int grace_period_seconds = 300;  // from the instance running to serving; then ERROR
+  int interval_seconds = 5;        // at most this long between two probes
+  int timeout_seconds = 2;         // per probe
 
   bool operator==(const ServingCheckSpec&) const = default;
 };

@@ -472,8 +472,7 @@ class Validator {
                                  "; write 1 to 60 (seconds one probe may take)");
     } else if (interval_ok && c.timeout_seconds > c.interval_seconds) {
       Add(path + ".timeout", "is " + std::to_string(c.timeout_seconds) +
-                                 " s, longer than interval (" +
-                                 std::to_string(c.interval_seconds) +
+                                 " s, longer than interval (" + std::to_string(c.interval_seconds) +
                                  " s); write a timeout no longer than the interval");
     }
     if (c.grace_period_seconds > kMaxServingGraceSeconds ||

@@ -32,10 +32,10 @@ Status FencedStore::CheckFence() {
   if (!election_->fenced() || fence_ == election_->term()) return OkStatus();
   election_->CountRefused();
   const std::string& leader = election_->leader();
-  return Status(Code::kFailedPrecondition,
-                "write refused: " + name_ + " is no longer the leader (" +
-                    (leader.empty() ? std::string("nobody leads") : "the lead is held by " + leader) +
-                    ")");
+  return Status(
+      Code::kFailedPrecondition,
+      "write refused: " + name_ + " is no longer the leader (" +
+          (leader.empty() ? std::string("nobody leads") : "the lead is held by " + leader) + ")");
 }
 
 Result<std::unique_ptr<Transaction>> FencedStore::Begin() {

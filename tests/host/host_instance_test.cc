@@ -139,8 +139,8 @@ TEST_F(InstanceTest, DangerousSyscallsFailWithEpermAndNetRawIsGone) {
       "bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status);"
       "[ $(( (0x$bnd >> 13) & 1 )) -eq 0 ] || { echo \"CAP_NET_RAW in $bnd\"; exit 1; };"
       "echo probe-ok";
-  ASSERT_OK(driver_->StartInstance(
-      Instance("i-a", n, "#!/bin/sh\n" + probe + "\nexec sleep 600\n")));
+  ASSERT_OK(
+      driver_->StartInstance(Instance("i-a", n, "#!/bin/sh\n" + probe + "\nexec sleep 600\n")));
   ASSERT_TRUE(WaitForConsole("i-a", "probe-ok")) << ConsoleOf("i-a");
   EXPECT_EQ(Sh("i-a", probe + " >/dev/null"), 0);
   // ping still works without NET_RAW (the capability-less copy, ICMP datagram sockets). That

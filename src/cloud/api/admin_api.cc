@@ -103,7 +103,7 @@ std::variant<nlohmann::json, ApiReply> MarketBody(const std::string& body, const
   if (JsonNestingDepth(body) > kMaxJsonDepth) {
     return AdminApi::Error(400, "InvalidArgument",
                            std::string(what) + ": the body nests deeper than " +
-                     std::to_string(kMaxJsonDepth) + " levels");
+                               std::to_string(kMaxJsonDepth) + " levels");
   }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   return j.is_discarded() ? nlohmann::json() : j;
@@ -152,8 +152,8 @@ ApiReply AdminApi::PostProbe(const std::string& body) {
   if (port < 1 || port > 65535) {
     return Error(400, "InvalidArgument", "probe: port must be 1..65535");
   }
-  Status s = engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip,
-                                    static_cast<int>(port), Duration{timeout_ms});
+  Status s = engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, static_cast<int>(port),
+                                    Duration{timeout_ms});
   if (s.ok()) return Json(200, {{"serving", true}});
   if (s.code() == Code::kUnavailable) {
     return Json(200, {{"serving", false}, {"code", s.cloud_code()}, {"message", s.message()}});

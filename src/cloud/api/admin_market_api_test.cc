@@ -137,8 +137,8 @@ TEST_F(AdminMarketApiTest, InterruptErrorsSayWhatIsWrong) {
   auto r = client.Interrupt({{"i-0123456789abcdef0"}, {}});
   EXPECT_EQ(r.status().code(), Code::kNotFound) << r.status().ToString();
   EXPECT_NE(r.status().message().find("i-0123456789abcdef0"), std::string::npos);
-  auto raw = Raw("POST", "/_spotkeeper/v1/interruptions",
-                 R"({"instanceIds": ["i-0123456789abcdef0"]})");
+  auto raw =
+      Raw("POST", "/_spotkeeper/v1/interruptions", R"({"instanceIds": ["i-0123456789abcdef0"]})");
   EXPECT_EQ(raw.status, 400) << raw.body;
   EXPECT_EQ(nlohmann::json::parse(raw.body)["code"], "InvalidInstanceID.NotFound");
 
@@ -305,8 +305,7 @@ TEST_F(AdminMarketApiTest, CostPerInstanceAndPerTagAgainstOnDemand) {
   ASSERT_EQ(team.size(), 2u);
   EXPECT_EQ(team.at("a").instances, 1);
   EXPECT_NEAR(team.at("a").cost, by_id[spot].cost, 1e-9);
-  EXPECT_NEAR(team.at("a").SavedPercent(),
-              100 * (od_price - by_id[spot].cost) / od_price, 1e-6);
+  EXPECT_NEAR(team.at("a").SavedPercent(), 100 * (od_price - by_id[spot].cost) / od_price, 1e-6);
   EXPECT_GT(team.at("a").SavedPercent(), 0);
   EXPECT_NEAR(team.at("b").SavedPercent(), 0, 1e-9);
 

@@ -60,8 +60,7 @@ TEST_F(AdminProbeApiTest, AnswersServingOrWhyNot) {
   std::string ip;
   std::string id = Launch(&ip);
   ASSERT_FALSE(id.empty());
-  const std::string body =
-      R"({"instanceId": ")" + id + R"(", "port": 2379, "timeoutMs": 500})";
+  const std::string body = R"({"instanceId": ")" + id + R"(", "port": 2379, "timeoutMs": 500})";
   auto r = Probe(body);
   EXPECT_EQ(r.status, 200) << r.body;
   auto j = nlohmann::json::parse(r.body);

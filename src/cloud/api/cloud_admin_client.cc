@@ -130,7 +130,7 @@ Result<CloudAdminClient::PoolChange> CloudAdminClient::SetPoolCapacity(
   SK_ASSIGN_OR_RETURN(nlohmann::json j, Call("PUT", kPoolsPath, PoolCapacityRequestToJson(req)));
   PoolChange change;
   SK_ASSIGN_OR_RETURN(change.pool, PoolFromJson(j.is_object() ? j.value("pool", nlohmann::json())
-                                                               : nlohmann::json()));
+                                                              : nlohmann::json()));
   SK_ASSIGN_OR_RETURN(change.interruptions, ParseInterruptions(j));
   return change;
 }

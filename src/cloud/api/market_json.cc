@@ -102,8 +102,7 @@ Result<InterruptRequest> InterruptRequestFromJson(const json& j) {
   if (!j.is_object()) {
     return InvalidArgument(what + ": the body must be a JSON object {\"instanceIds\": [...]}");
   }
-  SK_RETURN_IF_ERROR(
-      OnlyKeys(j, {"instanceIds", "noticeSeconds", "rebalanceLeadSeconds"}, what));
+  SK_RETURN_IF_ERROR(OnlyKeys(j, {"instanceIds", "noticeSeconds", "rebalanceLeadSeconds"}, what));
   InterruptRequest r;
   if (!j.contains("instanceIds") || !j["instanceIds"].is_array() || j["instanceIds"].empty()) {
     return InvalidArgument(what + ": \"instanceIds\" must be a non-empty list of instance ids");
@@ -169,8 +168,7 @@ Result<PoolCapacityRequest> PoolCapacityRequestFromJson(const json& j) {
                            ": the body must be a JSON object {\"instanceType\", "
                            "\"availabilityZone\", \"market\", \"capacity\"}");
   }
-  SK_RETURN_IF_ERROR(
-      OnlyKeys(j, {"instanceType", "availabilityZone", "market", "capacity"}, what));
+  SK_RETURN_IF_ERROR(OnlyKeys(j, {"instanceType", "availabilityZone", "market", "capacity"}, what));
   PoolCapacityRequest r;
   SK_ASSIGN_OR_RETURN(r.instance_type, String(j, "instanceType", what));
   SK_ASSIGN_OR_RETURN(r.availability_zone, String(j, "availabilityZone", what));

@@ -310,8 +310,7 @@ Status Engine::ProbeInstance(const std::string& instance_id, const std::string& 
                            ")");
   }
   if (state != "running") {
-    return Status(Code::kUnavailable, instance_id + " is " + state + ", not running",
-                  "NotRunning");
+    return Status(Code::kUnavailable, instance_id + " is " + state + ", not running", "NotRunning");
   }
   return driver_->ProbeTcp(vpc, private_ip, port, timeout);
 }

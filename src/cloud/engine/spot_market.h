@@ -71,11 +71,11 @@ struct MarketOptions {
   int default_spot_capacity = -1;       // -1: unlimited
   int default_on_demand_capacity = -1;  // -1: unlimited
   std::vector<SpotPoolConfig> pools;
-  double time_scale = 1;                        // multiplies every pool's interruption rate (demos)
+  double time_scale = 1;  // multiplies every pool's interruption rate (demos)
   // > 0: every pool interrupts each running spot instance at this mean rate per hour instead
   // (the buckets and time_scale are then not used; `spotkeeper dev --interruptions`).
   double interruptions_per_hour = 0;
-  Duration notice = std::chrono::seconds(120);  // interruption notice to action
+  Duration notice = std::chrono::seconds(120);         // interruption notice to action
   Duration rebalance_lead = std::chrono::seconds(30);  // rebalance recommendation to notice
   // An instance stopped (or hibernated) by an interruption starts again no sooner than this,
   // once its pool has room and the price is at most its maximum price.

@@ -10,10 +10,10 @@
 #include <set>
 
 #include "cloud/host/linux/command_runner.h"
-#include "common/durable_file.h"
 #include "cloud/host/linux/loop_devices.h"
 #include "cloud/host/linux/mount_table.h"
 #include "cloud/host/linux_host_driver.h"
+#include "common/durable_file.h"
 
 namespace spotkeeper::cloud {
 

@@ -283,8 +283,7 @@ Status LinuxHostDriver::PromoteToBase(const std::string& volume_id,
 }
 
 Status LinuxHostDriver::MakeRestoredBase(const std::string& volume_id,
-                                         const std::string& snapshot_id,
-                                         const std::string& image) {
+                                         const std::string& snapshot_id, const std::string& image) {
   const std::string dir = layout_.BaseDir(volume_id);
   const std::string base = layout_.BaseFile(volume_id, snapshot_id);
   const std::string tmp = base + ".tmp";

@@ -250,8 +250,7 @@ size_t ChunkPipeline::SlotCount(const Options& o) {
 }
 
 Status ChunkPipeline::Run(const Options& options, int source_fd, const std::vector<ChunkJob>& jobs,
-                          const Lookup& lookup, const LoadBase& load_base,
-                          const Consume& consume) {
+                          const Lookup& lookup, const LoadBase& load_base, const Consume& consume) {
   if (jobs.empty()) return OkStatus();
   PipelineRun run(options, source_fd, jobs, lookup, load_base);
   return run.Go(consume);

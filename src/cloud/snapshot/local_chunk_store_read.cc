@@ -58,7 +58,7 @@ Result<LocalChunkStore::ChunkRef> LocalChunkStore::ResolveChunkLocked(const Chun
 }
 
 Result<std::vector<LocalChunkStore::ChunkRef>> LocalChunkStore::ResolveLocked(const Manifest& m,
-                                                                             HeldPacks& held) {
+                                                                              HeldPacks& held) {
   std::vector<ChunkRef> refs;
   refs.reserve(m.entries.size());
   for (const ManifestEntry& e : m.entries) {

@@ -214,8 +214,7 @@ TEST_F(ChunkStoreTest, ADeadDeltaWhoseBaseWasCollectedIsNeverDedupedAgainst) {
   const std::string snap2 = ReadAll(img);
   // snap-3 keeps chunks 1-9 (pack 2 stays mostly live), not chunk 0.
   WriteAt(img, 0, Bytes(0, kChunk, 2));
-  ASSERT_TRUE(
-      Create(*store, "snap-3", img, "snap-2", std::vector<ByteRange>{{0, kChunk}}).ok());
+  ASSERT_TRUE(Create(*store, "snap-3", img, "snap-2", std::vector<ByteRange>{{0, kChunk}}).ok());
   ASSERT_TRUE(store->Delete("snap-1").ok());
   ASSERT_TRUE(store->Delete("snap-2").ok());  // the delta is dead, pack 2 kept, pack 1 gone
   // The same content as snap-2 again: its chunk 0 must be stored anew, not deduped against the
@@ -237,9 +236,9 @@ TEST_F(ChunkStoreTest, VerifyReportsASnapshotWhoseDeltaBaseIsDamaged) {
   const std::string old13 = ReadAll(img).substr(13 * kChunk, kChunk);
   ASSERT_TRUE(Create(*store, "snap-1", img).ok());
   WriteAt(img, 13 * kChunk + 8192, Bytes(10, 4096, 0));
-  ASSERT_TRUE(Create(*store, "snap-2", img, "snap-1",
-                     std::vector<ByteRange>{{13 * kChunk + 8192, 4096}})
-                  .ok());
+  ASSERT_TRUE(
+      Create(*store, "snap-2", img, "snap-1", std::vector<ByteRange>{{13 * kChunk + 8192, 4096}})
+          .ok());
   // Damage the base (snap-1's chunk 13, in pack 1); snap-2's own pack is intact.
   auto pack = Pack::Open(Options().dir + "/packs", 1);
   ASSERT_TRUE(pack.ok());

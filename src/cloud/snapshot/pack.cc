@@ -43,8 +43,7 @@ Result<std::unordered_map<uint32_t, DeltaRef>> ReadDeltas(int fd,
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].codec != ChunkCodec::kDelta) continue;
     uint8_t prefix[kDeltaPrefixSize];
-    SK_RETURN_IF_ERROR(
-        PreadFull(fd, prefix, sizeof prefix, entries[i].offset + kRecordHeaderSize));
+    SK_RETURN_IF_ERROR(PreadFull(fd, prefix, sizeof prefix, entries[i].offset + kRecordHeaderSize));
     if (std::optional<DeltaRef> d = DecodeDeltaPrefix(prefix, sizeof prefix)) {
       deltas.emplace(static_cast<uint32_t>(i), *d);
     }
@@ -119,8 +118,8 @@ Result<const uint8_t*> Pack::ReadStored(const PackEntry& e, std::vector<uint8_t>
   return payload;
 }
 
-Status Pack::ApplyDelta(const PackEntry& e, ZSTD_DCtx* dctx, const uint8_t* payload,
-                        uint8_t* out, const uint8_t* base, size_t base_len) const {
+Status Pack::ApplyDelta(const PackEntry& e, ZSTD_DCtx* dctx, const uint8_t* payload, uint8_t* out,
+                        const uint8_t* base, size_t base_len) const {
   std::optional<DeltaRef> d = DecodeDeltaPrefix(payload, e.stored_len);
   const size_t bitmap_size = DeltaBitmapSize(e.raw_len);
   if (base == nullptr || !d || base_len != e.raw_len) {

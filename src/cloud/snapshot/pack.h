@@ -54,8 +54,8 @@ class Pack {
   Result<const uint8_t*> ReadStored(const PackEntry& e, std::vector<uint8_t>& buf) const;
   // Reads and decodes the chunk of `e` into out[0, e.raw_len). A delta record needs its
   // base's raw bytes in base[0, base_len) (the caller decodes the base first).
-  Status ReadChunk(const PackEntry& e, ZSTD_DCtx* dctx, std::vector<uint8_t>& scratch,
-                   uint8_t* out, const uint8_t* base = nullptr, size_t base_len = 0) const;
+  Status ReadChunk(const PackEntry& e, ZSTD_DCtx* dctx, std::vector<uint8_t>& scratch, uint8_t* out,
+                   const uint8_t* base = nullptr, size_t base_len = 0) const;
 
  private:
   // Decodes delta record `e` (its checked payload) on top of its base.

@@ -52,7 +52,7 @@ struct ScheduledTransition {
 struct InstanceRecord {
   Instance instance;
   Time running_at = kNever;
-  Time serving_at = kNever;  // the workload accepts connections from then on
+  Time serving_at = kNever;    // the workload accepts connections from then on
   bool workload_down = false;  // SetWorkloadServing(false)
   Time terminated_at = kNever;
   bool status_ok = false;  // initial status checks passed

@@ -43,7 +43,7 @@ Status ParseLine(std::string_view line, const std::function<void()>& on_created,
     EtcdWatchEvent out;
     // proto3 JSON leaves the enum out at its default (PUT).
     out.type = ev.value("type", std::string("PUT")) == "DELETE" ? EtcdWatchEvent::Type::kDelete
-                                                                 : EtcdWatchEvent::Type::kPut;
+                                                                : EtcdWatchEvent::Type::kPut;
     json kv = ev.value("kv", json::object());
     SK_ASSIGN_OR_RETURN(out.key, Decode64(kv, "key"));
     SK_ASSIGN_OR_RETURN(out.value, Decode64(kv, "value"));

@@ -8,9 +8,10 @@
 // its lease every ttl/3. On winning, the candidate brings the store's replica up to date
 // (EtcdStore::CatchUp: so it sees every write of the previous leader, all of which happened
 // before the key was free) and sets the store's fence to the key's create_revision: from then
-// on every commit requires the key to be exactly this creation, so once the key has expired or been taken over, a leader that has
-// not noticed yet (paused, partitioned) cannot write anything. Candidates that are not leading
-// keep the store fenced on a revision no key can have (-1), so they cannot write either.
+// on every commit requires the key to be exactly this creation, so once the key has expired or been
+// taken over, a leader that has not noticed yet (paused, partitioned) cannot write anything.
+// Candidates that are not leading keep the store fenced on a revision no key can have (-1), so they
+// cannot write either.
 //
 // A follower's round also brings its store's replica up to date (EtcdStore::CatchUp), so its
 // reads lag the leader's writes by at most `poll`.

@@ -189,8 +189,7 @@ TEST_F(LeaderElectionTest, TheWatchWakesAFollowerWhenTheLeaderKeyGoes) {
   ASSERT_TRUE(b->client().Revoke(key->kvs[0].lease).ok());
   ASSERT_TRUE(WaitFor([&] { return eb.role() == Role::kLeader; })) << "the watch did not wake b";
   EXPECT_GE(eb.watch_wakeups(), 1);
-  EXPECT_TRUE(
-      WriteTxn(*b, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "w")); }).ok());
+  EXPECT_TRUE(WriteTxn(*b, [](Transaction& t) { return t.PutGroup(FullGroup("g-1", "w")); }).ok());
   eb.Stop();  // cancels the stream: returns at once although the watch idles
   EXPECT_EQ(eb.role(), Role::kFollower);
 }
@@ -230,8 +229,8 @@ TEST(EtcdWatchParseTest, LinesSplitAcrossChunksAndErrors) {
       R"({"result":{"header":{"revision":"7"},"events":[{"type":"DELETE","kv":{"key":"L2s=","mod_revision":"7"}}]}})"
       "\n";
   for (size_t i = 0; i < stream.size(); i += 7) {
-    ASSERT_TRUE(EtcdWatch::Parse(buf, std::string_view(stream).substr(i, 7), on_created, on_event)
-                    .ok());
+    ASSERT_TRUE(
+        EtcdWatch::Parse(buf, std::string_view(stream).substr(i, 7), on_created, on_event).ok());
   }
   EXPECT_EQ(created, 1);
   ASSERT_EQ(events.size(), 2u);
@@ -241,12 +240,16 @@ TEST(EtcdWatchParseTest, LinesSplitAcrossChunksAndErrors) {
   EXPECT_EQ(events[0].mod_revision, 6);
   EXPECT_EQ(events[1].type, EtcdWatchEvent::Type::kDelete);
   EXPECT_TRUE(buf.empty());
-  Status s = EtcdWatch::Parse(buf, R"({"error":{"grpc_code":14,"message":"no leader"}})" "\n",
+  Status s = EtcdWatch::Parse(buf,
+                              R"({"error":{"grpc_code":14,"message":"no leader"}})"
+                              "\n",
                               on_created, on_event);
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_NE(s.message().find("no leader"), std::string::npos);
   buf.clear();
-  s = EtcdWatch::Parse(buf, R"({"result":{"canceled":true,"cancel_reason":"compacted"}})" "\n",
+  s = EtcdWatch::Parse(buf,
+                       R"({"result":{"canceled":true,"cancel_reason":"compacted"}})"
+                       "\n",
                        on_created, on_event);
   EXPECT_EQ(s.code(), Code::kUnavailable);
   EXPECT_NE(s.message().find("compacted"), std::string::npos);

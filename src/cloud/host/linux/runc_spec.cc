@@ -1,8 +1,9 @@
 #include "cloud/host/linux/runc_spec.h"
 
 #include <linux/capability.h>
-#include <cerrno>
 #include <sys/prctl.h>
+
+#include <cerrno>
 
 namespace spotkeeper::cloud::linuxhost {
 namespace {

@@ -115,8 +115,8 @@ TEST(RuncSpecTest, SeccompRefusesDangerousCallsWithEperm) {
   for (const auto& rule : seccomp["syscalls"]) {
     for (const auto& name : rule["names"]) rules[name] = rule;
   }
-  for (const char* name : {"kexec_load", "init_module", "finit_module", "mount", "ptrace",
-                           "keyctl", "bpf", "perf_event_open", "userfaultfd", "setns"}) {
+  for (const char* name : {"kexec_load", "init_module", "finit_module", "mount", "ptrace", "keyctl",
+                           "bpf", "perf_event_open", "userfaultfd", "setns"}) {
     ASSERT_TRUE(rules.count(name)) << name;
     EXPECT_EQ(rules[name]["action"], "SCMP_ACT_ERRNO") << name;
     EXPECT_EQ(rules[name]["errnoRet"], EPERM) << name;
