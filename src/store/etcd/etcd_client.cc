@@ -3,25 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "awsproto/crypto.h"
+#include "store/etcd/etcd_json.h"
 
 namespace spotkeeper {
 namespace {
 
 using nlohmann::json;
-
-// proto3's JSON form writes int64 as strings and leaves out fields at their default.
-int64_t Int64Field(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_string()) return std::stoll(it->get<std::string>());
-  return it->get<int64_t>();
-}
-
-Result<std::string> Decode64(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_string()) return std::string();
-  return aws::Base64Decode(it->get<std::string>());
-}
+using etcd_json::BytesField;
+using etcd_json::Int64Field;
 
 // etcd's gRPC status code (in the gateway's error body) as a Status.
 Status FromGrpc(int code, const std::string& message) {
@@ -143,8 +132,8 @@ Result<EtcdRange> EtcdClient::Range(const std::string& key, const std::string& r
   out.more = j.value("more", false);
   for (const json& kv : j.value("kvs", json::array())) {
     EtcdKv e;
-    SK_ASSIGN_OR_RETURN(e.key, Decode64(kv, "key"));
-    SK_ASSIGN_OR_RETURN(e.value, Decode64(kv, "value"));
+    SK_ASSIGN_OR_RETURN(e.key, BytesField(kv, "key"));
+    SK_ASSIGN_OR_RETURN(e.value, BytesField(kv, "value"));
     e.create_revision = Int64Field(kv, "create_revision");
     e.mod_revision = Int64Field(kv, "mod_revision");
     e.version = Int64Field(kv, "version");

@@ -3,24 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "awsproto/crypto.h"
+#include "store/etcd/etcd_json.h"
 
 namespace spotkeeper {
 namespace {
 
 using nlohmann::json;
-
-int64_t Int64Field(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_string()) return std::stoll(it->get<std::string>());
-  return it->get<int64_t>();
-}
-
-Result<std::string> Decode64(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_string()) return std::string();
-  return aws::Base64Decode(it->get<std::string>());
-}
+using etcd_json::BytesField;
+using etcd_json::Int64Field;
 
 Status ParseLine(std::string_view line, const std::function<void()>& on_created,
                  const std::function<void(const EtcdWatchEvent&)>& on_event) {
@@ -45,8 +35,8 @@ Status ParseLine(std::string_view line, const std::function<void()>& on_created,
     out.type = ev.value("type", std::string("PUT")) == "DELETE" ? EtcdWatchEvent::Type::kDelete
                                                                 : EtcdWatchEvent::Type::kPut;
     json kv = ev.value("kv", json::object());
-    SK_ASSIGN_OR_RETURN(out.key, Decode64(kv, "key"));
-    SK_ASSIGN_OR_RETURN(out.value, Decode64(kv, "value"));
+    SK_ASSIGN_OR_RETURN(out.key, BytesField(kv, "key"));
+    SK_ASSIGN_OR_RETURN(out.value, BytesField(kv, "value"));
     out.mod_revision = Int64Field(kv, "mod_revision");
     if (on_event) on_event(out);
   }
