@@ -43,4 +43,11 @@ Result<std::unique_ptr<Transaction>> FencedStore::Begin() {
   return std::unique_ptr<Transaction>(new FencedTransaction(this, std::move(inner)));
 }
 
+Result<PruneResult> FencedStore::Prune(const PruneRequest& r) {
+  SK_RETURN_IF_ERROR(CheckFence());
+  SK_ASSIGN_OR_RETURN(PruneResult pruned, inner()->Prune(r));
+  if (pruned.rows() > 0) Applied();
+  return pruned;
+}
+
 }  // namespace spotkeeper

@@ -33,9 +33,10 @@ class FencedStore final : public ForwardingStore {
   FakeElection* election() { return election_; }
 
   Result<std::unique_ptr<Transaction>> Begin() override;
-  // Not fenced: the simulation keeps no history long enough to prune, so a FencedStore prunes
-  // nothing (Store's default answer).
-  Result<PruneResult> Prune(const PruneRequest& r) override { return Store::Prune(r); }
+  // Fenced like a commit (EtcdStore prunes in fenced transactions): a deposed leader's prune
+  // is refused and deletes nothing. Unfenced, a prune by a non-leader that deleted rows is
+  // recorded as a write by a non-leader. Not counted as a commit for an armed failover.
+  Result<PruneResult> Prune(const PruneRequest& r) override;
 
  private:
   FakeElection* election_;

@@ -108,5 +108,53 @@ TEST_F(FencedStoreTest, AnArmedFailoverMovesTheLeadBeforeOrAfterTheNthCommit) {
   EXPECT_TRUE(election.non_leader_commits().empty());
 }
 
+TEST_F(FencedStoreTest, PruneIsFencedLikeACommit) {
+  auto event_at = [&](Transaction& t, int64_t s) {
+    return t.AppendEvent({0, kEpoch + std::chrono::seconds(s), "g-1", "", "controller", "K", "e"});
+  };
+  FakeElection election;
+  FencedStore a(base_.get(), &election, "a"), b(base_.get(), &election, "b");
+  a.SetFence(election.Elect("a"));
+  ASSERT_TRUE(WriteTxn(a, [&](Transaction& t) {
+                SK_RETURN_IF_ERROR(event_at(t, 1));
+                SK_RETURN_IF_ERROR(event_at(t, 2));
+                return event_at(t, 3);
+              }).ok());
+  PruneRequest old;
+  old.events_before = kEpoch + std::chrono::seconds(2);
+  election.Depose();
+  b.SetFence(election.Elect("b"));
+  auto refused = a.Prune(old);  // a was deposed: its prune deletes nothing
+  EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(base_->ListEvents({})->size(), 3u);
+  auto pruned = b.Prune(old);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->events, 1);
+  EXPECT_EQ(base_->ListEvents({})->size(), 2u);
+  EXPECT_EQ(election.refused(), 1);
+  EXPECT_TRUE(election.non_leader_commits().empty());
+}
+
+TEST_F(FencedStoreTest, UnfencedAPruneByANonLeaderIsRecordedOnlyIfItDeletedRows) {
+  FakeElection election(/*fenced=*/false);
+  FencedStore a(base_.get(), &election, "a"), b(base_.get(), &election, "b");
+  a.SetFence(election.Elect("a"));
+  ASSERT_TRUE(WriteTxn(a, [&](Transaction& t) {
+                return t.AppendEvent({0, kEpoch + std::chrono::seconds(1), "g-1", "", "controller",
+                                      "K", "e"});
+              }).ok());
+  election.Depose();
+  b.SetFence(election.Elect("b"));
+  PruneRequest none;  // every rule off: deletes nothing
+  ASSERT_TRUE(a.Prune(none).ok());
+  EXPECT_TRUE(election.non_leader_commits().empty());
+  PruneRequest all;
+  all.events_before = kEpoch + std::chrono::seconds(10);
+  auto pruned = a.Prune(all);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->events, 1);
+  EXPECT_EQ(election.non_leader_commits().size(), 1u);
+}
+
 }  // namespace
 }  // namespace spotkeeper
