@@ -377,7 +377,8 @@ Result<Page<ImageRecord>> Engine::DescribeImages(const DescribeRequest& req,
   std::set<std::string> wanted(req.ids.begin(), req.ids.end());
   std::vector<ImageRecord> matched;
   std::vector<std::string> ids;
-  for (const auto& [id, img] : images_) {
+  for (const auto& [id, record] : images_) {
+    const ImageRecord& img = record;  // a lambda cannot capture a structured binding (clang)
     if (!ours || img.state == "deregistered" || (!wanted.empty() && wanted.count(id) == 0)) {
       continue;
     }
