@@ -53,14 +53,42 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
+// `cloud serve`'s retention flags (docs/retention.md); "" = not given (the config file's value
+// or the default stays).
+struct RetentionFlags {
+  std::string terminated, spot_requests, costs, client_tokens;
+};
+
+Status ApplyRetentionFlags(const RetentionFlags& f, cloud::EngineOptions* e) {
+  const std::pair<const char*, std::pair<const std::string*, Duration*>> flags[] = {
+      {"--terminated-retention", {&f.terminated, &e->terminated_retention}},
+      {"--spot-request-retention", {&f.spot_requests, &e->spot_request_retention}},
+      {"--cost-retention", {&f.costs, &e->cost_retention}},
+      {"--client-token-retention", {&f.client_tokens, &e->client_token_retention}},
+  };
+  for (const auto& [name, value] : flags) {
+    if (value.first->empty()) continue;
+    Result<Duration> d = api::ParseRetentionAge(*value.first);
+    if (!d.ok() || *d <= Duration{0}) {
+      return InvalidArgument(std::string(name) + ": '" + *value.first +
+                             "' is not a retention: give a whole number more than 0 with a unit "
+                             "s, m, h or d, e.g. 4h or 31d (the local cloud always forgets, like "
+                             "EC2)");
+    }
+    *value.second = *d;
+  }
+  return OkStatus();
+}
+
 int Serve(const std::string& data_dir, const std::string& listen, const std::string& config,
-          const std::string& driver_kind, bool allow_remote) {
+          const std::string& driver_kind, bool allow_remote, const RetentionFlags& retention) {
   cloud::LocalCloudOptions o;
   o.data_dir = data_dir;
   if (!config.empty()) {
     Status s = cloud::ApplyCloudConfigFile(config, &o);
     if (!s.ok()) return Fail(s.ToString());
   }
+  if (Status s = ApplyRetentionFlags(retention, &o.engine); !s.ok()) return Fail(s.message());
   if (!listen.empty()) {
     Status s = cloud::ApplyListen(listen, &o);
     if (!s.ok()) return Fail(s.ToString());
@@ -383,7 +411,21 @@ void AddCloudCommand(CLI::App& app, int* exit_code) {
   serve->add_flag("--allow-remote", *allow_remote,
                   "Allow a --listen address that is not loopback (the endpoint is plain HTTP "
                   "with SigV4; put TLS in front of it)");
-  serve->callback([=] { *exit_code = Serve(*data_dir, *listen, *config, *driver, *allow_remote); });
+  auto retention = std::make_shared<RetentionFlags>();
+  serve->add_option("--terminated-retention", retention->terminated,
+                    "Retention: how long a terminated instance stays listed (default 1h, as on "
+                    "EC2; units s, m, h, d; overrides the config file; docs/retention.md)");
+  serve->add_option("--spot-request-retention", retention->spot_requests,
+                    "Retention: how long a closed, cancelled or failed spot request stays "
+                    "listed (default 4h, as on EC2)");
+  serve->add_option("--cost-retention", retention->costs,
+                    "Retention: how long an ended instance's cost record stays in the cost "
+                    "report (default 31d)");
+  serve->add_option("--client-token-retention", retention->client_tokens,
+                    "Retention: how long a client (idempotency) token is honoured, at least; it "
+                    "is kept while anything it made exists (default 24h)");
+  serve->callback(
+      [=] { *exit_code = Serve(*data_dir, *listen, *config, *driver, *allow_remote, *retention); });
 
   auto* creds =
       cmd->add_subcommand("credentials",

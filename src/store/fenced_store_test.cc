@@ -140,8 +140,8 @@ TEST_F(FencedStoreTest, UnfencedAPruneByANonLeaderIsRecordedOnlyIfItDeletedRows)
   FencedStore a(base_.get(), &election, "a"), b(base_.get(), &election, "b");
   a.SetFence(election.Elect("a"));
   ASSERT_TRUE(WriteTxn(a, [&](Transaction& t) {
-                return t.AppendEvent({0, kEpoch + std::chrono::seconds(1), "g-1", "", "controller",
-                                      "K", "e"});
+                return t.AppendEvent(
+                    {0, kEpoch + std::chrono::seconds(1), "g-1", "", "controller", "K", "e"});
               }).ok());
   election.Depose();
   b.SetFence(election.Elect("b"));

@@ -29,6 +29,12 @@ def main():
                      "0.0.0.0:0")
         check(rc != 0 and "--allow-remote" in out and "not a loopback" in out,
               "serve refuses a non-loopback --listen without --allow-remote: %d %s" % (rc, out))
+        # Retention flags: a bad value names the flag and what to give (nothing starts).
+        for flag, value in (("--terminated-retention", "0"), ("--cost-retention", "5x"),
+                            ("--client-token-retention", "-1h")):
+            rc, out = sk(spotkeeper, "serve", "--host-driver", "fake", "--data-dir", d, flag, value)
+            check(rc != 0 and flag in out and "more than 0 with a unit" in out,
+                  "serve refuses %s %s: %d %s" % (flag, value, rc, out))
     with CloudProcess(spotkeeper) as cloud:
         rc, creds = sk(spotkeeper, "credentials", "--data-dir", cloud.data_dir)
         key, secret = cloud.credentials()

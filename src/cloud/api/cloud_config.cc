@@ -41,6 +41,17 @@ Result<Duration> Seconds(const YAML::Node& node, const std::string& key) {
   return Duration{static_cast<int64_t>(s * 1000.0 + 0.5)};
 }
 
+// A retention: seconds, more than zero (a record kept no time at all would vanish under a
+// client that just made it).
+Status RetentionSeconds(const std::string& key, const YAML::Node& node, Duration* out) {
+  SK_ASSIGN_OR_RETURN(Duration d, Seconds(node, key));
+  if (d < std::chrono::seconds(1)) {
+    return InvalidArgument("cloud config: " + key + ": must be at least 1 second");
+  }
+  *out = d;
+  return OkStatus();
+}
+
 Status ApplyMarketPool(const YAML::Node& node, const std::string& key, SpotPoolConfig* pool) {
   if (!node.IsMap()) return InvalidArgument("cloud config: " + key + ": expected a mapping");
   for (const auto& kv : node) {
@@ -162,7 +173,13 @@ Status ApplyCloudConfigText(const std::string& text, LocalCloudOptions* options)
       } else if (key == "maxInstances") {
         e.max_instances = v.as<int>();
       } else if (key == "terminatedRetentionSeconds") {
-        e.terminated_retention = std::chrono::seconds(v.as<int>());
+        SK_RETURN_IF_ERROR(RetentionSeconds(key, v, &e.terminated_retention));
+      } else if (key == "spotRequestRetentionSeconds") {
+        SK_RETURN_IF_ERROR(RetentionSeconds(key, v, &e.spot_request_retention));
+      } else if (key == "costRetentionSeconds") {
+        SK_RETURN_IF_ERROR(RetentionSeconds(key, v, &e.cost_retention));
+      } else if (key == "clientTokenRetentionSeconds") {
+        SK_RETURN_IF_ERROR(RetentionSeconds(key, v, &e.client_token_retention));
       } else if (key == "imds") {
         options->imds = v.as<bool>();
       } else if (key == "market") {

@@ -105,6 +105,27 @@ TEST(CloudConfigTest, BadMarketValuesNameTheirKey) {
   EXPECT_NE(ErrorOf("market: [1, 2]\n").find("market: expected a mapping"), std::string::npos);
 }
 
+TEST(CloudConfigTest, RetentionKeysSetTheEnginesRetentionAndRefuseNonsense) {
+  LocalCloudOptions o;
+  ASSERT_TRUE(ApplyCloudConfigText("terminatedRetentionSeconds: 60\n"
+                                   "spotRequestRetentionSeconds: 120\n"
+                                   "costRetentionSeconds: 86400\n"
+                                   "clientTokenRetentionSeconds: 3600\n",
+                                   &o)
+                  .ok());
+  EXPECT_EQ(o.engine.terminated_retention, std::chrono::seconds(60));
+  EXPECT_EQ(o.engine.spot_request_retention, std::chrono::seconds(120));
+  EXPECT_EQ(o.engine.cost_retention, std::chrono::hours(24));
+  EXPECT_EQ(o.engine.client_token_retention, std::chrono::hours(1));
+  for (const char* key : {"terminatedRetentionSeconds", "spotRequestRetentionSeconds",
+                          "costRetentionSeconds", "clientTokenRetentionSeconds"}) {
+    for (const char* bad : {"0", "-5", "soon"}) {
+      std::string err = ErrorOf(std::string(key) + ": " + bad + "\n");
+      EXPECT_NE(err.find(key), std::string::npos) << key << ": " << bad << " -> " << err;
+    }
+  }
+}
+
 TEST(CloudConfigTest, ARelativeCsvPathIsRelativeToTheConfigFile) {
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("sk_cloud_config_test_" + std::to_string(getpid()));

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "cloud/engine/cidr.h"
 #include "cloud/engine/ec2_error.h"
 
@@ -79,8 +81,10 @@ Status Engine::Save(const SnapshotRecord& r) {
   return Put(db_, "snapshot", r);
 }
 Status Engine::Save(const TokenRecord& r) {
-  tokens_[r.id] = r;
-  return Put(db_, "token", r);
+  TokenRecord t = r;
+  if (t.created_ms == 0) t.created_ms = ToMillis(options_.clock->Now());
+  tokens_[t.id] = t;
+  return Put(db_, "token", t);
 }
 
 Status Engine::Save(const SpotRequestRecord& r) {
@@ -123,7 +127,11 @@ Status Engine::LoadState() {
           if (kind == "eni") enis_[id] = j.get<EniRecord>();
           if (kind == "image") images_[id] = j.get<ImageRecord>();
           if (kind == "snapshot") snapshots_[id] = j.get<SnapshotRecord>();
-          if (kind == "token") tokens_[id] = j.get<TokenRecord>();
+          if (kind == "token") {
+            TokenRecord t = j.get<TokenRecord>();
+            if (t.created_ms == 0) t.created_ms = ToMillis(options_.clock->Now());
+            tokens_[id] = t;
+          }
           if (kind == "spot-request") spot_requests_[id] = j.get<SpotRequestRecord>();
           if (kind == "cost") costs_[id] = j.get<CostRecord>();
           if (kind == "spot-pool") loaded_pools_.push_back(j.get<SpotPoolRecord>());
@@ -492,18 +500,31 @@ void Engine::CheckInstancesOnce() {
   for (const auto& [id, r] : instances_) {
     if (r.state == "terminated" && r.terminated_ms < cutoff) forget.push_back(id);
   }
-  // Closed, cancelled or failed spot requests stay visible 4 hours, as on EC2; costs 31 days.
+  // Closed, cancelled or failed spot requests stay visible 4 hours, as on EC2; costs 31 days;
+  // client tokens a day, and as long as anything they made exists (docs/retention.md).
   int64_t now_ms = ToMillis(options_.clock->Now());
   for (const auto& [id, s] : spot_requests_) {
     bool ended = s.state == "closed" || s.state == "cancelled" || s.state == "failed";
     auto inst = instances_.find(s.instance_id);
     bool instance_gone = inst == instances_.end() || inst->second.state == "terminated";
-    if (ended && instance_gone && s.status_update_ms < now_ms - 4 * 3'600'000) {
+    if (ended && instance_gone &&
+        s.status_update_ms < now_ms - options_.spot_request_retention.count()) {
       forget.push_back(id);
     }
   }
   for (const auto& [id, c] : costs_) {
-    if (c.ended_ms > 0 && c.ended_ms < now_ms - 31LL * 86'400'000) forget.push_back(id);
+    if (c.ended_ms > 0 && c.ended_ms < now_ms - options_.cost_retention.count()) {
+      forget.push_back(id);
+    }
+  }
+  for (const auto& [id, t] : tokens_) {
+    if (t.created_ms >= now_ms - options_.client_token_retention.count()) continue;
+    bool made_exists =
+        std::any_of(t.resource_ids.begin(), t.resource_ids.end(), [&](const std::string& r) {
+          return instances_.count(r) > 0 || volumes_.count(r) > 0 || enis_.count(r) > 0 ||
+                 snapshots_.count(r) > 0;
+        });
+    if (!made_exists) forget.push_back(id);
   }
   if (!forget.empty()) {
     CloudDb::Transaction tx(db_);

@@ -56,8 +56,15 @@ struct EngineOptions {
   // 0: no worker threads; tests drive the work with RunQueuedWork().
   int worker_threads = 4;
   Duration stop_grace = std::chrono::seconds(30);
-  // How long a terminated instance stays visible (EC2: about an hour).
+  // Retention (docs/retention.md). How long a terminated instance stays visible (EC2: about an
+  // hour); a closed, cancelled or failed spot request (EC2: 4 hours); a cost record after its
+  // instance ended (the cost report's window); a client token (idempotency) once it is at least
+  // this old and none of the resources it made exists any more (EC2 honours a token for at
+  // least a day). Each more than zero.
   Duration terminated_retention = std::chrono::hours(1);
+  Duration spot_request_retention = std::chrono::hours(4);
+  Duration cost_retention = std::chrono::hours(31 * 24);
+  Duration client_token_retention = std::chrono::hours(24);
   // Period of the watch (instances whose init exited) and of retrying unfinished work;
   // zero: no watch thread (tests call CheckInstancesOnce()). With the thread, an init exit the
   // host driver reports (SetExitListener) is acted on at once; the period is the safety net.

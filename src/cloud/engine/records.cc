@@ -57,7 +57,7 @@ SK_CLOUD_JSON_IMPL(InstanceRecord, id, reservation_id, image_id, instance_type, 
                    state_reason_code, state_reason_message, transition_reason, launch_ms,
                    terminated_ms, lifecycle, spot_request_id, client_token, user_data, launch_index,
                    key_name, groups, shutdown_behavior, vcpus, memory_mib, host_started, tags)
-SK_CLOUD_JSON_IMPL(TokenRecord, id, digest, resource_ids)
+SK_CLOUD_JSON_IMPL(TokenRecord, id, digest, resource_ids, created_ms)
 SK_CLOUD_JSON_IMPL(SpotRequestRecord, id, instance_id, request_type, state, status_code,
                    status_message, status_update_ms, create_ms, max_price, interruption_behavior,
                    instance_type, image_id, az, subnet_id, key_name, groups, tags, fulfilled_ms,

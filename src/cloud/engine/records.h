@@ -251,6 +251,7 @@ struct TokenRecord {
   std::string id;      // "<Action>:<token>"
   std::string digest;  // of the request's parameters
   std::vector<std::string> resource_ids;
+  int64_t created_ms = 0;  // 0 in records written before it was kept: read as the load time
 };
 
 #define SK_CLOUD_JSON(Type, ...)                  \

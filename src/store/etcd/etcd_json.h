@@ -4,9 +4,8 @@
 // Private to sk_store_etcd.
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/status.h"
 
