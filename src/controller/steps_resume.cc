@@ -509,8 +509,9 @@ StepResult WaitRunning(StepContext& ctx) {
   // Every planned device must show up before we record them.
   for (const auto& [dev, p] : d["plan"].items()) {
     if (Str(p, "mode") == "attach") continue;
-    bool seen = std::any_of(i.block_devices.begin(), i.block_devices.end(),
-                            [&](const InstanceBlockDevice& b) { return b.device_name == dev; });
+    bool seen =
+        std::any_of(i.block_devices.begin(), i.block_devices.end(),
+                    [&dev = dev](const InstanceBlockDevice& b) { return b.device_name == dev; });
     if (!seen) return Poll(ctx);
   }
   RecordLaunchVolumes(ctx, i);

@@ -151,7 +151,7 @@ Result<Page<EniRecord>> Engine::DescribeNetworkInterfaces(const DescribeRequest&
   for (const auto& [id, e] : enis_) {
     if (e.status == "deleting" || (!wanted.empty() && wanted.count(id) == 0)) continue;
     if (!MatchesFilters(req.filters, e.tags,
-                        [&](const std::string& n) { return EniField(e, n); })) {
+                        [&e = e](const std::string& n) { return EniField(e, n); })) {
       continue;
     }
     ids.push_back(id);
@@ -288,14 +288,15 @@ Result<std::vector<VpcRecord>> Engine::DescribeVpcs(const DescribeRequest& req) 
   std::vector<VpcRecord> out;
   for (const auto& [id, v] : vpcs_) {
     if (!wanted.empty() && wanted.count(id) == 0) continue;
-    if (MatchesFilters(req.filters, v.tags, [&](const std::string& n) -> std::vector<std::string> {
-          if (n == "vpc-id") return {v.id};
-          if (n == "cidr" || n == "cidr-block") return {v.cidr};
-          if (n == "is-default") return {v.is_default ? "true" : "false"};
-          if (n == "state") return {v.state};
-          if (n == "owner-id") return {options_.account_id};
-          return {};
-        })) {
+    if (MatchesFilters(req.filters, v.tags,
+                       [&, &v = v](const std::string& n) -> std::vector<std::string> {
+                         if (n == "vpc-id") return {v.id};
+                         if (n == "cidr" || n == "cidr-block") return {v.cidr};
+                         if (n == "is-default") return {v.is_default ? "true" : "false"};
+                         if (n == "state") return {v.state};
+                         if (n == "owner-id") return {options_.account_id};
+                         return {};
+                       })) {
       out.push_back(v);
     }
   }
@@ -316,22 +317,23 @@ Result<std::vector<SubnetView>> Engine::DescribeSubnets(const DescribeRequest& r
   std::vector<SubnetView> out;
   for (const auto& [id, s] : subnets_) {
     if (!wanted.empty() && wanted.count(id) == 0) continue;
-    if (!MatchesFilters(req.filters, s.tags, [&](const std::string& n) -> std::vector<std::string> {
-          if (n == "subnet-id") return {s.id};
-          if (n == "vpc-id") return {s.vpc_id};
-          if (n == "availability-zone") return {s.az};
-          if (n == "cidr" || n == "cidr-block" || n == "cidrBlock") return {s.cidr};
-          if (n == "default-for-az" || n == "defaultForAz") {
-            return {s.default_for_az ? "true" : "false"};
-          }
-          if (n == "state") return {"available"};
-          if (n == "owner-id") return {options_.account_id};
-          return {};
-        })) {
+    if (!MatchesFilters(req.filters, s.tags,
+                        [&, &s = s](const std::string& n) -> std::vector<std::string> {
+                          if (n == "subnet-id") return {s.id};
+                          if (n == "vpc-id") return {s.vpc_id};
+                          if (n == "availability-zone") return {s.az};
+                          if (n == "cidr" || n == "cidr-block" || n == "cidrBlock") return {s.cidr};
+                          if (n == "default-for-az" || n == "defaultForAz") {
+                            return {s.default_for_az ? "true" : "false"};
+                          }
+                          if (n == "state") return {"available"};
+                          if (n == "owner-id") return {options_.account_id};
+                          return {};
+                        })) {
       continue;
     }
     int64_t used = std::count_if(enis_.begin(), enis_.end(),
-                                 [&](const auto& kv) { return kv.second.subnet_id == id; });
+                                 [&id = id](const auto& kv) { return kv.second.subnet_id == id; });
     SubnetView v{s, static_cast<int64_t>(Cidr::Parse(s.cidr).value().Size()) - 5 - used};
     out.push_back(std::move(v));
   }

@@ -236,7 +236,7 @@ Result<Page<SnapshotRecord>> Engine::DescribeSnapshots(const DescribeRequest& re
   for (const auto& [id, s] : snapshots_) {
     if (!ours || s.state == "deleting" || (!wanted.empty() && wanted.count(id) == 0)) continue;
     if (!MatchesFilters(req.filters, s.tags,
-                        [&](const std::string& n) { return SnapshotField(s, n); })) {
+                        [&s = s](const std::string& n) { return SnapshotField(s, n); })) {
       continue;
     }
     ids.push_back(id);

@@ -289,7 +289,7 @@ Result<Page<SpotRequestRecord>> Engine::DescribeSpotInstanceRequests(const Descr
     if (!wanted.empty() && wanted.count(id) == 0) continue;
     SpotRequestRecord view = s;
     if (view.max_price.empty()) view.max_price = FormatPrice(MaxPriceOf(s));
-    auto field = [&](const std::string& n) -> std::vector<std::string> {
+    auto field = [&, &s = s](const std::string& n) -> std::vector<std::string> {
       if (n == "spot-instance-request-id") return {s.id};
       if (n == "state") return {s.state};
       if (n == "status-code") return {s.status_code};

@@ -282,7 +282,7 @@ Result<Page<VolumeRecord>> Engine::DescribeVolumes(const DescribeRequest& req) {
   for (const auto& [id, v] : volumes_) {
     if (!wanted.empty() && wanted.count(id) == 0) continue;
     if (!MatchesFilters(req.filters, v.tags,
-                        [&](const std::string& n) { return VolumeField(v, n); })) {
+                        [&v = v](const std::string& n) { return VolumeField(v, n); })) {
       continue;
     }
     ids.push_back(id);

@@ -122,7 +122,8 @@ Result<std::string> SqsService::CreateQueue(const std::string& name,
         "VisibilityTimeout", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
         "DelaySeconds",      "MaximumMessageSize",     "Policy",
         "RedrivePolicy"};
-    if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char* n) { return k == n; })) {
+    if (std::none_of(std::begin(kKnown), std::end(kKnown),
+                     [&k = k](const char* n) { return k == n; })) {
       return SqsError(Code::kInvalidArgument, "InvalidAttributeName",
                       "Unknown Attribute " + k + ".");
     }
