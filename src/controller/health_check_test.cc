@@ -92,9 +92,11 @@ TEST(HealthCheckTest, ALaunchIsActiveOnlyOnceTheWorkloadServes) {
   Instance inst = h.CloudInstance(active.instance_id);
   // Pending (>= 3 s) then the workload's 60 s: never ACTIVE before that.
   EXPECT_GE(h.clock().Now() - inst.launch_time, kServingDelay);
-  EXPECT_TRUE(h.cloud().ProbeServing(active.instance_id, active.private_ip,
-                                     WithServingCheck(h.BaseSpec("etcd")).health.serving->probe,
-                                     Duration{1000}).ok());
+  EXPECT_TRUE(h.cloud()
+                  .ProbeServing(active.instance_id, active.private_ip,
+                                WithServingCheck(h.BaseSpec("etcd")).health.serving->probe,
+                                Duration{1000})
+                  .ok());
   c = FindCondition(active, "Serving");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->status, "True");

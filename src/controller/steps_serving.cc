@@ -1,13 +1,14 @@
 // wait_serving: the step between a replacement's volumes being attached and the SSI being ACTIVE
 // when the group has a health.serving check. It probes the workload through the provider (which
 // probes from inside the instance's network; see CloudProvider::ProbeServing) -- a TCP connect, a
-// TCP send/expect or an HTTP GET -- until the check passes, so the SSI stays RESUMING/RECYCLING -- unavailable to maxUnavailable -- until it
-// serves, and lastRecovery's times run to "serving". Past the check's gracePeriod the SSI goes
-// to ERROR (NotServing) with the last probe's answer; the instance keeps running and nothing is
-// deleted, and an operator's retry probes again with a fresh grace period.
-// With a ServingProber (the server) the probe runs on a worker: the step starts it and waits,
-// and the probe's end wakes the workflow, so a probe that takes its whole timeout never holds up
-// the controller's tick. Without one (the simulation, fake-clock tests) it runs in the step.
+// TCP send/expect or an HTTP GET -- until the check passes, so the SSI stays RESUMING/RECYCLING --
+// unavailable to maxUnavailable -- until it serves, and lastRecovery's times run to "serving". Past
+// the check's gracePeriod the SSI goes to ERROR (NotServing) with the last probe's answer; the
+// instance keeps running and nothing is deleted, and an operator's retry probes again with a fresh
+// grace period. With a ServingProber (the server) the probe runs on a worker: the step starts it
+// and waits, and the probe's end wakes the workflow, so a probe that takes its whole timeout never
+// holds up the controller's tick. Without one (the simulation, fake-clock tests) it runs in the
+// step.
 #include "controller/cloud_lookup.h"
 #include "controller/serving_prober.h"
 #include "controller/step_util.h"
@@ -39,9 +40,9 @@ StepResult WaitServing(StepContext& ctx) {
   const Duration grace = std::chrono::seconds(check->grace_period_seconds);
   if (!d.contains(kSince) || !d[kSince].is_number_integer()) {
     d[kSince] = ToMillis(ctx.now());
-    ctx.SetCondition("Serving", "False", "Waiting",
-                     "waiting for " + what + " to serve (gracePeriod " +
-                         FormatDuration(grace) + ")");
+    ctx.SetCondition(
+        "Serving", "False", "Waiting",
+        "waiting for " + what + " to serve (gracePeriod " + FormatDuration(grace) + ")");
   }
   const Duration interval = std::chrono::seconds(check->interval_seconds);
   const ServingProbeRequest request{id, ssi.private_ip, check->probe,
@@ -69,8 +70,8 @@ StepResult WaitServing(StepContext& ctx) {
   const Time deadline = FromMillis(d[kSince].get<int64_t>()) + grace;
   if (ctx.now() >= deadline) {
     d.erase(kSince);  // a retry starts a fresh grace period
-    std::string why = what + " did not serve within gracePeriod " +
-                      FormatDuration(grace) + " (last probe: " + probe.message() +
+    std::string why = what + " did not serve within gracePeriod " + FormatDuration(grace) +
+                      " (last probe: " + probe.message() +
                       "); the instance keeps running and nothing was deleted: make the workload "
                       "serve (or fix health.serving), then retry the instance";
     ctx.SetCondition("Serving", "False", "NotServing", why);

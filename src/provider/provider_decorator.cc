@@ -131,7 +131,7 @@ Status ProviderDecorator::AckEvents(const std::vector<std::string>& receipts) {
   return Call(action::kDeleteMessageBatch, [&] { return inner_->AckEvents(receipts); });
 }
 Status ProviderDecorator::ProbeServing(const std::string& instance_id, const std::string& ip,
-                                   const ServingProbe& probe, Duration timeout) {
+                                       const ServingProbe& probe, Duration timeout) {
   return Call(
       action::kProbeServing, [&] { return inner_->ProbeServing(instance_id, ip, probe, timeout); },
       instance_id);

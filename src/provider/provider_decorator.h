@@ -35,8 +35,8 @@ namespace spotkeeper {
 // One call as Logged sees it.
 struct ProviderCall {
   const char* action = "";
-  // The resource the call named: the instance (TerminateInstances, CreateImage, ProbeServing), volume
-  // (AttachVolume, DetachVolume, DeleteVolume, CreateSnapshot), snapshot (CreateVolume),
+  // The resource the call named: the instance (TerminateInstances, CreateImage, ProbeServing),
+  // volume (AttachVolume, DetachVolume, DeleteVolume, CreateSnapshot), snapshot (CreateVolume),
   // interface (RunInstances, DeleteNetworkInterface, ModifyNetworkInterfaceAttribute), subnet
   // (CreateNetworkInterface), image (DeregisterImage), the first tagged id; "" otherwise.
   std::string target;

@@ -136,7 +136,7 @@ struct SnapshotSpec {
 // A TCP accept alone does not mean a quorum member serves: ZooKeeper opens 2181 and etcd 2379
 // before they have joined a quorum / have a leader.
 struct ServingCheckSpec {
-  ServingProbe probe;  // kind, port and the kind's fields (common/serving_probe.h)
+  ServingProbe probe;              // kind, port and the kind's fields (common/serving_probe.h)
   int grace_period_seconds = 300;  // from the instance running to serving; then ERROR
   int interval_seconds = 5;        // at most this long between two probes
   int timeout_seconds = 2;         // per probe

@@ -94,8 +94,8 @@ TEST(ServingCheckTest, ValidationNamesTheFieldAndWhatToWrite) {
 }
 
 TEST(ServingCheckTest, ReadsHttpWithDefaultsAndRoundTripsThroughJson) {
-  ParseOutcome o = Parse(
-      "health:\n  serving: {http: {port: 2379, expectBody: '\"health\":\"true\"'}}\n");
+  ParseOutcome o =
+      Parse("health:\n  serving: {http: {port: 2379, expectBody: '\"health\":\"true\"'}}\n");
   ASSERT_TRUE(o.ok()) << o.ErrorText();
   const ServingProbe& p = o.spec->health.serving->probe;
   EXPECT_EQ(p.kind, ServingProbe::Kind::kHttp);

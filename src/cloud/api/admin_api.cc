@@ -193,8 +193,8 @@ ApiReply AdminApi::PostProbe(const std::string& body) {
     return Error(400, "InvalidArgument", "probe: port must be 1..65535");
   }
   probe.port = static_cast<int>(port);
-  Status s = engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, probe,
-                                    Duration{timeout_ms});
+  Status s =
+      engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, probe, Duration{timeout_ms});
   if (s.ok()) return Json(200, {{"serving", true}});
   if (s.code() == Code::kUnavailable) {
     return Json(200, {{"serving", false}, {"code", s.cloud_code()}, {"message", s.message()}});

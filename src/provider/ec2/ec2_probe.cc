@@ -1,6 +1,6 @@
 // Ec2Provider::ProbeServing. On AWS (no custom endpoint) the controller runs in the VPC (or a
-// network peered with it) and probes the private IP itself (common/serving_probe.h). With a custom endpoint the cloud is
-// asked to probe from inside its own network: the local cloud's admin route
+// network peered with it) and probes the private IP itself (common/serving_probe.h). With a custom
+// endpoint the cloud is asked to probe from inside its own network: the local cloud's admin route
 // POST /_spotkeeper/v1/probe (SigV4, service "spotkeeper", the same key as EC2 calls), so no
 // VPC range is ever routed into the controller's host. moto_server has no such route.
 #include <nlohmann/json.hpp>
@@ -30,7 +30,7 @@ Status DecodeAdminError(const aws::HttpResponse& res) {
 }  // namespace
 
 Status Ec2Provider::ProbeServing(const std::string& instance_id, const std::string& ip,
-                                   const ServingProbe& probe, Duration timeout) {
+                                 const ServingProbe& probe, Duration timeout) {
   if (config_.endpoint_url.empty() && config_.ec2_endpoint_url.empty()) {
     return spotkeeper::ProbeServing(ip, probe, timeout);
   }

@@ -355,7 +355,7 @@ Result<std::vector<InstanceStatus>> FakeCloud::DescribeInstanceStatus(
 }
 
 Status FakeCloud::ProbeServing(const std::string& instance_id, const std::string& ip,
-                                   const ServingProbe& probe, Duration timeout) {
+                               const ServingProbe& probe, Duration timeout) {
   std::lock_guard<std::mutex> l(mu_);
   SK_RETURN_IF_ERROR(Admit("ProbeServing"));
   auto run = [&]() -> Status {
@@ -390,8 +390,9 @@ Status FakeCloud::ProbeServing(const std::string& instance_id, const std::string
       }
       if (!probe.send.empty() || !probe.expect.empty()) {
         return Status(Code::kUnavailable,
-                      probe.Describe(ip) + ": the reply lacks the expected text (got \"This "
-                                           "ZooKeeper instance is not currently serving requests\")",
+                      probe.Describe(ip) +
+                          ": the reply lacks the expected text (got \"This "
+                          "ZooKeeper instance is not currently serving requests\")",
                       "UnexpectedReply");
       }
       return Status(Code::kUnavailable, "connect " + where + ": Connection refused",
