@@ -358,7 +358,9 @@ TEST(HealthCheckTest, AProbeOnAWorkerNeverBlocksTheTickAndTheRicherCheckGatesAct
   gated.Open();
   for (int i = 0; i < 3; ++i) {
     int n = ended.count();
-    if (prober.in_flight() > 0) ASSERT_TRUE(ended.WaitBeyond(n));
+    if (prober.in_flight() > 0) {
+      ASSERT_TRUE(ended.WaitBeyond(n));
+    }
     h.RunFor(Duration{6'000});
   }
   EXPECT_GE(ended.count(), 3);
@@ -369,7 +371,9 @@ TEST(HealthCheckTest, AProbeOnAWorkerNeverBlocksTheTickAndTheRicherCheckGatesAct
   gated.SetQuorum(true);
   for (int i = 0; i < 20 && h.Ssi(ssi_id).state != SsiState::kActive; ++i) {
     int n = ended.count();
-    if (prober.in_flight() > 0) ASSERT_TRUE(ended.WaitBeyond(n));
+    if (prober.in_flight() > 0) {
+      ASSERT_TRUE(ended.WaitBeyond(n));
+    }
     h.RunFor(Duration{2'000});
   }
   SsiRecord active = h.Ssi(ssi_id);

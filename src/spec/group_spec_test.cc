@@ -245,6 +245,16 @@ TEST(GroupSpecTest, FieldPathsAreExactlyTheFieldsToJsonWrites) {
         }
       };
   walk(ToJson(MustParse(kFullYaml)), "");
+  // A check has one kind: the other kinds' fields come from variants of the full spec.
+  const std::string full = kFullYaml;
+  const std::string tcp = "serving: {tcp: {port: 2379}";
+  ASSERT_NE(full.find(tcp), std::string::npos);
+  for (const std::string kind : {R"(serving: {tcp: {port: 2181, send: "srvr\n", expect: "Mode: "})",
+                                 R"(serving: {http: {port: 2379, expectBody: ok})"}) {
+    std::string variant = full;
+    variant.replace(variant.find(tcp), tcp.size(), kind);
+    walk(ToJson(MustParse(variant)), "");
+  }
   const std::vector<std::string>& paths = GroupSpecFieldPaths();
   EXPECT_EQ(written, std::set<std::string>(paths.begin(), paths.end()));
   EXPECT_EQ(paths.size(), written.size());  // no duplicates in the list

@@ -195,9 +195,13 @@ ApiReply AdminApi::PostProbe(const std::string& body) {
   probe.port = static_cast<int>(port);
   Status s =
       engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, probe, Duration{timeout_ms});
-  if (s.ok()) return Json(200, {{"serving", true}});
+  // "kind" tells the client which check ran (a cloud before the richer kinds had no "kind",
+  // and ran a plain connect whatever was asked).
+  if (s.ok()) return Json(200, {{"serving", true}, {"kind", kind}});
   if (s.code() == Code::kUnavailable) {
-    return Json(200, {{"serving", false}, {"code", s.cloud_code()}, {"message", s.message()}});
+    return Json(
+        200,
+        {{"serving", false}, {"kind", kind}, {"code", s.cloud_code()}, {"message", s.message()}});
   }
   return EngineError(s);
 }

@@ -122,6 +122,7 @@ TEST_F(AdminProbeApiTest, CarriesTheCheckKindToTheHostDriver) {
                  R"(", "port": 2379, "kind": "http", "path": "/health", "expectStatus": 204,
                      "expect": "\"health\":\"true\""})");
   EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["kind"], "http") << r.body;
   ServingProbe got = driver_.last_probe();
   EXPECT_EQ(got.kind, ServingProbe::Kind::kHttp);
   EXPECT_EQ(got.port, 2379);

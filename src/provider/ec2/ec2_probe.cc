@@ -71,6 +71,12 @@ Status Ec2Provider::ProbeServing(const std::string& instance_id, const std::stri
   if (!j.is_object() || !j.contains("serving") || !j["serving"].is_boolean()) {
     return Internal("cloud probe: the reply has no boolean 'serving': " + res->body.substr(0, 200));
   }
+  if (body.contains("kind") && !(j.contains("kind") && j["kind"] == body["kind"])) {
+    // A cloud that predates the richer checks ran a plain connect: do not take it as serving.
+    return Unimplemented("the endpoint " + config_.Ec2Endpoint() +
+                         " probes only TCP connects, not " + probe.Describe(ip) +
+                         ": update the local cloud");
+  }
   if (j["serving"].get<bool>()) return OkStatus();
   return Status(Code::kUnavailable, j.value("message", std::string("not serving")),
                 j.value("code", std::string("ConnectionRefused")));
