@@ -104,6 +104,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
     // The ec2 provider long-polls its queue: received on a thread of its own (see EventPump).
     app->inbox_ = std::make_unique<EventInbox>();
     cd.inbox = app->inbox_.get();
+    // Its workload probes may take their whole timeout: on workers, never on the loop. A probe
+    // that ends wakes the loop (created below, before any tick can start a probe).
+    ServerApp* self = app.get();
+    app->prober_ = std::make_unique<ServingProber>(app->counting_.get(), 2, [self] {
+      if (self->loop_) self->loop_->Wake();
+    });
+    cd.prober = app->prober_.get();
   }
   ControllerOptions co = deps.controller;
   co.retention.events_max_age = settings.retention.events_max_age;
@@ -256,6 +263,7 @@ void ServerApp::Stop() {
   if (election_) election_->Stop();  // resigns: another controller takes over at once
   if (pump_) pump_->Stop();
   if (loop_) loop_->Stop();
+  prober_.reset();  // waits for probes in flight (each bounded by its timeout)
   if (probe_.joinable()) probe_.join();
   loop_.reset();
   controller_.reset();

@@ -25,6 +25,7 @@
 #include "api/server_config.h"
 #include "api/sim_world.h"
 #include "controller/controller.h"
+#include "controller/serving_prober.h"
 #include "provider/fault_injecting_provider.h"
 #include "provider/rate_limited_provider.h"
 #include "store/etcd/etcd_store.h"
@@ -101,6 +102,7 @@ class ServerApp {
   std::unique_ptr<FaultInjectingProvider> faults_;
   std::unique_ptr<RateLimitedProvider> rate_limited_;
   std::unique_ptr<CountingProvider> counting_;
+  std::unique_ptr<ServingProber> prober_;  // ec2 only: health.serving probes off the loop
   Metrics metrics_;
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<EventInbox> inbox_;  // with pump_: ec2 only

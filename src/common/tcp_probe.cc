@@ -23,7 +23,7 @@ Status Failed(const std::string& where, int err) {
 
 }  // namespace
 
-Status TcpProbe(const std::string& ip, int port, Duration timeout) {
+Result<int> TcpConnect(const std::string& ip, int port, Duration timeout) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   if (inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) {
@@ -61,8 +61,17 @@ Status TcpProbe(const std::string& ip, int port, Duration timeout) {
       }
     }
   }
+  if (!result.ok()) {
+    close(fd);
+    return result;
+  }
+  return fd;
+}
+
+Status TcpProbe(const std::string& ip, int port, Duration timeout) {
+  SK_ASSIGN_OR_RETURN(int fd, TcpConnect(ip, port, timeout));
   close(fd);
-  return result;
+  return OkStatus();
 }
 
 }  // namespace spotkeeper

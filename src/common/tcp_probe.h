@@ -16,4 +16,8 @@ namespace spotkeeper {
 // kInvalidArgument for an ip that is not IPv4 dotted-quad or a port outside 1..65535.
 Status TcpProbe(const std::string& ip, int port, Duration timeout);
 
+// The connection itself: a connected non-blocking socket (the caller closes it), or TcpProbe's
+// errors.
+Result<int> TcpConnect(const std::string& ip, int port, Duration timeout);
+
 }  // namespace spotkeeper

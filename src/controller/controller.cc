@@ -65,6 +65,7 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
       intake_(Env()),
       retention_(Env()) {
   engine_.SetRecoveryHistory(options_.retention.recovery_history);
+  engine_.SetServingProber(deps.prober);
   engine_.SetOnSucceeded([this](const WorkflowRecord& wf) {
     if (!options_.on_recovery || wf.kind == "launch" || wf.kind == "pause" ||
         wf.kind == "deallocate") {

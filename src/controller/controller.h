@@ -22,6 +22,8 @@
 
 namespace spotkeeper {
 
+class ServingProber;  // controller/serving_prober.h
+
 struct ControllerDeps {
   Store* store = nullptr;
   CloudProvider* cloud = nullptr;
@@ -29,6 +31,8 @@ struct ControllerDeps {
   uint64_t seed = 0;  // ids of groups, SSIs and workflows
   // Optional (see EventInbox): events received by a pump on another thread.
   EventInbox* inbox = nullptr;
+  // Optional (see ServingProber): wait_serving's probes on worker threads; null: inline.
+  ServingProber* prober = nullptr;
 };
 
 struct ImportRequest {

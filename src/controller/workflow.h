@@ -23,6 +23,8 @@
 
 namespace spotkeeper {
 
+class ServingProber;  // controller/serving_prober.h
+
 // What a step reports.
 struct StepResult {
   enum class Kind {
@@ -100,6 +102,10 @@ class StepContext {
   size_t recovery_history() const { return recovery_history_; }
   void set_recovery_history(size_t n) { recovery_history_ = n; }
 
+  // Where wait_serving's probes run off the controller's thread (null: inline).
+  ServingProber* prober() const { return prober_; }
+  void set_prober(ServingProber* p) { prober_ = p; }
+
   // For the engine.
   void SetPacing(Time wait_started, Duration expected_wait) {
     wait_started_ = wait_started;
@@ -123,6 +129,7 @@ class StepContext {
   std::vector<EventRecord> events_;
   Time wait_started_ = kEpoch;
   Duration expected_wait_{0};
+  ServingProber* prober_ = nullptr;
   size_t recovery_history_ = 50;
 };
 

@@ -6,6 +6,8 @@
 #include <exception>
 #include <set>
 
+#include "controller/serving_prober.h"
+
 namespace spotkeeper {
 namespace {
 
@@ -137,6 +139,10 @@ Result<Time> WorkflowEngine::RunDue() {
   std::vector<std::pair<WorkflowRecord, WatchList>> due;
   WatchList watch;
   std::set<std::string> live;
+  if (prober_ != nullptr) {
+    // A probe that ended wakes its workflow: the step takes the answer in this pass.
+    for (std::string& id : prober_->TakeEnded()) woken_.insert(std::move(id));
+  }
   for (auto& wf : running) {
     live.insert(wf.id);
     if (EffectiveNextRun(wf, wake_, woken_) > now) continue;
@@ -165,6 +171,7 @@ Result<Time> WorkflowEngine::RunDue() {
   for (auto it = woken_.begin(); it != woken_.end();) {
     it = live.count(*it) ? std::next(it) : woken_.erase(it);
   }
+  if (prober_ != nullptr) prober_->Retain(live);
   CloudView view(cloud_);
   view.Prefetch(watch);
   for (auto& [wf, mine] : due) {
@@ -221,6 +228,7 @@ Status WorkflowEngine::Run(WorkflowRecord wf, CloudView* shared_view) {
     (void)view->TakeLookups();
     StepContext ctx(now, cloud_, view, random_, &group, spec, &wf, ssi, resources, std::move(data));
     ctx.set_recovery_history(recovery_history_);
+    ctx.set_prober(prober_);
     auto waiting = waiting_.find(wf.id);
     if (waiting != waiting_.end() && waiting->second.step != wf.step) {
       waiting_.erase(waiting);

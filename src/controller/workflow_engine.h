@@ -20,6 +20,8 @@
 
 namespace spotkeeper {
 
+class ServingProber;  // controller/serving_prober.h
+
 struct EngineStats {
   int64_t steps_run = 0;
   int64_t step_retries = 0;
@@ -65,6 +67,8 @@ class WorkflowEngine {
   // Called after a workflow's success is committed.
   // Recoveries kept per SSI in its status (StepContext::recovery_history).
   void SetRecoveryHistory(size_t n) { recovery_history_ = n; }
+  // Where wait_serving's probes run (null: inline, in the step). Not owned.
+  void SetServingProber(ServingProber* prober) { prober_ = prober; }
   void SetOnSucceeded(std::function<void(const WorkflowRecord&)> f) {
     on_succeeded_ = std::move(f);
   }
@@ -77,6 +81,7 @@ class WorkflowEngine {
   const Clock* clock_;
   Random* random_;
   size_t recovery_history_ = 50;
+  ServingProber* prober_ = nullptr;
   SpecCache* specs_;
   EngineStats stats_;
   std::function<void(const WorkflowRecord&)> on_succeeded_;

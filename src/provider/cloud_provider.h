@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/serving_probe.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -355,16 +356,19 @@ class CloudProvider {
   virtual Status AckEvents(const std::vector<std::string>& receipts) = 0;
 
   // --- workload ---
-  // Does the workload of `instance_id` (a running instance with private IP `ip`) accept TCP
-  // connections on `port` within `timeout`? The probe is made from inside the instance's
+  // Does the workload of `instance_id` (a running instance with private IP `ip`) serve, as
+  // `probe` defines it (a TCP connect, a TCP send/expect, an HTTP GET; common/serving_probe.h),
+  // within `timeout` for the whole probe? The probe is made from inside the instance's
   // network, never by routing a VPC range into the controller's host: on AWS the controller
   // runs in the VPC and connects directly; the local cloud connects from a thread inside the
   // VPC's namespace (its admin route /_spotkeeper/v1/probe); the fake cloud models readiness.
-  // OK: serving. kUnavailable (cloud_code "ConnectionRefused", "Timeout", "Unreachable", or
-  // "NotRunning" for an instance that is not running): not serving; the message says why.
-  // Other errors are the API's own (unknown instance, throttling, ...).
-  virtual Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                          Duration timeout) = 0;
+  // OK: serving. kUnavailable (cloud_code "ConnectionRefused", "Timeout", "Unreachable",
+  // "UnexpectedReply", "UnexpectedStatus", or "NotRunning" for an instance that is not
+  // running): not serving; the message says why. Other errors are the API's own (unknown
+  // instance, throttling, ...). Thread safety: a caller may run it on a thread of its own
+  // (the controller's probe workers) while other calls go on.
+  virtual Status ProbeServing(const std::string& instance_id, const std::string& ip,
+                              const ServingProbe& probe, Duration timeout) = 0;
 };
 
 }  // namespace spotkeeper

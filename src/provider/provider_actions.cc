@@ -32,13 +32,13 @@ const std::vector<std::string>& All() {
       kDescribeSubnets,
       kReceiveMessage,
       kDeleteMessageBatch,
-      kProbeTcp,
+      kProbeServing,
   };
   return all;
 }
 
 bool IsEventQueue(const std::string& a) { return a == kReceiveMessage || a == kDeleteMessageBatch; }
 
-bool IsProbe(const std::string& a) { return a == kProbeTcp; }
+bool IsProbe(const std::string& a) { return a == kProbeServing; }
 
 }  // namespace spotkeeper::action

@@ -38,14 +38,14 @@ inline constexpr const char kDescribeSubnets[] = "DescribeSubnets";
 // The event queue (SQS): ReceiveEvents and AckEvents.
 inline constexpr const char kReceiveMessage[] = "ReceiveMessage";
 inline constexpr const char kDeleteMessageBatch[] = "DeleteMessageBatch";
-// ProbeTcp: a connection to the workload, not an API call on AWS (no EC2 request buckets).
-inline constexpr const char kProbeTcp[] = "ProbeTcp";
+// ProbeServing: a connection to the workload, not an API call on AWS (no EC2 request buckets).
+inline constexpr const char kProbeServing[] = "ProbeServing";
 
 // Every name above, in CloudProvider's order.
 const std::vector<std::string>& All();
 // ReceiveMessage and DeleteMessageBatch: the event queue, not EC2 (no EC2 request buckets).
 bool IsEventQueue(const std::string& action);
-// ProbeTcp: not an EC2 action (no EC2 request buckets, not a mutating call).
+// ProbeServing: not an EC2 action (no EC2 request buckets, not a mutating call).
 bool IsProbe(const std::string& action);
 
 }  // namespace spotkeeper::action

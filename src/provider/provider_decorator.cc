@@ -130,10 +130,10 @@ Result<std::vector<CloudEvent>> ProviderDecorator::ReceiveEvents(int max) {
 Status ProviderDecorator::AckEvents(const std::vector<std::string>& receipts) {
   return Call(action::kDeleteMessageBatch, [&] { return inner_->AckEvents(receipts); });
 }
-Status ProviderDecorator::ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                                   Duration timeout) {
+Status ProviderDecorator::ProbeServing(const std::string& instance_id, const std::string& ip,
+                                       const ServingProbe& probe, Duration timeout) {
   return Call(
-      action::kProbeTcp, [&] { return inner_->ProbeTcp(instance_id, ip, port, timeout); },
+      action::kProbeServing, [&] { return inner_->ProbeServing(instance_id, ip, probe, timeout); },
       instance_id);
 }
 

@@ -35,8 +35,8 @@ namespace spotkeeper {
 // One call as Logged sees it.
 struct ProviderCall {
   const char* action = "";
-  // The resource the call named: the instance (TerminateInstances, CreateImage, ProbeTcp), volume
-  // (AttachVolume, DetachVolume, DeleteVolume, CreateSnapshot), snapshot (CreateVolume),
+  // The resource the call named: the instance (TerminateInstances, CreateImage, ProbeServing),
+  // volume (AttachVolume, DetachVolume, DeleteVolume, CreateSnapshot), snapshot (CreateVolume),
   // interface (RunInstances, DeleteNetworkInterface, ModifyNetworkInterfaceAttribute), subnet
   // (CreateNetworkInterface), image (DeregisterImage), the first tagged id; "" otherwise.
   std::string target;
@@ -91,8 +91,8 @@ class ProviderDecorator : public CloudProvider {
   Result<std::vector<Subnet>> DescribeSubnets(const std::vector<std::string>& ids) final;
   Result<std::vector<CloudEvent>> ReceiveEvents(int max) final;
   Status AckEvents(const std::vector<std::string>& receipts) final;
-  Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                  Duration timeout) final;
+  Status ProbeServing(const std::string& instance_id, const std::string& ip,
+                      const ServingProbe& probe, Duration timeout) final;
 
  protected:
   virtual Status Admit(const char* action) {

@@ -74,7 +74,9 @@ void CallEveryMethod(CloudProvider& p) {
   (void)p.DescribeSubnets({});
   (void)p.ReceiveEvents(10);
   (void)p.AckEvents({});
-  (void)p.ProbeTcp("i-0", "10.0.1.5", 2379, Duration{1000});
+  ServingProbe probe;
+  probe.port = 2379;
+  (void)p.ProbeServing("i-0", "10.0.1.5", probe, Duration{1000});
 }
 
 TEST(ProviderDecoratorTest, EveryMethodGoesThroughBothHooksUnderItsEc2ActionName) {

@@ -181,7 +181,7 @@ std::vector<std::string> InvariantChecker::CheckStep() {
     }
   }
   // 7. With health.serving, ACTIVE means serving: an ACTIVE SSI whose instance still runs has
-  // a workload that accepts connections.
+  // a workload that serves.
   for (const auto& s : *ssis) {
     if (s.state != SsiState::kActive || s.instance_id.empty()) continue;
     const GroupSpec* spec = SpecOf(s.group_id);

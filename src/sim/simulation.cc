@@ -112,7 +112,7 @@ GroupSpec MakeSpec(int kind, int index, Random& rng, const std::vector<Subnet>& 
   // time; World::Build): replacements stay RECYCLING/RESUMING until then.
   if (rng.Bernoulli(0.5)) {
     ServingCheckSpec c;
-    c.tcp_port = 2379;
+    c.probe.port = 2379;
     c.grace_period_seconds = 900;
     c.interval_seconds = 5;
     c.timeout_seconds = 2;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/serving_probe.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -127,9 +128,15 @@ struct SnapshotSpec {
 // health.serving: what "serving" means for the workload. A launched or recovered SSI stays in
 // its transitional state (RESUMING, RECYCLING) until the check passes, and only then is ACTIVE;
 // so planned actions, which count transitional SSIs as unavailable, never take the next member
-// down before this one serves again.
+// down before this one serves again. Exactly one kind per check:
+//   tcp: {port}                  a TCP connection to the private IP is accepted;
+//   tcp: {port, send, expect}    the reply to `send` contains `expect` (ZooKeeper's srvr);
+//   http: {port, path, expectStatus, expectBody}
+//                                GET answers expectStatus with a body containing expectBody.
+// A TCP accept alone does not mean a quorum member serves: ZooKeeper opens 2181 and etcd 2379
+// before they have joined a quorum / have a leader.
 struct ServingCheckSpec {
-  int tcp_port = 0;                // tcp.port: a TCP connection to the private IP is accepted
+  ServingProbe probe;              // kind, port and the kind's fields (common/serving_probe.h)
   int grace_period_seconds = 300;  // from the instance running to serving; then ERROR
   int interval_seconds = 5;        // at most this long between two probes
   int timeout_seconds = 2;         // per probe

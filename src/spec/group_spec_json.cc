@@ -48,7 +48,17 @@ nlohmann::json ToJson(const GroupSpec& s) {
                  {"unhealthyDuration", s.health.unhealthy_duration_seconds},
                  {"autoHealing", s.health.auto_healing}};
   if (const auto& c = s.health.serving) {
-    health["serving"] = {{"tcp", {{"port", c->tcp_port}}},
+    const ServingProbe& p = c->probe;
+    json kind;
+    if (p.kind == ServingProbe::Kind::kHttp) {
+      kind = {{"port", p.port}, {"path", p.path}, {"expectStatus", p.expect_status}};
+      if (!p.expect.empty()) kind["expectBody"] = p.expect;
+    } else {
+      kind = {{"port", p.port}};
+      if (!p.send.empty()) kind["send"] = p.send;
+      if (!p.expect.empty()) kind["expect"] = p.expect;
+    }
+    health["serving"] = {{ServingProbeKindName(p.kind), kind},
                          {"gracePeriod", c->grace_period_seconds},
                          {"interval", c->interval_seconds},
                          {"timeout", c->timeout_seconds}};

@@ -168,14 +168,36 @@ ReadGroupSpecResult ReadGroupSpec(const SpecNode& root) {
     if (h.Has("serving")) {
       FieldReader sv = h.Map("serving");
       ServingCheckSpec check;
-      if (!sv.Has("tcp")) {
+      const bool has_tcp = sv.Has("tcp"), has_http = sv.Has("http");
+      if (!has_tcp && !has_http) {
         sv.AddError(sv.PathOf("tcp"),
-                    "is required: say what serving means, e.g. tcp: {port: 2379} (a TCP "
-                    "connection to the instance's private IP on that port is accepted)");
+                    "is required (or http): say what serving means, e.g. tcp: {port: 2379} (a "
+                    "TCP connection to the instance's private IP on that port is accepted), "
+                    "tcp: {port: 2181, send: \"srvr\\n\", expect: \"Mode: \"} or http: {port: "
+                    "2379, path: /health, expectBody: '\"health\":\"true\"'}");
+      } else if (has_tcp && has_http) {
+        sv.AddError(sv.PathOf("http"),
+                    "and health.serving.tcp are both set; write exactly one kind of check");
       }
-      FieldReader tcp = sv.Map("tcp");
-      tcp.Read("port", &check.tcp_port);
-      tcp.Finish();
+      ServingProbe http_probe;
+      http_probe.kind = ServingProbe::Kind::kHttp;
+      if (has_http) {
+        FieldReader http = sv.Map("http");
+        http.Read("port", &http_probe.port);
+        http.Read("path", &http_probe.path);
+        http.Read("expectStatus", &http_probe.expect_status);
+        http.Read("expectBody", &http_probe.expect);
+        http.Finish();
+      }
+      if (has_tcp || !has_http) {
+        FieldReader tcp = sv.Map("tcp");
+        tcp.Read("port", &check.probe.port);
+        tcp.Read("send", &check.probe.send);
+        tcp.Read("expect", &check.probe.expect);
+        tcp.Finish();
+      } else {
+        check.probe = http_probe;
+      }
       sv.Read("gracePeriod", &check.grace_period_seconds);
       sv.Read("interval", &check.interval_seconds);
       sv.Read("timeout", &check.timeout_seconds);
@@ -252,6 +274,13 @@ const std::vector<std::string>& GroupSpecFieldPaths() {
       "health.serving",
       "health.serving.tcp",
       "health.serving.tcp.port",
+      "health.serving.tcp.send",
+      "health.serving.tcp.expect",
+      "health.serving.http",
+      "health.serving.http.port",
+      "health.serving.http.path",
+      "health.serving.http.expectStatus",
+      "health.serving.http.expectBody",
       "health.serving.gracePeriod",
       "health.serving.interval",
       "health.serving.timeout",

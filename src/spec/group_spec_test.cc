@@ -117,7 +117,7 @@ TEST(GroupSpecTest, ParsesTheFullExample) {
   EXPECT_EQ(s.strategy.persistence,
             (PersistenceSpec{true, true, true, BlockDevicesMode::kReattach}));
   EXPECT_EQ(s.snapshots, (SnapshotSpec{5, 3}));
-  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, ServingCheckSpec{2379, 120, 5, 2}}));
+  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, TcpServing(2379, 120, 5, 2)}));
   ASSERT_EQ(s.scheduled_tasks.size(), 2u);
   EXPECT_EQ(s.scheduled_tasks[0].task_type, TaskType::kStatefulRecycle);
   EXPECT_EQ(s.scheduled_tasks[0].cron_expression, "0 3 * * SUN");
@@ -216,7 +216,7 @@ TEST(GroupSpecTest, RoundTripsEveryField) {
       false,
       {false, true, true, BlockDevicesMode::kOnLaunch}};
   s.snapshots = {60, 10};
-  s.health = {"EC2", 0, 30, false, ServingCheckSpec{8080, 60, 2, 1}};
+  s.health = {"EC2", 0, 30, false, TcpServing(8080, 60, 2, 1)};
   s.scheduled_tasks[0].is_enabled = false;
   s.scheduled_tasks[1].target_capacity.reset();
   s.stateful_deallocation = {true, true, true, true};
@@ -245,6 +245,16 @@ TEST(GroupSpecTest, FieldPathsAreExactlyTheFieldsToJsonWrites) {
         }
       };
   walk(ToJson(MustParse(kFullYaml)), "");
+  // A check has one kind: the other kinds' fields come from variants of the full spec.
+  const std::string full = kFullYaml;
+  const std::string tcp = "serving: {tcp: {port: 2379}";
+  ASSERT_NE(full.find(tcp), std::string::npos);
+  for (const std::string kind : {R"(serving: {tcp: {port: 2181, send: "srvr\n", expect: "Mode: "})",
+                                 R"(serving: {http: {port: 2379, expectBody: ok})"}) {
+    std::string variant = full;
+    variant.replace(variant.find(tcp), tcp.size(), kind);
+    walk(ToJson(MustParse(variant)), "");
+  }
   const std::vector<std::string>& paths = GroupSpecFieldPaths();
   EXPECT_EQ(written, std::set<std::string>(paths.begin(), paths.end()));
   EXPECT_EQ(paths.size(), written.size());  // no duplicates in the list

@@ -35,9 +35,11 @@
 //   maxUnavailable                 >= 1; <= capacity.maximum
 //   snapshots                      frequencyMinutes 1..1440; keep 1..100
 //   health                         type EC2 only; gracePeriod >= 0; unhealthyDuration >= 0
-//   health.serving                 tcp required (read time); tcp.port 1..65535; interval
-//                                  1..300; timeout 1..60 and <= interval; gracePeriod
-//                                  interval..86400
+//   health.serving                 exactly one of tcp, http (read time); port 1..65535;
+//                                  tcp.send/tcp.expect/http.expectBody <= 1024 bytes;
+//                                  http.path starts with '/', no spaces or control characters,
+//                                  <= 1024; http.expectStatus 100..599; interval 1..300;
+//                                  timeout 1..60 and <= interval; gracePeriod interval..86400
 //   scheduling.tasks[]             cronExpression required and parses; statefulUpdateCapacity:
 //                                  >= 1 of target/min/maxCapacity, all >= 0, min <= target <= max;
 //                                  the capacity after the task passes the capacity, privateIps
@@ -62,6 +64,7 @@ constexpr int kMaxSnapshotsKept = 100;
 constexpr int kMaxServingIntervalSeconds = 300;
 constexpr int kMaxServingTimeoutSeconds = 60;
 constexpr int kMaxServingGraceSeconds = 86400;
+constexpr size_t kMaxServingTextBytes = 1024;  // send, expect, expectBody, path
 
 std::string Idx(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
@@ -457,10 +460,39 @@ class Validator {
 
   void CheckServing(const ServingCheckSpec& c) {
     const std::string path = "health.serving";
-    if (c.tcp_port < 1 || c.tcp_port > 65535) {
-      Add(path + ".tcp.port", "is " + std::to_string(c.tcp_port) +
-                                  "; write the port the workload serves on, 1 to 65535 (e.g. "
-                                  "2379 for etcd, 6379 for Redis)");
+    const ServingProbe& p = c.probe;
+    const bool http = p.kind == ServingProbe::Kind::kHttp;
+    const std::string kind = path + (http ? ".http" : ".tcp");
+    if (p.port < 1 || p.port > 65535) {
+      Add(kind + ".port", "is " + std::to_string(p.port) +
+                              "; write the port the workload serves on, 1 to 65535 (e.g. "
+                              "2379 for etcd, 2181 for ZooKeeper, 6379 for Redis)");
+    }
+    auto check_text = [&](const std::string& field, const std::string& text) {
+      if (text.size() > kMaxServingTextBytes) {
+        Add(kind + "." + field, "is " + std::to_string(text.size()) + " bytes; write at most " +
+                                    std::to_string(kMaxServingTextBytes));
+      }
+    };
+    if (http) {
+      bool path_ok = !p.path.empty() && p.path[0] == '/';
+      for (char ch : p.path) {
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) path_ok = false;
+      }
+      if (!path_ok) {
+        Add(kind + ".path", "is '" + p.path +
+                                "'; write an absolute path without spaces, e.g. /health "
+                                "(the default)");
+      }
+      check_text("path", p.path);
+      if (p.expect_status < 100 || p.expect_status > 599) {
+        Add(kind + ".expectStatus", "is " + std::to_string(p.expect_status) +
+                                        "; write an HTTP status, 100 to 599 (default 200)");
+      }
+      check_text("expectBody", p.expect);
+    } else {
+      check_text("send", p.send);
+      check_text("expect", p.expect);
     }
     bool interval_ok = c.interval_seconds >= 1 && c.interval_seconds <= kMaxServingIntervalSeconds;
     if (!interval_ok) {

@@ -168,10 +168,17 @@ TEST_F(NetworkTest, RunInVpcOfAnUnknownVpcFails) {
   EXPECT_EQ(thread.status().code(), Code::kNotFound);
 }
 
-// The workload probe (HostDriver::ProbeTcp) really connects from inside the VPC's namespace:
-// refused before the instance's server listens, accepted once it does; the host namespace still
-// has no address in the VPC.
-TEST_F(NetworkTest, ProbeTcpConnectsFromInsideTheVpc) {
+// The workload probe (HostDriver::ProbeServing) really connects from inside the VPC's namespace:
+// refused before the instance's server listens, accepted once it does; a send/expect check
+// (ZooKeeper's srvr) fails while the server answers "not currently serving" and passes once it
+// answers "Mode: follower"; the host namespace still has no address in the VPC.
+ServingProbe Port(int port) {
+  ServingProbe p;
+  p.port = port;
+  return p;
+}
+
+TEST_F(NetworkTest, ProbeServingConnectsFromInsideTheVpc) {
   MakeVpc();
   NicConfig n = Nic(60);
   ASSERT_OK(driver_->CreateNic(n));
@@ -187,24 +194,42 @@ TEST_F(NetworkTest, ProbeTcpConnectsFromInsideTheVpc) {
       "s.bind(('0.0.0.0', 7001))\n"
       "s.listen()\n"
       "print('listening', flush=True)\n"
+      "import os\n"
       "while True:\n"
       "    c, _ = s.accept()\n"
+      "    c.settimeout(1)\n"
+      "    try:\n"
+      "        if c.recv(64):\n"
+      "            q = os.path.exists('/tmp/quorum')\n"
+      "            c.sendall(b'Mode: follower\\\\n' if q else b'This ZooKeeper instance is "
+      "not currently serving requests\\\\n')\n"
+      "    except OSError:\n"
+      "        pass\n"
       "    c.close()\n"
       "\"\n";
   ASSERT_OK(driver_->StartInstance(Instance("i-probe", n, server)));
   ASSERT_TRUE(WaitForConsole("i-probe", "waiting")) << ConsoleOf("i-probe");
 
-  Status refused = driver_->ProbeTcp(VpcId(), n.ip, 7001, std::chrono::seconds(2));
+  Status refused = driver_->ProbeServing(VpcId(), n.ip, Port(7001), std::chrono::seconds(2));
   EXPECT_EQ(refused.code(), Code::kUnavailable) << refused.ToString();
   EXPECT_EQ(refused.cloud_code(), "ConnectionRefused") << refused.ToString();
 
   ASSERT_EQ(Sh("i-probe", "touch /tmp/go"), 0);
   ASSERT_TRUE(WaitForConsole("i-probe", "listening")) << ConsoleOf("i-probe");
-  Status served = driver_->ProbeTcp(VpcId(), n.ip, 7001, std::chrono::seconds(2));
+  Status served = driver_->ProbeServing(VpcId(), n.ip, Port(7001), std::chrono::seconds(2));
   EXPECT_TRUE(served.ok()) << served.ToString();
+  ServingProbe srvr = Port(7001);
+  srvr.send = "srvr\n";
+  srvr.expect = "Mode: ";
+  Status alone = driver_->ProbeServing(VpcId(), n.ip, srvr, std::chrono::seconds(2));
+  EXPECT_EQ(alone.cloud_code(), "UnexpectedReply") << alone.ToString();
+  EXPECT_NE(alone.message().find("not currently serving"), std::string::npos) << alone.ToString();
+  ASSERT_EQ(Sh("i-probe", "touch /tmp/quorum"), 0);
+  Status member = driver_->ProbeServing(VpcId(), n.ip, srvr, std::chrono::seconds(2));
+  EXPECT_TRUE(member.ok()) << member.ToString();
 
   EXPECT_FALSE(HostHasAddressIn("10.7."));
-  EXPECT_FALSE(driver_->ProbeTcp("vpc-none", n.ip, 7001, std::chrono::seconds(1)).ok());
+  EXPECT_FALSE(driver_->ProbeServing("vpc-none", n.ip, Port(7001), std::chrono::seconds(1)).ok());
 }
 
 }  // namespace

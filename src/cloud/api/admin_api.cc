@@ -4,6 +4,7 @@
 
 #include "cloud/api/market_json.h"
 #include "common/json_depth.h"
+#include "common/serving_probe.h"
 
 namespace spotkeeper::cloud {
 namespace {
@@ -132,7 +133,46 @@ ApiReply AdminApi::PostProbe(const std::string& body) {
       !j.contains("port") || !j["port"].is_number_integer()) {
     return Error(400, "InvalidArgument",
                  "probe: write {\"instanceId\": \"i-...\", \"port\": 2379} (optional "
-                 "\"privateIp\", \"timeoutMs\" 1..60000, default 2000)");
+                 "\"privateIp\", \"timeoutMs\" 1..60000, default 2000; \"kind\": \"tcp\" "
+                 "with \"send\", \"expect\", or \"http\" with \"path\", \"expectStatus\", "
+                 "\"expect\")");
+  }
+  // A request without "kind" is the plain TCP connect older clients send.
+  ServingProbe probe;
+  std::string kind = "tcp";
+  for (const char* field : {"kind", "send", "expect", "path"}) {
+    if (j.contains(field) && !j[field].is_string()) {
+      return Error(400, "InvalidArgument", std::string("probe: ") + field + " must be a string");
+    }
+  }
+  if (j.contains("kind")) kind = j["kind"].get<std::string>();
+  if (kind == "http") {
+    probe.kind = ServingProbe::Kind::kHttp;
+    if (j.contains("path")) probe.path = j["path"].get<std::string>();
+    if (probe.path.empty() || probe.path[0] != '/') {
+      return Error(400, "InvalidArgument", "probe: path must start with '/'");
+    }
+    if (j.contains("expectStatus")) {
+      if (!j["expectStatus"].is_number_integer()) {
+        return Error(400, "InvalidArgument", "probe: expectStatus must be an integer (100..599)");
+      }
+      probe.expect_status = j["expectStatus"].get<int>();
+    }
+    if (j.contains("send")) {
+      return Error(400, "InvalidArgument", "probe: send is for kind tcp, not http");
+    }
+  } else if (kind == "tcp") {
+    if (j.contains("send")) probe.send = j["send"].get<std::string>();
+    if (j.contains("path") || j.contains("expectStatus")) {
+      return Error(400, "InvalidArgument", "probe: path and expectStatus are for kind http");
+    }
+  } else {
+    return Error(400, "InvalidArgument", "probe: kind is '" + kind + "'; write tcp or http");
+  }
+  if (j.contains("expect")) probe.expect = j["expect"].get<std::string>();
+  if (probe.send.size() > kServingReplyCap || probe.expect.size() > kServingReplyCap ||
+      probe.path.size() > kServingReplyCap) {
+    return Error(400, "InvalidArgument", "probe: send, expect and path are at most 64 KiB");
   }
   int64_t timeout_ms = 2000;
   if (j.contains("timeoutMs")) {
@@ -152,11 +192,16 @@ ApiReply AdminApi::PostProbe(const std::string& body) {
   if (port < 1 || port > 65535) {
     return Error(400, "InvalidArgument", "probe: port must be 1..65535");
   }
-  Status s = engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, static_cast<int>(port),
-                                    Duration{timeout_ms});
-  if (s.ok()) return Json(200, {{"serving", true}});
+  probe.port = static_cast<int>(port);
+  Status s =
+      engine_->ProbeInstance(j["instanceId"].get<std::string>(), ip, probe, Duration{timeout_ms});
+  // "kind" tells the client which check ran (a cloud before the richer kinds had no "kind",
+  // and ran a plain connect whatever was asked).
+  if (s.ok()) return Json(200, {{"serving", true}, {"kind", kind}});
   if (s.code() == Code::kUnavailable) {
-    return Json(200, {{"serving", false}, {"code", s.cloud_code()}, {"message", s.message()}});
+    return Json(
+        200,
+        {{"serving", false}, {"kind", kind}, {"code", s.cloud_code()}, {"message", s.message()}});
   }
   return EngineError(s);
 }

@@ -1,5 +1,5 @@
 // The admin API's workload probe (/_spotkeeper/v1/probe) on a running LocalCloud (fake host
-// driver): what it answers, and Ec2Provider::ProbeTcp, which the controller's health.serving
+// driver): what it answers, and Ec2Provider::ProbeServing, which the controller's health.serving
 // check calls, going through it.
 #include <gtest/gtest.h>
 
@@ -11,6 +11,12 @@ namespace spotkeeper::cloud {
 namespace {
 
 using std::chrono::seconds;
+
+ServingProbe Tcp(int port) {
+  ServingProbe p;
+  p.port = port;
+  return p;
+}
 
 class AdminProbeApiTest : public CloudApiTest {
  protected:
@@ -71,7 +77,7 @@ TEST_F(AdminProbeApiTest, AnswersServingOrWhyNot) {
   r = Probe(body);
   EXPECT_EQ(nlohmann::json::parse(r.body)["serving"], true) << r.body;
   // The probe went through the host driver, inside the instance's VPC.
-  EXPECT_GE(driver_.CallCount("ProbeTcp"), 2);
+  EXPECT_GE(driver_.CallCount("ProbeServing"), 2);
 
   // Another address than the instance's is refused: the probe reaches nothing else.
   r = Probe(R"({"instanceId": ")" + id + R"(", "privateIp": "10.9.9.9", "port": 2379})");
@@ -93,17 +99,76 @@ TEST_F(AdminProbeApiTest, Ec2ProviderProbesThroughTheCloud) {
   ASSERT_FALSE(id.empty());
   auto provider = Provider();
   ASSERT_NE(provider, nullptr);
-  Status s = provider->ProbeTcp(id, ip, 6379, seconds(1));
+  Status s = provider->ProbeServing(id, ip, Tcp(6379), seconds(1));
   EXPECT_EQ(s.code(), Code::kUnavailable) << s.ToString();
   EXPECT_EQ(s.cloud_code(), "ConnectionRefused") << s.ToString();
   driver_.SetListening(ip, 6379, true);
-  s = provider->ProbeTcp(id, ip, 6379, seconds(1));
+  s = provider->ProbeServing(id, ip, Tcp(6379), seconds(1));
   EXPECT_TRUE(s.ok()) << s.ToString();
 
   ASSERT_TRUE(cloud_->engine()->TerminateInstances({id}).ok());
   ASSERT_TRUE(cloud_->engine()->WaitIdle(seconds(10)));
-  s = provider->ProbeTcp(id, ip, 6379, seconds(1));
+  s = provider->ProbeServing(id, ip, Tcp(6379), seconds(1));
   EXPECT_EQ(s.cloud_code(), "NotRunning") << s.ToString();
+}
+
+// The richer kinds travel through the route to the host driver with every field; a request
+// without "kind" stays the plain connect older clients send.
+TEST_F(AdminProbeApiTest, CarriesTheCheckKindToTheHostDriver) {
+  std::string ip;
+  std::string id = Launch(&ip);
+  ASSERT_FALSE(id.empty());
+  auto r = Probe(R"({"instanceId": ")" + id +
+                 R"(", "port": 2379, "kind": "http", "path": "/health", "expectStatus": 204,
+                     "expect": "\"health\":\"true\""})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["kind"], "http") << r.body;
+  ServingProbe got = driver_.last_probe();
+  EXPECT_EQ(got.kind, ServingProbe::Kind::kHttp);
+  EXPECT_EQ(got.port, 2379);
+  EXPECT_EQ(got.path, "/health");
+  EXPECT_EQ(got.expect_status, 204);
+  EXPECT_EQ(got.expect, R"("health":"true")");
+
+  r = Probe(R"({"instanceId": ")" + id +
+            R"(", "port": 2181, "kind": "tcp", "send": "srvr\n", "expect": "Mode: "})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  got = driver_.last_probe();
+  EXPECT_EQ(got.kind, ServingProbe::Kind::kTcp);
+  EXPECT_EQ(got.send, "srvr\n");
+  EXPECT_EQ(got.expect, "Mode: ");
+
+  r = Probe(R"({"instanceId": ")" + id + R"(", "port": 6379})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(driver_.last_probe(), Tcp(6379));
+
+  r = Probe(R"({"instanceId": ")" + id + R"(", "port": 6379, "kind": "udp"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("write tcp or http"), std::string::npos) << r.body;
+  r = Probe(R"({"instanceId": ")" + id + R"(", "port": 6379, "kind": "http", "path": "health"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Probe(R"({"instanceId": ")" + id + R"(", "port": 6379, "path": "/health"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Probe(R"({"instanceId": ")" + id + R"(", "port": 6379, "kind": "tcp", "send": 5})");
+  EXPECT_EQ(r.status, 400) << r.body;
+
+  // Ec2Provider sends the same fields.
+  auto provider = Provider();
+  ASSERT_NE(provider, nullptr);
+  ServingProbe etcd;
+  etcd.kind = ServingProbe::Kind::kHttp;
+  etcd.port = 2379;
+  etcd.path = "/health";
+  etcd.expect = R"("health":"true")";
+  Status s = provider->ProbeServing(id, ip, etcd, seconds(1));
+  EXPECT_EQ(s.cloud_code(), "ConnectionRefused") << s.ToString();
+  EXPECT_EQ(driver_.last_probe(), etcd);
+  ServingProbe zk = Tcp(2181);
+  zk.send = "srvr\n";
+  zk.expect = "Mode: ";
+  driver_.SetListening(ip, 2181, true);
+  EXPECT_TRUE(provider->ProbeServing(id, ip, zk, seconds(1)).ok());
+  EXPECT_EQ(driver_.last_probe(), zk);
 }
 
 }  // namespace

@@ -100,12 +100,12 @@ class Engine {
   // Running instances only unless `include_all`.
   Result<Page<InstanceView>> DescribeInstanceStatus(const DescribeRequest& req, bool include_all);
   Result<ConsoleOutput> GetConsoleOutput(const std::string& instance_id);
-  // The workload probe (the admin API's /probe): does instance `instance_id`, running, accept
-  // TCP connections on `port` of its private IP within `timeout`? Probed from inside its VPC
-  // (HostDriver::ProbeTcp). OK, or kUnavailable with "NotRunning" / TcpProbe's codes; `ip`,
-  // when given, must be the instance's private IP (the probe reaches nothing else).
-  Status ProbeInstance(const std::string& instance_id, const std::string& ip, int port,
-                       Duration timeout);
+  // The workload probe (the admin API's /probe): does instance `instance_id`, running, serve
+  // as `probe` says on its private IP within `timeout`? Probed from inside its VPC
+  // (HostDriver::ProbeServing). OK, or kUnavailable with "NotRunning" / ProbeServing's codes;
+  // `ip`, when given, must be the instance's private IP (the probe reaches nothing else).
+  Status ProbeInstance(const std::string& instance_id, const std::string& ip,
+                       const ServingProbe& probe, Duration timeout);
 
   // --- volumes
   Result<VolumeRecord> CreateVolume(const CreateVolumeRequest& req);

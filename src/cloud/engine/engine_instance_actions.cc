@@ -289,8 +289,9 @@ Result<ConsoleOutput> Engine::GetConsoleOutput(const std::string& instance_id) {
   return out;
 }
 
-Status Engine::ProbeInstance(const std::string& instance_id, const std::string& ip, int port,
-                             Duration timeout) {
+Status Engine::ProbeInstance(const std::string& instance_id, const std::string& ip,
+                             const ServingProbe& probe, Duration timeout) {
+  const int port = probe.port;
   if (port < 1 || port > 65535) {
     return InvalidArgument("port " + std::to_string(port) + " is outside 1..65535");
   }
@@ -312,7 +313,7 @@ Status Engine::ProbeInstance(const std::string& instance_id, const std::string& 
   if (state != "running") {
     return Status(Code::kUnavailable, instance_id + " is " + state + ", not running", "NotRunning");
   }
-  return driver_->ProbeTcp(vpc, private_ip, port, timeout);
+  return driver_->ProbeServing(vpc, private_ip, probe, timeout);
 }
 
 }  // namespace spotkeeper::cloud

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/serving_probe.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -165,11 +166,12 @@ class HostDriver {
   // `fn` returns; the returned handle joins it.
   virtual Result<std::unique_ptr<class VpcThread>> RunInVpc(const std::string& vpc_id,
                                                             std::function<void()> fn) = 0;
-  // Does something in VPC `vpc_id` accept TCP connections at ip:port within `timeout`? The
-  // connect is made from a short-lived thread inside the VPC's namespace (the host namespace
-  // never gets a route into the VPC). TcpProbe's answers (common/tcp_probe.h).
-  virtual Status ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
-                          Duration timeout) = 0;
+  // Does the workload at `ip` in VPC `vpc_id` serve as `probe` says (a TCP connect, a TCP
+  // send/expect, an HTTP GET) within `timeout`? The probe runs on a short-lived thread inside
+  // the VPC's namespace (the host namespace never gets a route into the VPC).
+  // ProbeServing's answers (common/serving_probe.h).
+  virtual Status ProbeServing(const std::string& vpc_id, const std::string& ip,
+                              const ServingProbe& probe, Duration timeout) = 0;
 
   // After the cloud restarts: make the host match `expected` without restarting what runs
   // (re-find namespaces, loop devices, mounts, containers; remove partial leftovers that

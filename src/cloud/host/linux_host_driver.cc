@@ -22,7 +22,7 @@
 #include "cloud/host/linux/loop_devices.h"
 #include "cloud/host/linux/mount_table.h"
 #include "cloud/host/linux/netns_thread.h"
-#include "common/tcp_probe.h"
+#include "common/serving_probe.h"
 
 #ifndef SK_DEFAULT_INIT_PATH
 #define SK_DEFAULT_INIT_PATH ""
@@ -168,12 +168,12 @@ Result<std::unique_ptr<VpcThread>> LinuxHostDriver::RunInVpc(const std::string& 
   return StartThreadInNetns(names_.VpcNamespace(vpc_id), std::move(fn));
 }
 
-Status LinuxHostDriver::ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
-                                 Duration timeout) {
+Status LinuxHostDriver::ProbeServing(const std::string& vpc_id, const std::string& ip,
+                                     const ServingProbe& probe, Duration timeout) {
   SK_RETURN_IF_ERROR(HostNames::ValidateId(vpc_id));
   Status probed;
   SK_RETURN_IF_ERROR(linuxhost::RunInNetns(names_.VpcNamespace(vpc_id), [&] {
-    probed = TcpProbe(ip, port, timeout);
+    probed = spotkeeper::ProbeServing(ip, probe, timeout);
     return OkStatus();
   }));
   return probed;

@@ -102,8 +102,8 @@ class LinuxHostDriver final : public HostDriver {
                    bool tty) override;
   Result<std::unique_ptr<VpcThread>> RunInVpc(const std::string& vpc_id,
                                               std::function<void()> fn) override;
-  Status ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
-                  Duration timeout) override;
+  Status ProbeServing(const std::string& vpc_id, const std::string& ip, const ServingProbe& probe,
+                      Duration timeout) override;
   Status Recover(const HostInventory& expected) override;
   Status DestroyAll() override;
 

@@ -104,8 +104,8 @@ class Ec2Provider final : public CloudProvider {
   // A custom endpoint: the local cloud probes from inside the VPC (POST /_spotkeeper/v1/probe,
   // signed for the service "spotkeeper"); an endpoint without that route (moto_server) answers
   // Unimplemented. See ec2_probe.cc.
-  Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                  Duration timeout) override;
+  Status ProbeServing(const std::string& instance_id, const std::string& ip,
+                      const ServingProbe& probe, Duration timeout) override;
 
  private:
   Ec2Provider(Ec2ProviderConfig config, Ec2ProviderDeps deps);

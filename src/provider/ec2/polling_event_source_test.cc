@@ -67,7 +67,10 @@ class StubCloud final : public CloudProvider {
   }
   Result<std::vector<CloudEvent>> ReceiveEvents(int) override { return No(); }
   Status AckEvents(const std::vector<std::string>&) override { return No(); }
-  Status ProbeTcp(const std::string&, const std::string&, int, Duration) override { return No(); }
+  Status ProbeServing(const std::string&, const std::string&, const ServingProbe&,
+                      Duration) override {
+    return No();
+  }
 
  private:
   static Status No() { return Unimplemented("stub"); }

@@ -22,7 +22,7 @@ uint64_t StreamSeed(uint64_t seed, uint64_t stream) {
 
 // SQS actions and the workload probe: EC2's request buckets do not apply to them.
 bool OutsideEc2Buckets(const std::string& action) {
-  return action == "ReceiveMessage" || action == "DeleteMessageBatch" || action == "ProbeTcp";
+  return action == "ReceiveMessage" || action == "DeleteMessageBatch" || action == "ProbeServing";
 }
 
 }  // namespace

@@ -216,8 +216,8 @@ class FakeCloud final : public CloudProvider {
   // (any port, the instance's own private IP only); "NotRunning" for an instance that is not
   // running, "ConnectionRefused" before that. A call like any other: counted, faulted and
   // (not) throttled as the event queue is.
-  Status ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                  Duration timeout) override;
+  Status ProbeServing(const std::string& instance_id, const std::string& ip,
+                      const ServingProbe& probe, Duration timeout) override;
 
   // The workload of a running instance stops (or starts again) accepting connections.
   Status SetWorkloadServing(const std::string& instance_id, bool serving);

@@ -28,8 +28,8 @@ struct FakeCloudOptions {
   DelayRange host_failure{Duration{500}, Duration{1500}};             // KillInstance -> terminated
   // After running: DescribeInstanceStatus says "initializing" this long, then "ok".
   Duration instance_status_initializing{2000};
-  // After running: the workload accepts connections (ProbeTcp) after this delay, drawn per
-  // instance from a stream of its own (so changing it moves no other delay).
+  // After running: the workload serves (ProbeServing, every kind of check) after this delay, drawn
+  // per instance from a stream of its own (so changing it moves no other delay).
   DelayRange workload_serving{Duration{0}, Duration{0}};
   DelayRange volume_creating{Duration{1000}, Duration{3000}};  // creating -> available
   DelayRange volume_deleting{Duration{500}, Duration{1000}};   // deleting -> gone

@@ -354,11 +354,12 @@ Result<std::vector<InstanceStatus>> FakeCloud::DescribeInstanceStatus(
   return Respond("DescribeInstanceStatus", run());
 }
 
-Status FakeCloud::ProbeTcp(const std::string& instance_id, const std::string& ip, int port,
-                           Duration timeout) {
+Status FakeCloud::ProbeServing(const std::string& instance_id, const std::string& ip,
+                               const ServingProbe& probe, Duration timeout) {
   std::lock_guard<std::mutex> l(mu_);
-  SK_RETURN_IF_ERROR(Admit("ProbeTcp"));
+  SK_RETURN_IF_ERROR(Admit("ProbeServing"));
   auto run = [&]() -> Status {
+    const int port = probe.port;
     if (port < 1 || port > 65535) {
       return Status(Code::kInvalidArgument, "port " + std::to_string(port) + " is outside 1..65535",
                     "InvalidParameterValue");
@@ -379,12 +380,27 @@ Status FakeCloud::ProbeTcp(const std::string& instance_id, const std::string& ip
                     "Timeout");
     }
     if (r.workload_down || Now() < r.serving_at) {
+      // A workload that does not serve yet answers each kind of check as its real counterpart
+      // would while it has no quorum: a plain connect is refused, ZooKeeper's srvr gets "not
+      // currently serving", etcd's /health a 503.
+      if (probe.kind == ServingProbe::Kind::kHttp) {
+        return Status(Code::kUnavailable,
+                      probe.Describe(ip) + R"(: answered 503 (body "{"health":"false"}"))",
+                      "UnexpectedStatus");
+      }
+      if (!probe.send.empty() || !probe.expect.empty()) {
+        return Status(Code::kUnavailable,
+                      probe.Describe(ip) +
+                          ": the reply lacks the expected text (got \"This "
+                          "ZooKeeper instance is not currently serving requests\")",
+                      "UnexpectedReply");
+      }
       return Status(Code::kUnavailable, "connect " + where + ": Connection refused",
                     "ConnectionRefused");
     }
     return OkStatus();
   };
-  return Respond("ProbeTcp", run());
+  return Respond("ProbeServing", run());
 }
 
 Result<bool> FakeCloud::WorkloadServing(const std::string& instance_id) {

@@ -24,10 +24,16 @@ void ControllerHarness::NewController() {
   deps.cloud = provider_.get();
   deps.clock = &clock_;
   deps.seed = seed_ * 7919 + static_cast<uint64_t>(crashes_);
+  deps.prober = prober_;
   ControllerOptions o;
   o.orphan_grace = Duration{600'000};
   o.orphan_interval = Duration{120'000};
   controller_ = std::make_unique<Controller>(deps, options_.value_or(o));
+}
+
+void ControllerHarness::SetServingProber(ServingProber* prober) {
+  prober_ = prober;
+  NewController();
 }
 
 void ControllerHarness::SetControllerOptions(ControllerOptions options) {

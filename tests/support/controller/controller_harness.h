@@ -10,6 +10,7 @@
 #include <string>
 
 #include "controller/controller.h"
+#include "controller/serving_prober.h"
 #include "provider/fake/fake_cloud.h"
 #include "provider/rate_limited_provider.h"
 #include "store/crashing_store.h"
@@ -27,6 +28,11 @@ class ControllerHarness {
                              const std::string& store_path = ":memory:");
   // Replaces the controller with one that uses `options` (on the same store and cloud).
   void SetControllerOptions(ControllerOptions options);
+  // Replaces the controller with one whose wait_serving probes run on `prober` (not owned;
+  // null: inline, the default).
+  void SetServingProber(ServingProber* prober);
+  // The provider the controller calls (the fake cloud behind client-side rate limits).
+  CloudProvider& provider() { return *provider_; }
 
   FakeCloud& cloud() { return *cloud_; }
   Controller& controller() { return *controller_; }
@@ -72,6 +78,7 @@ class ControllerHarness {
   std::unique_ptr<Controller> controller_;
   std::string image_;
   std::optional<ControllerOptions> options_;
+  ServingProber* prober_ = nullptr;
   uint64_t seed_;
   int64_t crashes_ = 0;
 };

@@ -37,4 +37,15 @@ inline ::testing::Matcher<const std::string&> Err(const std::string& path,
   return ::testing::AllOf(::testing::StartsWith(path + ": "), ::testing::HasSubstr(text));
 }
 
+// A health.serving check of kind tcp (a plain connect) on `port`.
+inline ServingCheckSpec TcpServing(int port, int grace_seconds, int interval_seconds,
+                                   int timeout_seconds) {
+  ServingCheckSpec c;
+  c.probe.port = port;
+  c.grace_period_seconds = grace_seconds;
+  c.interval_seconds = interval_seconds;
+  c.timeout_seconds = timeout_seconds;
+  return c;
+}
+
 }  // namespace spotkeeper

@@ -223,9 +223,11 @@ Result<std::unique_ptr<VpcThread>> FakeHostDriver::RunInVpc(const std::string& v
   return std::unique_ptr<VpcThread>(new FakeVpcThread(std::move(fn)));
 }
 
-Status FakeHostDriver::ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
-                                Duration /*timeout*/) {
-  SK_FAKE_ENTER("ProbeTcp", vpc_id + " " + ip + ":" + std::to_string(port));
+Status FakeHostDriver::ProbeServing(const std::string& vpc_id, const std::string& ip,
+                                    const ServingProbe& probe, Duration /*timeout*/) {
+  const int port = probe.port;
+  SK_FAKE_ENTER("ProbeServing", vpc_id + " " + ip + ":" + std::to_string(port));
+  last_probe_ = probe;
   if (!injected.ok()) return injected;
   if (vpcs_.count(vpc_id) == 0) return FailedPrecondition("fake: no vpc " + vpc_id);
   if (listening_.count(ip + ":" + std::to_string(port)) == 0) {

@@ -76,8 +76,8 @@ class FakeHostDriver final : public HostDriver {
                    bool tty) override;
   Result<std::unique_ptr<VpcThread>> RunInVpc(const std::string& vpc_id,
                                               std::function<void()> fn) override;
-  Status ProbeTcp(const std::string& vpc_id, const std::string& ip, int port,
-                  Duration timeout) override;
+  Status ProbeServing(const std::string& vpc_id, const std::string& ip, const ServingProbe& probe,
+                      Duration timeout) override;
   Status Recover(const HostInventory& expected) override;
   Status DestroyAll() override;
 
@@ -90,8 +90,13 @@ class FakeHostDriver final : public HostDriver {
   // the exit listener hears of it (unless `tell` is false: an exit the listener misses).
   void ExitInstance(const std::string& instance_id, bool tell = true);
   void AppendConsole(const std::string& instance_id, const std::string& text);
-  // ProbeTcp of ip:port answers OK (or ConnectionRefused, the default) from now on.
+  // ProbeServing of ip:port answers OK (or ConnectionRefused, the default) from now on.
   void SetListening(const std::string& ip, int port, bool listening);
+  // The probe ProbeServing was last asked to run (its kind and fields, as the route passed them).
+  ServingProbe last_probe() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_probe_;
+  }
 
   // --- inspection
   std::vector<std::string> Calls() const;          // "StartInstance i-1", in order
@@ -125,7 +130,8 @@ class FakeHostDriver final : public HostDriver {
   std::map<std::string, std::deque<Failure>> fail_next_;
   std::map<std::string, Status> fail_always_;
   std::set<std::string> vpcs_;
-  std::set<std::string> listening_;  // "ip:port" that ProbeTcp finds serving
+  ServingProbe last_probe_;
+  std::set<std::string> listening_;  // "ip:port" that ProbeServing finds serving
   std::set<std::string> images_;
   std::map<std::string, int> volumes_;              // id -> size
   std::map<std::string, int> quarantined_volumes_;  // moved aside by Recover: id -> size
