@@ -9,6 +9,41 @@
 namespace spotkeeper::aws {
 namespace {
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). EC2
+// and SQS take only UTF-8 text; everything downstream (tags, records, JSON) assumes it.
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int n;
+    unsigned char lo = 0x80, hi = 0xBF;  // the first continuation byte's range
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return false;
+    }
+    if (s.size() - i <= static_cast<size_t>(n)) return false;
+    for (int k = 1; k <= n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 Status DecodeInto(std::string_view encoded, std::map<std::string, std::string>& out) {
   size_t pos = 0;
   while (pos < encoded.size()) {
@@ -22,6 +57,12 @@ Status DecodeInto(std::string_view encoded, std::map<std::string, std::string>& 
                          /*plus_as_space=*/true);
       if (!k.ok() || !v.ok()) {
         return Status(Code::kInvalidArgument, "malformed query string", "MalformedQueryString");
+      }
+      if (!IsUtf8(*k) || !IsUtf8(*v)) {
+        return Status(Code::kInvalidArgument,
+                      "Value for parameter " + (IsUtf8(*k) ? *k : std::string("(a name)")) +
+                          " is not valid UTF-8: send UTF-8 text, percent-encoded",
+                      "InvalidParameterValue");
       }
       if (out.size() >= kMaxQueryParameters && out.count(*k) == 0) {
         return Status(

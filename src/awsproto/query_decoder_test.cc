@@ -22,6 +22,23 @@ TEST(QueryDecoderTest, MalformedEscape) {
   EXPECT_EQ(d.status().cloud_code(), "MalformedQueryString");
 }
 
+TEST(QueryDecoderTest, OnlyUtf8NamesAndValues) {
+  auto ok = QueryDecoder::Parse("Tag.1.Value=caf%C3%A9%20%E2%82%AC%F0%9F%98%80");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*ok->Get("Tag.1.Value"), "caf\xC3\xA9 \xE2\x82\xAC\xF0\x9F\x98\x80");
+  // A stray byte, a cut sequence, an overlong '/', a surrogate, past U+10FFFF; in a value and
+  // in a name.
+  for (const char* bad : {"v=%FF", "v=a%C3", "v=%C0%AF", "v=%ED%A0%80", "v=%F4%90%80%80",
+                          "Tag.1.Value=ok&%FEkey=1"}) {
+    auto d = QueryDecoder::Parse(bad);
+    EXPECT_EQ(d.status().code(), Code::kInvalidArgument) << bad;
+    EXPECT_EQ(d.status().cloud_code(), "InvalidParameterValue") << bad;
+    EXPECT_NE(d.status().message().find("not valid UTF-8"), std::string::npos) << bad;
+  }
+  EXPECT_NE(QueryDecoder::Parse("v=%FF").status().message().find("parameter v "),
+            std::string::npos);
+}
+
 TEST(QueryDecoderTest, ParameterCountIsCapped) {
   std::string body = "Action=DescribeInstances";
   for (size_t i = 1; i < kMaxQueryParameters; ++i)

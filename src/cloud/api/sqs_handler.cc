@@ -234,7 +234,8 @@ ApiReply SqsHandler::JsonError(const Status& status, const std::string& request_
   r.status = HttpFor(status);
   r.content_type = "application/x-amz-json-1.0";
   r.body =
-      nlohmann::json{{"__type", "com.amazonaws.sqs#" + code}, {"message", status.message()}}.dump();
+      nlohmann::json{{"__type", "com.amazonaws.sqs#" + code}, {"message", status.message()}}.dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace);  // may quote raw request bytes
   r.headers = {{"x-amzn-query-error", QueryCode(code) + ";Sender"},
                {"x-amzn-RequestId", request_id}};
   return r;

@@ -48,7 +48,9 @@ namespace {
 template <typename T>
 Status Put(CloudDb* db, const char* kind, const T& r) {
   nlohmann::json j = r;
-  return db->PutResource(kind, r.id, j.dump());
+  // Requests are checked for UTF-8 (QueryDecoder); replace, never throw, should one slip by.
+  return db->PutResource(kind, r.id,
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 }  // namespace
 
