@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "controller/controller_harness.h"
@@ -45,6 +46,20 @@ std::string RunningStep(ControllerHarness& h, const std::string& ssi_id) {
   return "";
 }
 
+// Runs the controller until the group's first SSI is in its wait_serving step; that SSI, or
+// nullopt if it never got there.
+std::optional<SsiRecord> RunUntilWaitingToServe(ControllerHarness& h, const std::string& group_id) {
+  std::string ssi_id;
+  bool waiting = h.RunUntil([&] {
+    auto ssis = h.Ssis(group_id);
+    if (ssis.empty()) return false;
+    ssi_id = ssis[0].id;
+    return RunningStep(h, ssi_id) == "wait_serving";
+  });
+  if (!waiting) return std::nullopt;
+  return h.Ssi(ssi_id);
+}
+
 const Condition* FindCondition(const SsiRecord& s, const std::string& type) {
   for (const auto& c : s.conditions) {
     if (c.type == type) return &c;
@@ -68,13 +83,9 @@ TEST(HealthCheckTest, ALaunchIsActiveOnlyOnceTheWorkloadServes) {
   ControllerHarness h(1, SlowWorkload());
   auto g = h.controller().CreateGroup(WithServingCheck(h.BaseSpec("etcd")), "test");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
-  std::string ssi_id;
-  ASSERT_TRUE(h.RunUntil([&] {
-    auto ssis = h.Ssis(g->id);
-    if (ssis.empty()) return false;
-    ssi_id = ssis[0].id;
-    return RunningStep(h, ssi_id) == "wait_serving";
-  }));
+  std::optional<SsiRecord> started = RunUntilWaitingToServe(h, g->id);
+  ASSERT_TRUE(started.has_value());
+  std::string ssi_id = started->id;
   SsiRecord waiting = h.Ssi(ssi_id);
   EXPECT_EQ(waiting.state, SsiState::kResuming);
   const Condition* c = FindCondition(waiting, "Serving");
@@ -207,14 +218,9 @@ TEST(HealthCheckTest, AReplacementThatDiesWhileNotYetServingIsReplaced) {
   ControllerHarness h(5, SlowWorkload());
   auto g = h.controller().CreateGroup(WithServingCheck(h.BaseSpec("etcd")), "test");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
-  std::string ssi_id, first;
-  ASSERT_TRUE(h.RunUntil([&] {
-    auto ssis = h.Ssis(g->id);
-    if (ssis.empty()) return false;
-    ssi_id = ssis[0].id;
-    first = ssis[0].instance_id;
-    return RunningStep(h, ssi_id) == "wait_serving";
-  }));
+  std::optional<SsiRecord> started = RunUntilWaitingToServe(h, g->id);
+  ASSERT_TRUE(started.has_value());
+  std::string ssi_id = started->id, first = started->instance_id;
   ASSERT_TRUE(h.cloud().KillInstance(first).ok());
   ASSERT_TRUE(h.RunUntil([&] {
     SsiRecord x = h.Ssi(ssi_id);
@@ -332,13 +338,9 @@ TEST(HealthCheckTest, AProbeOnAWorkerNeverBlocksTheTickAndTheRicherCheckGatesAct
 
   auto g = h.controller().CreateGroup(WithEtcdHealthCheck(h.BaseSpec("etcd")), "test");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
-  std::string ssi_id;
-  ASSERT_TRUE(h.RunUntil([&] {
-    auto ssis = h.Ssis(g->id);
-    if (ssis.empty()) return false;
-    ssi_id = ssis[0].id;
-    return RunningStep(h, ssi_id) == "wait_serving";
-  }));
+  std::optional<SsiRecord> started = RunUntilWaitingToServe(h, g->id);
+  ASSERT_TRUE(started.has_value());
+  std::string ssi_id = started->id;
   ASSERT_TRUE(gated.WaitStarted(1));
   EXPECT_EQ(prober.in_flight(), 1u);
 

@@ -157,7 +157,7 @@ struct InstanceRecord {
   std::string transition_reason;
   int64_t launch_ms = 0;
   int64_t terminated_ms = 0;
-  std::string lifecycle;  // "" (on-demand) | "spot"
+  std::string lifecycle;        // "" (on-demand) | "spot"
   std::string spot_request_id;  // the spot instance request that launched it ("sir-…")
   std::string client_token;
   std::string user_data;  // decoded

@@ -8,9 +8,9 @@
 namespace spotkeeper {
 namespace {
 
-using nlohmann::json;
 using etcd_json::BytesField;
 using etcd_json::Int64Field;
+using nlohmann::json;
 
 // etcd's gRPC status code (in the gateway's error body) as a Status.
 Status FromGrpc(int code, const std::string& message) {

@@ -8,9 +8,9 @@
 namespace spotkeeper {
 namespace {
 
-using nlohmann::json;
 using etcd_json::BytesField;
 using etcd_json::Int64Field;
+using nlohmann::json;
 
 Status ParseLine(std::string_view line, const std::function<void()>& on_created,
                  const std::function<void(const EtcdWatchEvent&)>& on_event) {
