@@ -173,11 +173,14 @@ std::vector<std::string> BorgEnv(const Bench& b) {
 }
 
 // Wall and CPU seconds of `f`: CPU of this process (spotkeeper) or of the tools it ran.
+// Each measurement starts with the disk quiet: sync() first, so that no tool's fsyncs wait
+// behind the writeback of what the tool before it wrote (borg and restic leave ~1.5 GB dirty).
 struct Timing {
   double wall = 0, cpu = 0;
 };
 template <typename F>
 Timing Measure(int who, F f) {
+  ::sync();
   const double c0 = CpuSeconds(who), t0 = Now();
   f();
   return Timing{Now() - t0, CpuSeconds(who) - c0};

@@ -1,14 +1,14 @@
-// ChunkPipeline: the read → hash → compress path of Create. One reader thread reads the chunks
-// of the source in order (only their data extents: SEEK_DATA/SEEK_HOLE), N workers test for
-// zero, hash (SHA-256), ask the store whether it has the chunk and compress it with zstd if not,
-// and the calling thread consumes the results in job order (appends them to a pack). A job may
+// ChunkPipeline: the read → hash → compress path of Create. N workers take the chunks of the
+// source in order, each reads its chunk (only the data extents: SEEK_DATA/SEEK_HOLE), tests for
+// zero, hashes it (SHA-256), asks the store whether it has the chunk and compresses it with zstd
+// if not, and the calling thread consumes the results in job order (appends them to a pack). A job may
 // name a base (the parent snapshot's chunk at the same place): a new chunk is then compared with
 // it 4 KiB block by block and stored as a delta (the changed blocks) when they are at most a
 // quarter of the chunk (a few 4 KiB writes into it); otherwise compressed on its own.
 //
 // Memory is bounded: chunk buffers (input + compression output) come from a fixed pool sized by
-// `max_memory` (at least 2 slots, buffers allocated on first use); the reader waits for a free
-// slot, and a slot is freed only after its result was consumed.
+// `max_memory` (at least 2 slots, buffers allocated on first use); a worker waits for a free
+// slot before it reads, and a slot is freed only after its result was consumed.
 #pragma once
 
 #include <cstdint>
