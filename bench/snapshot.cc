@@ -5,8 +5,8 @@
 //  1. first snapshot of a sparse volume image (default 4 GiB holding 2 GiB of data: half
 //     text-like, half random; seeded);
 //  2. the next snapshot after 1% of the volume is rewritten in random 4 KiB writes (seeded).
-//     spotkeeper gets `changed` = the written ranges (what FIEMAP change tracking will give it);
-//     its full-read fallback (no `changed`) is a separate row;
+//     spotkeeper gets `changed` = the written ranges (what the local cloud's FIEMAP change
+//     tracking gives it); its full-read fallback (no `changed`) is a separate row;
 //  3. restore of the latest snapshot;
 //  4. (root) the time writers are blocked while CaptureSnapshot (FIFREEZE + FICLONE + FITHAW)
 //     captures a mounted volume that a writer keeps busy, per volume size (4 and 16 GiB; 1 GiB
@@ -485,7 +485,7 @@ int Main(int argc, char** argv) {
   b.store = std::move(*store);
   std::printf(
       "spotkeeper: chunk %u KiB, zstd-1, %s threads; incremental gets `changed` = the "
-      "written ranges (what FIEMAP change tracking will provide)\n",
+      "written ranges (what the local cloud's FIEMAP change tracking gives it)\n",
       b.store->chunk_size() >> 10, cfg.threads > 0 ? std::to_string(cfg.threads).c_str() : "all");
   if (cfg.reference) {
     std::printf(
