@@ -56,7 +56,7 @@ Time ControllerLoop::TickOnce() {
       std::lock_guard<std::mutex> sleep_lock(sleep_mu_);
       wake_ = false;  // what woke the loop is seen by this tick
     }
-    std::unique_lock<std::timed_mutex> lock(mu_);
+    std::unique_lock<TimedMutex> lock(mu_);
     try {
       next = controller_->Tick();
     } catch (const std::exception& e) {

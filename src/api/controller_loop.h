@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "common/time.h"
+#include "common/timed_mutex.h"
 #include "controller/controller.h"
 
 namespace spotkeeper::api {
@@ -73,7 +74,7 @@ class ControllerLoop {
   template <typename F>
   auto Act(F&& f) -> decltype(f(std::declval<Controller&>())) {
     using R = decltype(f(std::declval<Controller&>()));
-    std::unique_lock<std::timed_mutex> lock(mu_, std::defer_lock);
+    std::unique_lock<TimedMutex> lock(mu_, std::defer_lock);
     if (!lock.try_lock_for(options_.act_timeout)) {
       return R(BusyStatus());
     }
@@ -115,7 +116,7 @@ class ControllerLoop {
   std::function<void()> on_change_;
   std::function<bool()> gate_;
 
-  std::timed_mutex mu_;  // guards the controller
+  TimedMutex mu_;  // guards the controller (not std::timed_mutex: see common/timed_mutex.h)
   // The loop sleeps on cv_ under sleep_mu_ (not mu_, so a wake-up never waits for a tick).
   std::mutex sleep_mu_;
   std::condition_variable cv_;
