@@ -129,8 +129,10 @@ class PipelineRun {
       if (s.in.size() < job.length) s.in.resize(o_.chunk_size);
       Result<uint64_t> read =
           ReadSparse(fd_, job.index * uint64_t{o_.chunk_size}, job.length, s.in.data());
-      Status st = read.ok() ? OkStatus() : read.status().Annotate("read source");
-      if (read.ok()) {
+      Status st;
+      if (!read.ok()) {
+        st = read.status().Annotate("read source");
+      } else {
         s.result = ChunkResult{};
         s.result.index = job.index;
         s.result.raw_len = job.length;
@@ -233,9 +235,9 @@ class PipelineRun {
   // broadcast to every thread per chunk made a first snapshot ~8% slower (docs/snapshots.md).
   std::condition_variable free_cv_;  // the workers: a slot is free
   std::condition_variable done_cv_;  // the consumer: a chunk was processed
-  std::vector<size_t> free_;                    // GUARDED_BY(mu_)
-  size_t next_ = 0;                             // the next job to take
-  std::map<size_t, size_t> done_;               // seq → slot, processed, not consumed
+  std::vector<size_t> free_;         // GUARDED_BY(mu_)
+  size_t next_ = 0;                  // the next job to take
+  std::map<size_t, size_t> done_;    // seq → slot, processed, not consumed
   bool stop_ = false;
   Status error_;
 };

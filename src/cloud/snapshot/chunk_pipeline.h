@@ -1,9 +1,9 @@
 // ChunkPipeline: the read → hash → compress path of Create. N workers take the chunks of the
 // source in order, each reads its chunk (only the data extents: SEEK_DATA/SEEK_HOLE), tests for
 // zero, hashes it (SHA-256), asks the store whether it has the chunk and compresses it with zstd
-// if not, and the calling thread consumes the results in job order (appends them to a pack). A job may
-// name a base (the parent snapshot's chunk at the same place): a new chunk is then compared with
-// it 4 KiB block by block and stored as a delta (the changed blocks) when they are at most a
+// if not, and the calling thread consumes the results in job order (appends them to a pack). A job
+// may name a base (the parent snapshot's chunk at the same place): a new chunk is then compared
+// with it 4 KiB block by block and stored as a delta (the changed blocks) when they are at most a
 // quarter of the chunk (a few 4 KiB writes into it); otherwise compressed on its own.
 //
 // Memory is bounded: chunk buffers (input + compression output) come from a fixed pool sized by
