@@ -111,6 +111,11 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerSettings& setti
       if (self->loop_) self->loop_->Wake();
     });
     cd.prober = app->prober_.get();
+    // health.leader's probes: one worker of their own; an answer wakes the loop to reconcile.
+    app->leader_prober_ = std::make_unique<ServingProber>(app->counting_.get(), 1, [self] {
+      if (self->loop_) self->loop_->Wake();
+    });
+    cd.leader_prober = app->leader_prober_.get();
   }
   ControllerOptions co = deps.controller;
   co.retention.events_max_age = settings.retention.events_max_age;
@@ -264,6 +269,7 @@ void ServerApp::Stop() {
   if (pump_) pump_->Stop();
   if (loop_) loop_->Stop();
   prober_.reset();  // waits for probes in flight (each bounded by its timeout)
+  leader_prober_.reset();
   if (probe_.joinable()) probe_.join();
   loop_.reset();
   controller_.reset();

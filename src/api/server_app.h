@@ -102,7 +102,8 @@ class ServerApp {
   std::unique_ptr<FaultInjectingProvider> faults_;
   std::unique_ptr<RateLimitedProvider> rate_limited_;
   std::unique_ptr<CountingProvider> counting_;
-  std::unique_ptr<ServingProber> prober_;  // ec2 only: health.serving probes off the loop
+  std::unique_ptr<ServingProber> prober_;         // ec2 only: health.serving probes off the loop
+  std::unique_ptr<ServingProber> leader_prober_;  // ec2 only: health.leader probes off the loop
   Metrics metrics_;
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<EventInbox> inbox_;  // with pump_: ec2 only

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "controller/cloud_preflight.h"
+#include "controller/serving_prober.h"
 #include "controller/ssi_status.h"
 
 namespace spotkeeper {
@@ -58,7 +59,7 @@ Controller::Controller(ControllerDeps deps, ControllerOptions options)
       random_(deps.seed),
       engine_(deps.store, deps.cloud, deps.clock, &random_, &specs_),
       snapshots_(Env()),
-      reconciler_(Env(), &snapshots_),
+      reconciler_(Env(), &snapshots_, deps.leader_prober),
       sweeper_(Env()),
       costs_(Env()),
       reaper_(Env()),
@@ -123,6 +124,9 @@ Time Controller::Tick() {
   auto events = intake_.Poll();
   warn("events", events.status());
   if (events.ok() && *events) dirty_ = true;
+  if (deps_.leader_prober != nullptr && !deps_.leader_prober->TakeEnded().empty()) {
+    dirty_ = true;  // health.leader answered: a queued recycle may go now
+  }
 
   if (now >= next_sweep_) {
     Status s = sweeper_.Sweep();

@@ -33,6 +33,10 @@ struct ControllerDeps {
   EventInbox* inbox = nullptr;
   // Optional (see ServingProber): wait_serving's probes on worker threads; null: inline.
   ServingProber* prober = nullptr;
+  // Optional: health.leader's probes (LeaderOrder) on worker threads; null: inline. A prober of
+  // its own (not `prober`, whose answers the engine keeps for workflows only); an answer that
+  // ends makes the next tick reconcile.
+  ServingProber* leader_prober = nullptr;
 };
 
 struct ImportRequest {

@@ -19,6 +19,10 @@ struct Reconciler::GroupPass {
   int disrupted = 0;  // SSIs of the group that are down or changing right now
   bool deleting = false;
   std::set<std::string> started;  // SSIs this pass started a workflow for
+  // health.leader: answers are in flight (queued recycles wait), or the queued recycles of
+  // members that lead (they wait for the others).
+  bool asking_leader = false;
+  std::set<std::string> leaders_last;
 
   bool GateOpen() const { return disrupted < spec->strategy.max_unavailable; }
 };
@@ -40,8 +44,8 @@ bool CapacityPaused(const SsiRecord& s) {
 
 }  // namespace
 
-Reconciler::Reconciler(ControllerEnv env, SnapshotSchedule* snapshots)
-    : env_(env), snapshots_(snapshots) {}
+Reconciler::Reconciler(ControllerEnv env, SnapshotSchedule* snapshots, ServingProber* leader_prober)
+    : env_(env), snapshots_(snapshots), leaders_(env.cloud, env.clock, leader_prober) {}
 
 void Reconciler::SetPending(SsiRecord& ssi, const std::string& kind, const std::string& reason,
                             const std::string& actor, nlohmann::json data) {
@@ -58,13 +62,17 @@ Status Reconciler::ReconcileAll(const Observed& observed) {
   std::set<std::string> busy;
   for (const auto& w : running) busy.insert(w.ssi_id);
   Status first;
+  std::set<std::string> group_ids;
+  queued_recycles_.clear();
   for (const auto& g : groups) {
+    group_ids.insert(g.id);
     Status s = ReconcileGroup(g, observed, busy);
     if (!s.ok()) {
       spdlog::warn("reconcile group {}: {}", g.id, s.ToString());
       if (first.ok()) first = s;
     }
   }
+  leaders_.Retain(group_ids, queued_recycles_);
   return first;
 }
 
@@ -130,6 +138,7 @@ Status Reconciler::ReconcileGroup(const GroupRecord& group_in, const Observed& o
     }
   } else {
     SK_RETURN_IF_ERROR(ReconcileCapacity(pass));
+    OrderQueuedRecycles(pass);
   }
   for (const auto& s : pass.ssis) {
     if (busy.count(s.id) || pass.started.count(s.id)) continue;
@@ -137,6 +146,22 @@ Status Reconciler::ReconcileGroup(const GroupRecord& group_in, const Observed& o
     if (!st.ok()) spdlog::warn("reconcile {}: {}", s.id, st.ToString());
   }
   return OkStatus();
+}
+
+void Reconciler::OrderQueuedRecycles(GroupPass& pass) {
+  const std::optional<LeaderCheckSpec>& check = pass.spec->health.leader;
+  if (!check) return;
+  std::vector<const SsiRecord*> queued;
+  for (const auto& s : pass.ssis) {
+    if (s.state == SsiState::kRecycle && s.desired == "running" && !pass.busy->count(s.id)) {
+      queued.push_back(&s);
+      queued_recycles_.insert(s.id);
+    }
+  }
+  if (!pass.GateOpen()) return;  // none may start now; who leads is asked when one may
+  LeaderOrder::Decision d = leaders_.Decide(pass.group.id, *check, queued);
+  pass.asking_leader = d.asking;
+  pass.leaders_last = std::move(d.last);
 }
 
 Status Reconciler::RunScheduledTasks(GroupRecord& group, const GroupSpec& spec) {
@@ -306,17 +331,24 @@ Status Reconciler::ReconcileCapacity(GroupPass& pass) {
 
 namespace {
 
-// Tells people why a requested action has not started (saved only when it changes).
-bool NoteBlocked(SsiRecord& ssi, const std::string& action, int disrupted, int max,
+// Tells people why a requested action has not started; true when that changed (save it then).
+bool NoteWaiting(SsiRecord& ssi, const std::string& reason, const std::string& msg,
                  int64_t generation, Time now) {
-  std::string msg = action + " waits: " + std::to_string(disrupted) +
-                    " stateful instances of the group are unavailable and maxUnavailable is " +
-                    std::to_string(max);
   for (const auto& c : ssi.conditions) {
     if (c.type == "Waiting" && c.message == msg) return false;
   }
-  SetSsiCondition(ssi, "Waiting", "True", "MaxUnavailable", msg, generation, now);
+  SetSsiCondition(ssi, "Waiting", "True", reason, msg, generation, now);
   return true;
+}
+
+bool NoteBlocked(SsiRecord& ssi, const std::string& action, int disrupted, int max,
+                 int64_t generation, Time now) {
+  return NoteWaiting(ssi, "MaxUnavailable",
+                     action + " waits: " + std::to_string(disrupted) +
+                         " stateful instances of the group are unavailable and maxUnavailable "
+                         "is " +
+                         std::to_string(max),
+                     generation, now);
 }
 
 }  // namespace
@@ -459,6 +491,26 @@ Status Reconciler::ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& 
       if (NoteBlocked(ssi, "recycle", pass.disrupted, spec.strategy.max_unavailable,
                       pass.group.generation, now)) {
         return Save(ssi, nullptr);
+      }
+      return OkStatus();
+    }
+    if (pass.asking_leader) {
+      if (NoteWaiting(ssi, "AskingLeader",
+                      "recycle waits: asking which member leads (health.leader), so that the "
+                      "leader goes last",
+                      pass.group.generation, now)) {
+        return Save(ssi, nullptr);
+      }
+      return OkStatus();
+    }
+    if (pass.leaders_last.count(ssi.id)) {
+      std::string msg = "recycle waits: this member leads (" +
+                        spec.health.leader->probe.Describe(ssi.private_ip) +
+                        " passes); the other members waiting for a recycle go first, so the "
+                        "quorum elects a leader once";
+      if (NoteWaiting(ssi, "Leader", msg, pass.group.generation, now)) {
+        EventRecord e = MakeEvent(now, ssi, "controller", "RecycleDeferred", msg);
+        return Save(ssi, &e);
       }
       return OkStatus();
     }

@@ -8,13 +8,16 @@
 #include <string>
 
 #include "controller/controller_env.h"
+#include "controller/leader_order.h"
 #include "controller/snapshot_schedule.h"
 
 namespace spotkeeper {
 
 class Reconciler {
  public:
-  Reconciler(ControllerEnv env, SnapshotSchedule* snapshots);
+  // `leader_prober` (optional): health.leader's probes on a worker; null: inline.
+  Reconciler(ControllerEnv env, SnapshotSchedule* snapshots,
+             ServingProber* leader_prober = nullptr);
 
   // One pass over every group.
   Status ReconcileAll(const Observed& observed);
@@ -30,6 +33,7 @@ class Reconciler {
                         const std::set<std::string>& busy);
   Status RunScheduledTasks(GroupRecord& group, const GroupSpec& spec);
   Status ReconcileCapacity(GroupPass& pass);
+  void OrderQueuedRecycles(GroupPass& pass);
   Status ReconcileSsi(GroupPass& pass, SsiRecord ssi, const Observed& observed);
   Status Start(GroupPass& pass, SsiRecord& ssi, const std::string& kind, nlohmann::json data,
                bool planned, const std::string& actor, const std::string& why);
@@ -37,6 +41,8 @@ class Reconciler {
 
   ControllerEnv env_;
   SnapshotSchedule* snapshots_;
+  LeaderOrder leaders_;
+  std::set<std::string> queued_recycles_;  // this ReconcileAll's, for leaders_.Retain
 };
 
 }  // namespace spotkeeper

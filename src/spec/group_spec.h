@@ -144,12 +144,27 @@ struct ServingCheckSpec {
   bool operator==(const ServingCheckSpec&) const = default;
 };
 
+// health.leader: which member of a quorum leads, for the order of planned recycles. A probe of
+// the same kinds as health.serving's that passes on the leader only (ZooKeeper: srvr answers
+// "Mode: leader"; Patroni: GET /primary is 200 on the primary alone). When several members wait
+// for a planned recycle (a rolling recycle, a statefulRecycle task), those that lead go last, so
+// the quorum holds one election for the whole roll instead of one per leader it meets. Members
+// whose probe fails or times out count as followers; a probe no member (or every member) passes
+// leaves the order as it was.
+struct LeaderCheckSpec {
+  ServingProbe probe;
+  int timeout_seconds = 2;  // per probe
+
+  bool operator==(const LeaderCheckSpec&) const = default;
+};
+
 struct HealthSpec {
   std::string type = "EC2";  // EC2 instance status checks
   int grace_period_seconds = 300;
   int unhealthy_duration_seconds = 120;
   bool auto_healing = true;
   std::optional<ServingCheckSpec> serving;  // none: ACTIVE as soon as the instance runs
+  std::optional<LeaderCheckSpec> leader;    // none: planned recycles in the members' order
 
   bool operator==(const HealthSpec&) const = default;
 };

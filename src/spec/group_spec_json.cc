@@ -5,6 +5,21 @@
 #include "spec/group_spec.h"
 
 namespace spotkeeper {
+namespace {
+
+nlohmann::json ProbeJson(const ServingProbe& p) {
+  if (p.kind == ServingProbe::Kind::kHttp) {
+    nlohmann::json kind = {{"port", p.port}, {"path", p.path}, {"expectStatus", p.expect_status}};
+    if (!p.expect.empty()) kind["expectBody"] = p.expect;
+    return kind;
+  }
+  nlohmann::json kind = {{"port", p.port}};
+  if (!p.send.empty()) kind["send"] = p.send;
+  if (!p.expect.empty()) kind["expect"] = p.expect;
+  return kind;
+}
+
+}  // namespace
 
 nlohmann::json ToJson(const GroupSpec& s) {
   using json = nlohmann::json;
@@ -48,20 +63,14 @@ nlohmann::json ToJson(const GroupSpec& s) {
                  {"unhealthyDuration", s.health.unhealthy_duration_seconds},
                  {"autoHealing", s.health.auto_healing}};
   if (const auto& c = s.health.serving) {
-    const ServingProbe& p = c->probe;
-    json kind;
-    if (p.kind == ServingProbe::Kind::kHttp) {
-      kind = {{"port", p.port}, {"path", p.path}, {"expectStatus", p.expect_status}};
-      if (!p.expect.empty()) kind["expectBody"] = p.expect;
-    } else {
-      kind = {{"port", p.port}};
-      if (!p.send.empty()) kind["send"] = p.send;
-      if (!p.expect.empty()) kind["expect"] = p.expect;
-    }
-    health["serving"] = {{ServingProbeKindName(p.kind), kind},
+    health["serving"] = {{ServingProbeKindName(c->probe.kind), ProbeJson(c->probe)},
                          {"gracePeriod", c->grace_period_seconds},
                          {"interval", c->interval_seconds},
                          {"timeout", c->timeout_seconds}};
+  }
+  if (const auto& c = s.health.leader) {
+    health["leader"] = {{ServingProbeKindName(c->probe.kind), ProbeJson(c->probe)},
+                        {"timeout", c->timeout_seconds}};
   }
   return {
       {"name", s.name},

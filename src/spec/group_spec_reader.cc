@@ -33,6 +33,44 @@ bool ReadEnum(FieldReader& r, std::string_view key, const std::vector<std::strin
   return false;
 }
 
+// Reads a check's probe: exactly one of tcp: {port, send, expect} and http: {port, path,
+// expectStatus, expectBody} under `r` (health.serving, health.leader). `example` is what the
+// error for a check without either shows.
+void ReadProbe(FieldReader& r, const std::string& example, ServingProbe* out) {
+  const bool has_tcp = r.Has("tcp"), has_http = r.Has("http");
+  if (!has_tcp && !has_http) {
+    r.AddError(r.PathOf("tcp"),
+               "is required (or http): say what " + r.path() + " means, e.g. " + example);
+  } else if (has_tcp && has_http) {
+    r.AddError(r.PathOf("http"),
+               "and " + r.PathOf("tcp") + " are both set; write exactly one kind of check");
+  }
+  if (has_http && !has_tcp) {
+    out->kind = ServingProbe::Kind::kHttp;
+    FieldReader http = r.Map("http");
+    http.Read("port", &out->port);
+    http.Read("path", &out->path);
+    http.Read("expectStatus", &out->expect_status);
+    http.Read("expectBody", &out->expect);
+    http.Finish();
+    return;
+  }
+  if (has_http) {  // both: read http too, so its own mistakes are named as well
+    ServingProbe ignored;
+    FieldReader http = r.Map("http");
+    http.Read("port", &ignored.port);
+    http.Read("path", &ignored.path);
+    http.Read("expectStatus", &ignored.expect_status);
+    http.Read("expectBody", &ignored.expect);
+    http.Finish();
+  }
+  FieldReader tcp = r.Map("tcp");
+  tcp.Read("port", &out->port);
+  tcp.Read("send", &out->send);
+  tcp.Read("expect", &out->expect);
+  tcp.Finish();
+}
+
 void ReadCompute(FieldReader r, ComputeSpec* c) {
   r.ForEachMap("availabilityZones", [&](FieldReader& az) {
     AvailabilityZoneSpec spec;
@@ -168,41 +206,27 @@ ReadGroupSpecResult ReadGroupSpec(const SpecNode& root) {
     if (h.Has("serving")) {
       FieldReader sv = h.Map("serving");
       ServingCheckSpec check;
-      const bool has_tcp = sv.Has("tcp"), has_http = sv.Has("http");
-      if (!has_tcp && !has_http) {
-        sv.AddError(sv.PathOf("tcp"),
-                    "is required (or http): say what serving means, e.g. tcp: {port: 2379} (a "
-                    "TCP connection to the instance's private IP on that port is accepted), "
-                    "tcp: {port: 2181, send: \"srvr\\n\", expect: \"Mode: \"} or http: {port: "
-                    "2379, path: /health, expectBody: '\"health\":\"true\"'}");
-      } else if (has_tcp && has_http) {
-        sv.AddError(sv.PathOf("http"),
-                    "and health.serving.tcp are both set; write exactly one kind of check");
-      }
-      ServingProbe http_probe;
-      http_probe.kind = ServingProbe::Kind::kHttp;
-      if (has_http) {
-        FieldReader http = sv.Map("http");
-        http.Read("port", &http_probe.port);
-        http.Read("path", &http_probe.path);
-        http.Read("expectStatus", &http_probe.expect_status);
-        http.Read("expectBody", &http_probe.expect);
-        http.Finish();
-      }
-      if (has_tcp || !has_http) {
-        FieldReader tcp = sv.Map("tcp");
-        tcp.Read("port", &check.probe.port);
-        tcp.Read("send", &check.probe.send);
-        tcp.Read("expect", &check.probe.expect);
-        tcp.Finish();
-      } else {
-        check.probe = http_probe;
-      }
+      ReadProbe(sv,
+                "tcp: {port: 2379} (a TCP connection to the instance's private IP on that port "
+                "is accepted), tcp: {port: 2181, send: \"srvr\\n\", expect: \"Mode: \"} or "
+                "http: {port: 2379, path: /health, expectBody: '\"health\":\"true\"'}",
+                &check.probe);
       sv.Read("gracePeriod", &check.grace_period_seconds);
       sv.Read("interval", &check.interval_seconds);
       sv.Read("timeout", &check.timeout_seconds);
       sv.Finish();
       g.health.serving = check;
+    }
+    if (h.Has("leader")) {
+      FieldReader ld = h.Map("leader");
+      LeaderCheckSpec check;
+      ReadProbe(ld,
+                "tcp: {port: 2181, send: \"srvr\\n\", expect: \"Mode: leader\"} (ZooKeeper) or "
+                "http: {port: 8008, path: /primary} (Patroni: 200 only on the primary)",
+                &check.probe);
+      ld.Read("timeout", &check.timeout_seconds);
+      ld.Finish();
+      g.health.leader = check;
     }
     h.Finish();
   }
@@ -284,6 +308,17 @@ const std::vector<std::string>& GroupSpecFieldPaths() {
       "health.serving.gracePeriod",
       "health.serving.interval",
       "health.serving.timeout",
+      "health.leader",
+      "health.leader.tcp",
+      "health.leader.tcp.port",
+      "health.leader.tcp.send",
+      "health.leader.tcp.expect",
+      "health.leader.http",
+      "health.leader.http.port",
+      "health.leader.http.path",
+      "health.leader.http.expectStatus",
+      "health.leader.http.expectBody",
+      "health.leader.timeout",
       "scheduling",
       "scheduling.tasks",
       "scheduling.tasks[].taskType",

@@ -57,6 +57,7 @@ health:
   unhealthyDuration: 120
   autoHealing: true
   serving: {tcp: {port: 2379}, gracePeriod: 120, interval: 5, timeout: 2}
+  leader: {tcp: {port: 2181, send: "srvr\n", expect: "Mode: leader"}, timeout: 2}
 scheduling:
   tasks:
     - {taskType: statefulRecycle, cronExpression: "0 3 * * SUN", isEnabled: true}
@@ -117,7 +118,11 @@ TEST(GroupSpecTest, ParsesTheFullExample) {
   EXPECT_EQ(s.strategy.persistence,
             (PersistenceSpec{true, true, true, BlockDevicesMode::kReattach}));
   EXPECT_EQ(s.snapshots, (SnapshotSpec{5, 3}));
-  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, TcpServing(2379, 120, 5, 2)}));
+  LeaderCheckSpec leader;
+  leader.probe.port = 2181;
+  leader.probe.send = "srvr\n";
+  leader.probe.expect = "Mode: leader";
+  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, TcpServing(2379, 120, 5, 2), leader}));
   ASSERT_EQ(s.scheduled_tasks.size(), 2u);
   EXPECT_EQ(s.scheduled_tasks[0].task_type, TaskType::kStatefulRecycle);
   EXPECT_EQ(s.scheduled_tasks[0].cron_expression, "0 3 * * SUN");
@@ -140,7 +145,7 @@ TEST(GroupSpecTest, AbsentFieldsTakeTheDocumentedDefaults) {
   EXPECT_EQ(s.strategy.persistence,
             (PersistenceSpec{true, false, false, BlockDevicesMode::kReattach}));
   EXPECT_EQ(s.snapshots, (SnapshotSpec{5, 3}));
-  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, std::nullopt}));
+  EXPECT_EQ(s.health, (HealthSpec{"EC2", 300, 120, true, std::nullopt, std::nullopt}));
   EXPECT_THAT(s.scheduled_tasks, IsEmpty());
   EXPECT_EQ(s.stateful_deallocation, DeallocationSpec{});
   EXPECT_TRUE(s.scheduled_tasks.empty());
@@ -216,7 +221,12 @@ TEST(GroupSpecTest, RoundTripsEveryField) {
       false,
       {false, true, true, BlockDevicesMode::kOnLaunch}};
   s.snapshots = {60, 10};
-  s.health = {"EC2", 0, 30, false, TcpServing(8080, 60, 2, 1)};
+  LeaderCheckSpec leader;
+  leader.probe.kind = ServingProbe::Kind::kHttp;
+  leader.probe.port = 8008;
+  leader.probe.path = "/primary";
+  leader.timeout_seconds = 3;
+  s.health = {"EC2", 0, 30, false, TcpServing(8080, 60, 2, 1), leader};
   s.scheduled_tasks[0].is_enabled = false;
   s.scheduled_tasks[1].target_capacity.reset();
   s.stateful_deallocation = {true, true, true, true};
@@ -255,6 +265,13 @@ TEST(GroupSpecTest, FieldPathsAreExactlyTheFieldsToJsonWrites) {
     variant.replace(variant.find(tcp), tcp.size(), kind);
     walk(ToJson(MustParse(variant)), "");
   }
+  const std::string leader =
+      R"(leader: {tcp: {port: 2181, send: "srvr\n", expect: "Mode: leader"})";
+  ASSERT_NE(full.find(leader), std::string::npos);
+  std::string patroni = full;
+  patroni.replace(patroni.find(leader), leader.size(),
+                  "leader: {http: {port: 8008, path: /primary, expectBody: x}");
+  walk(ToJson(MustParse(patroni)), "");
   const std::vector<std::string>& paths = GroupSpecFieldPaths();
   EXPECT_EQ(written, std::set<std::string>(paths.begin(), paths.end()));
   EXPECT_EQ(paths.size(), written.size());  // no duplicates in the list

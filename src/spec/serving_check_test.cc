@@ -1,4 +1,4 @@
-// health.serving: reading, defaults, the canonical JSON and validation.
+// health.serving and health.leader: reading, defaults, the canonical JSON and validation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -198,6 +198,63 @@ TEST(ServingCheckTest, ValidationOfTheRicherKindsNamesTheField) {
   bad.probe.expect = std::string(2000, 'x');
   s.health.serving = bad;
   EXPECT_THAT(ErrorsOf(s), ElementsAre(Err("health.serving.tcp.expect", "at most 1024")));
+}
+
+// health.leader: the same probe kinds, only its own timeout, and a tcp check must say what only
+// the leader answers.
+TEST(LeaderCheckTest, ReadsBothKindsWithDefaultsAndRoundTripsThroughJson) {
+  ParseOutcome o = Parse(
+      "health:\n  leader: {tcp: {port: 2181, send: \"srvr\\n\", expect: \"Mode: leader\"}}\n");
+  ASSERT_TRUE(o.ok()) << o.ErrorText();
+  ASSERT_TRUE(o.spec->health.leader.has_value());
+  EXPECT_FALSE(o.spec->health.serving.has_value());
+  const LeaderCheckSpec& c = *o.spec->health.leader;
+  EXPECT_EQ(c.probe.kind, ServingProbe::Kind::kTcp);
+  EXPECT_EQ(c.probe.send, "srvr\n");
+  EXPECT_EQ(c.probe.expect, "Mode: leader");
+  EXPECT_EQ(c.timeout_seconds, 2);
+  nlohmann::json j = ToJson(*o.spec);
+  EXPECT_EQ(
+      j["health"]["leader"],
+      nlohmann::json::parse(
+          R"({"tcp": {"port": 2181, "send": "srvr\n", "expect": "Mode: leader"}, "timeout": 2})"));
+  ParseOutcome again = ParseGroupSpecJson(j);
+  ASSERT_TRUE(again.ok()) << again.ErrorText();
+  EXPECT_EQ(*again.spec, *o.spec);
+
+  o = Parse("health:\n  leader: {http: {port: 8008, path: /primary}, timeout: 3}\n");
+  ASSERT_TRUE(o.ok()) << o.ErrorText();
+  EXPECT_EQ(o.spec->health.leader->probe.kind, ServingProbe::Kind::kHttp);
+  EXPECT_EQ(o.spec->health.leader->probe.path, "/primary");
+  EXPECT_EQ(o.spec->health.leader->probe.expect_status, 200);
+  EXPECT_EQ(o.spec->health.leader->timeout_seconds, 3);
+  EXPECT_FALSE(ToJson(*o.spec)["health"].contains("serving"));
+}
+
+TEST(LeaderCheckTest, BadChecksNameTheFieldAndSayWhatToWrite) {
+  ParseOutcome o = Parse("health:\n  leader: {timeout: 2}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.tcp: is required (or http)"));
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("Mode: leader"));
+  o = Parse("health:\n  leader: {tcp: {port: 2181, expect: x}, http: {port: 8008}}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.http: and health.leader.tcp are "
+                                                  "both set"));
+  o = Parse("health:\n  leader: {tcp: {port: 2181, expect: x}, interval: 5}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.interval"));
+
+  o = Parse("health:\n  leader: {tcp: {port: 2181}}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.tcp.expect: is empty; a "
+                                                  "connection alone cannot tell the leader"));
+  o = Parse("health:\n  leader: {tcp: {port: 0, expect: x}, timeout: 61}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.tcp.port: is 0"));
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.timeout: is 61; write 1 to 60"));
+  o = Parse("health:\n  leader: {http: {port: 8008, path: primary}}\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.ErrorText(), ::testing::HasSubstr("health.leader.http.path: is 'primary'"));
 }
 
 }  // namespace

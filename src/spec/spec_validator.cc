@@ -40,6 +40,8 @@
 //                                  http.path starts with '/', no spaces or control characters,
 //                                  <= 1024; http.expectStatus 100..599; interval 1..300;
 //                                  timeout 1..60 and <= interval; gracePeriod interval..86400
+//   health.leader                  the probe as health.serving's; tcp needs expect (a connect
+//                                  alone cannot tell the leader); timeout 1..60
 //   scheduling.tasks[]             cronExpression required and parses; statefulUpdateCapacity:
 //                                  >= 1 of target/min/maxCapacity, all >= 0, min <= target <= max;
 //                                  the capacity after the task passes the capacity, privateIps
@@ -456,11 +458,11 @@ class Validator {
           "is " + std::to_string(h.unhealthy_duration_seconds) + "; write 0 or more seconds");
     }
     if (h.serving) CheckServing(*h.serving);
+    if (h.leader) CheckLeader(*h.leader);
   }
 
-  void CheckServing(const ServingCheckSpec& c) {
-    const std::string path = "health.serving";
-    const ServingProbe& p = c.probe;
+  // The probe of health.serving or health.leader (`path`).
+  void CheckProbe(const std::string& path, const ServingProbe& p) {
     const bool http = p.kind == ServingProbe::Kind::kHttp;
     const std::string kind = path + (http ? ".http" : ".tcp");
     if (p.port < 1 || p.port > 65535) {
@@ -494,6 +496,26 @@ class Validator {
       check_text("send", p.send);
       check_text("expect", p.expect);
     }
+  }
+
+  void CheckLeader(const LeaderCheckSpec& c) {
+    const std::string path = "health.leader";
+    CheckProbe(path, c.probe);
+    if (c.probe.kind == ServingProbe::Kind::kTcp && c.probe.expect.empty()) {
+      Add(path + ".tcp.expect",
+          "is empty; a connection alone cannot tell the leader from the others: write what "
+          "only the leader answers, e.g. send: \"srvr\\n\", expect: \"Mode: leader\" "
+          "(ZooKeeper)");
+    }
+    if (c.timeout_seconds < 1 || c.timeout_seconds > kMaxServingTimeoutSeconds) {
+      Add(path + ".timeout", "is " + std::to_string(c.timeout_seconds) +
+                                 "; write 1 to 60 (seconds one probe may take)");
+    }
+  }
+
+  void CheckServing(const ServingCheckSpec& c) {
+    const std::string path = "health.serving";
+    CheckProbe(path, c.probe);
     bool interval_ok = c.interval_seconds >= 1 && c.interval_seconds <= kMaxServingIntervalSeconds;
     if (!interval_ok) {
       Add(path + ".interval", "is " + std::to_string(c.interval_seconds) +

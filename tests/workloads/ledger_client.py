@@ -288,11 +288,29 @@ class Etcd:
     def write(self, seq, value):
         self.call("/v3/kv/put", {"key": self.b64("w:%d" % seq), "value": self.b64(value)})
 
+    PAGE = 1000  # keys per range request: a request's size stays bounded as the ledger grows
+
+    def range_all(self, extra=None, conn=None):
+        """Every key-value of the ledger, one page of PAGE keys per request, all at the first
+        page's revision (unless `extra` names one). One request for the whole ledger took longer
+        than the per-request timeout once it held ~65,000 writes on a busy machine."""
+        import base64
+        extra = dict(extra or {})
+        key, out = self.b64("w:"), []
+        while True:
+            r = self.call("/v3/kv/range", dict(extra, key=key, range_end=self.b64("w;"),
+                                               limit=self.PAGE), conn)
+            kvs = r.get("kvs", [])
+            out.extend(kvs)
+            if not r.get("more") or not kvs:
+                return out
+            extra.setdefault("revision", int(r["header"]["revision"]))
+            key = base64.b64encode(base64.b64decode(kvs[-1]["key"]) + b"\0").decode()
+
     def read(self, seqs):
         import base64
-        r = self.call("/v3/kv/range", {"key": self.b64("w:"), "range_end": self.b64("w;")})
         return {int(base64.b64decode(kv["key"]).decode()[2:]): base64.b64decode(
-            kv.get("value", "")).decode() for kv in r.get("kvs", [])}
+            kv.get("value", "")).decode() for kv in self.range_all()}
 
     def count(self):
         r = self.call("/v3/kv/range", {"key": self.b64("w:"), "range_end": self.b64("w;"),
@@ -313,8 +331,7 @@ class Etcd:
         for ip in self.members:
             h = http.client.HTTPConnection(ip, self.port, timeout=self.timeout)
             try:
-                kvs = self.call("/v3/kv/range", dict(rng, revision=rev, serializable=True),
-                                h).get("kvs", [])
+                kvs = self.range_all({"revision": rev, "serializable": True}, h)
                 digests[ip] = hashlib.sha256(json.dumps(
                     sorted((kv["key"], kv.get("value", "")) for kv in kvs)).encode()).hexdigest()
                 leaders.add(self.call("/v3/maintenance/status", {}, h).get("leader"))

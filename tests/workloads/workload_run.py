@@ -276,9 +276,16 @@ def run_case(spotkeeper, case, interruptions, triggers, checks, mode=None):
 DOWN_STATES = {"PAUSING", "RESUMING", "RECYCLING", "DEALLOCATING", "ERROR"}
 
 
+def ordinal(n):
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, "%dth" % n)
+
+
 def rolling(dev, client, group, ssis, result, checks):
     check = checks.check
     before = {s["id"]: dev.ssi(s["id"])["instanceId"] for s in ssis}
+    ip_of = {s["id"]: dev.ssi(s["id"]).get("privateIp") for s in ssis}
+    leader_ip = client.ask("leader").get("leader")
+    order = []  # the SSIs in the order their replacements were ACTIVE
     t0 = time.monotonic()
     for s in ssis:
         status, body = dev.call("PUT", "/api/v1/statefulInstance/%s/recycle" % s["id"])
@@ -289,22 +296,49 @@ def rolling(dev, client, group, ssis, result, checks):
     # rejoined, so the next member may go down before the previous one is back.
     fewest = [len(ssis)]
 
+    # Elections seen: a leader at another address, or any leader after a moment without one (a
+    # replacement keeps its member's address, so the lead can leave an address and come back).
+    elections = {"n": 0, "last": leader_ip, "gap": False}
+
+    def saw_leader(ip):
+        if not ip:
+            elections["gap"] = True
+            return
+        if ip != elections["last"] or elections["gap"]:
+            elections["n"] += 1
+        elections["last"], elections["gap"] = ip, False
+
     def all_replaced():
         fewest[0] = min(fewest[0], client.ask("in_quorum")["in_quorum"])
+        saw_leader(client.ask("leader").get("leader"))
         # One read of the whole group: SSIs read one call after another can show one member's
         # recycle still running and the next one's already started, a moment apart.
         now = [x for x in dev.ssis(group) if x["id"] in before]
         if len(now) != len(before):
             return False
         most_down[0] = max(most_down[0], sum(1 for x in now if x.get("state") in DOWN_STATES))
+        for x in now:
+            if settled(x, "ACTIVE") and x["instanceId"] != before[x["id"]] and \
+                    x["id"] not in order:
+                order.append(x["id"])
         return all(settled(x, "ACTIVE") and x["instanceId"] != before[x["id"]] for x in now)
     done = wait_until(all_replaced, RECOVERY_DEADLINE_S * len(ssis), 0.05)
     check(done, "rolling recycle: every member replaced")
     check(most_down[0] <= 1, "rolling recycle: at most one member down at a time (seen %d)" %
           most_down[0])
     replaced = time.monotonic() - t0
+    # With health.leader in the example (ZooKeeper), the member that led when the roll began
+    # goes last: one election for the whole roll.
+    leader_at = [i for i, sid in enumerate(order) if ip_of.get(sid) == leader_ip]
+    leader_place = "the leader (%s) went %s of %d, %d election(s) seen" % (
+        leader_ip, ordinal(leader_at[0] + 1) if leader_at else "?", len(order), elections["n"])
+    st, g = dev.call("GET", "/api/v1/group/" + group)
+    if st == 200 and g.get("spec", {}).get("health", {}).get("leader"):
+        check(leader_at == [len(ssis) - 1], "rolling recycle: health.leader puts the leader "
+              "last: %s (order %s)" % (leader_place, [ip_of.get(x) for x in order]))
     # The last replacement is ACTIVE; its member rejoins a moment later.
     back = wait_until(lambda: client.ask("in_quorum")["in_quorum"] == len(ssis), 60, 0.1)
+    saw_leader(client.ask("leader").get("leader"))
     check(back, "rolling recycle: every member serves again")
     st = client.ask("status")
     after = [g for g in st["gaps"] if g[1] > t0]
@@ -315,10 +349,11 @@ def rolling(dev, client, group, ssis, result, checks):
     result["rolling"] = (time.monotonic() - t0, longest, most_down[0], fewest[0])
     result["unavailable"].append(longest)
     print("[ %s ] rolling recycle of %d members: %.2f s (all ACTIVE after %.2f s), at most %d "
-          "down at a time, at the fewest %d serving, longest unavailability %.2f s, acked %s, "
-          "lost %s; %s" % (
+          "down at a time, at the fewest %d serving, longest unavailability %.2f s, %s, "
+          "acked %s, lost %s; %s" % (
               result["case"], len(ssis), time.monotonic() - t0, replaced, most_down[0],
-              fewest[0], longest, v.get("acked"), v.get("lost_n"), v.get("checks")), flush=True)
+              fewest[0], longest, leader_place, v.get("acked"), v.get("lost_n"),
+              v.get("checks")), flush=True)
     client.ask("resume")
 
 

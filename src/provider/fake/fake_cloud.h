@@ -221,6 +221,10 @@ class FakeCloud final : public CloudProvider {
 
   // The workload of a running instance stops (or starts again) accepting connections.
   Status SetWorkloadServing(const std::string& instance_id, bool serving);
+  // What the serving workload of an instance answers a probe with send/expect (tcp) or a body
+  // (http): a probe whose `expect` it lacks fails with "UnexpectedReply", as a follower
+  // answers a leader check. Until set, every expect is met.
+  Status SetWorkloadReply(const std::string& instance_id, std::string reply);
   // Inspection (never faulted or counted): true when the instance runs and its workload serves;
   // false when it runs and does not; NotFound / FailedPrecondition (not running) otherwise.
   Result<bool> WorkloadServing(const std::string& instance_id);

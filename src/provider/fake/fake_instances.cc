@@ -398,6 +398,12 @@ Status FakeCloud::ProbeServing(const std::string& instance_id, const std::string
       return Status(Code::kUnavailable, "connect " + where + ": Connection refused",
                     "ConnectionRefused");
     }
+    if (r.workload_reply && r.workload_reply->find(probe.expect) == std::string::npos) {
+      return Status(Code::kUnavailable,
+                    probe.Describe(ip) + ": the reply lacks the expected text (got \"" +
+                        *r.workload_reply + "\")",
+                    "UnexpectedReply");
+    }
     return OkStatus();
   };
   return Respond("ProbeServing", run());
@@ -421,6 +427,15 @@ Status FakeCloud::SetWorkloadServing(const std::string& instance_id, bool servin
   auto rec = FindInstance(instance_id, /*include_vanished=*/true);
   if (!rec.ok()) return rec.status();
   (*rec)->workload_down = !serving;
+  return OkStatus();
+}
+
+Status FakeCloud::SetWorkloadReply(const std::string& instance_id, std::string reply) {
+  std::lock_guard<std::mutex> l(mu_);
+  ProcessLocked();
+  auto rec = FindInstance(instance_id, /*include_vanished=*/true);
+  if (!rec.ok()) return rec.status();
+  (*rec)->workload_reply = std::move(reply);
   return OkStatus();
 }
 

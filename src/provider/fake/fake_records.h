@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -52,8 +53,9 @@ struct ScheduledTransition {
 struct InstanceRecord {
   Instance instance;
   Time running_at = kNever;
-  Time serving_at = kNever;    // the workload accepts connections from then on
-  bool workload_down = false;  // SetWorkloadServing(false)
+  Time serving_at = kNever;                   // the workload accepts connections from then on
+  bool workload_down = false;                 // SetWorkloadServing(false)
+  std::optional<std::string> workload_reply;  // SetWorkloadReply; unset: any expect is met
   Time terminated_at = kNever;
   bool status_ok = false;  // initial status checks passed
   bool impaired = false;

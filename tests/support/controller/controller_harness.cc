@@ -25,6 +25,7 @@ void ControllerHarness::NewController() {
   deps.clock = &clock_;
   deps.seed = seed_ * 7919 + static_cast<uint64_t>(crashes_);
   deps.prober = prober_;
+  deps.leader_prober = leader_prober_;
   ControllerOptions o;
   o.orphan_grace = Duration{600'000};
   o.orphan_interval = Duration{120'000};
@@ -33,6 +34,11 @@ void ControllerHarness::NewController() {
 
 void ControllerHarness::SetServingProber(ServingProber* prober) {
   prober_ = prober;
+  NewController();
+}
+
+void ControllerHarness::SetLeaderProber(ServingProber* prober) {
+  leader_prober_ = prober;
   NewController();
 }
 

@@ -31,6 +31,8 @@ class ControllerHarness {
   // Replaces the controller with one whose wait_serving probes run on `prober` (not owned;
   // null: inline, the default).
   void SetServingProber(ServingProber* prober);
+  // The same for health.leader's probes (ControllerDeps::leader_prober).
+  void SetLeaderProber(ServingProber* prober);
   // The provider the controller calls (the fake cloud behind client-side rate limits).
   CloudProvider& provider() { return *provider_; }
 
@@ -78,6 +80,7 @@ class ControllerHarness {
   std::unique_ptr<Controller> controller_;
   std::string image_;
   std::optional<ControllerOptions> options_;
+  ServingProber* leader_prober_ = nullptr;
   ServingProber* prober_ = nullptr;
   uint64_t seed_;
   int64_t crashes_ = 0;
