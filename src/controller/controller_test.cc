@@ -701,3 +701,49 @@ TEST(ControllerTest, CapacityRebalanceOffRecordsOnlyAndTheNoticeStillRecovers) {
 
 }  // namespace
 }  // namespace spotkeeper
+
+namespace spotkeeper {
+namespace {
+
+// Recoveries closer together than snapshots.frequencyMinutes (no periodic snapshot ever comes
+// due) still keep only snapshots.keep final snapshots of the root: the older ones and their
+// images are deleted, not left for the deallocation.
+TEST(ControllerTest, RecoveriesKeepOnlySnapshotsKeepFinalSnapshots) {
+  ControllerHarness h;
+  GroupSpec spec = h.BaseSpec("redis");
+  spec.strategy.persistence = {true, false, false, BlockDevicesMode::kReattach};
+  spec.snapshots.frequency_minutes = 60;
+  spec.snapshots.keep = 2;
+  std::string g = h.CreateAndLaunch(spec);
+  std::string id = h.Ssis(g)[0].id;
+  for (int i = 0; i < 6; ++i) {
+    SsiRecord before = h.Ssi(id);
+    ASSERT_TRUE(h.controller().RecycleSsi(id, "test").ok());
+    ASSERT_TRUE(h.RunUntil([&] {
+      SsiRecord s = h.Ssi(id);
+      return s.state == SsiState::kActive && s.instance_id != before.instance_id;
+    })) << h.EventLog();
+  }
+  // The reaper deletes what was retired.
+  auto live_snapshots = [&] {
+    int n = 0;
+    for (const auto& s : h.cloud().AllSnapshots()) n += s.state != "deleted" ? 1 : 0;
+    return n;
+  };
+  EXPECT_TRUE(h.RunUntil([&] { return live_snapshots() <= 2; }, Duration{600'000}))
+      << live_snapshots() << " snapshots\n"
+      << h.EventLog();
+  auto current = h.Current(id, "snapshot");
+  EXPECT_LE(current.size(), 2u);
+  // The image the SSI boots from still has its snapshot.
+  SsiRecord s = h.Ssi(id);
+  bool image_snapshot_current = false;
+  for (const auto& img : h.Current(id, "image")) {
+    if (img.id != s.image_id) continue;
+    for (const auto& snap : current) image_snapshot_current |= snap.id == img.source_id;
+  }
+  EXPECT_TRUE(image_snapshot_current) << h.EventLog();
+}
+
+}  // namespace
+}  // namespace spotkeeper

@@ -304,12 +304,31 @@ StepResult RetireSuperseded(StepContext& ctx) {
       if (ctx.data()["final"].contains(v.device_name)) ctx.SetResourceStatus(v.id, "retiring");
     }
   }
+  std::string image_snapshot;
+  if (const ResourceRecord* img = ctx.FindResource(ctx.ssi().image_id)) {
+    image_snapshot = img->source_id;
+  }
+  // A recovery's final snapshots count against snapshots.keep like the periodic ones (newest
+  // first, never the image's). Periodic retention runs only when a periodic snapshot completes,
+  // which is due a frequency after the launch: recoveries closer together than that piled up a
+  // final snapshot each (a 200-interruption soak left ~200 for the deallocation to delete).
+  if (!pausing) {
+    std::map<std::string, std::vector<ResourceRecord>> completed;  // by device
+    for (auto& s : ctx.Current("snapshot")) {
+      if (s.cloud_state == "completed") completed[s.device_name].push_back(std::move(s));
+    }
+    const size_t keep = static_cast<size_t>(std::max(1, spec.snapshots.keep));
+    for (auto& [device, snaps] : completed) {
+      std::sort(snaps.begin(), snaps.end(), [](const ResourceRecord& a, const ResourceRecord& b) {
+        return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+      });
+      for (size_t i = keep; i < snaps.size(); ++i) {
+        if (snaps[i].id != image_snapshot) ctx.SetResourceStatus(snaps[i].id, "retiring");
+      }
+    }
+  }
   // While paused only the latest snapshot of each device is kept (plus what the image needs).
   if (pausing) {
-    std::string image_snapshot;
-    if (const ResourceRecord* img = ctx.FindResource(ctx.ssi().image_id)) {
-      image_snapshot = img->source_id;
-    }
     std::map<std::string, std::string> latest;  // device -> newest completed snapshot
     for (const auto& s : ctx.Current("snapshot")) {
       if (s.cloud_state != "completed") continue;
