@@ -24,26 +24,36 @@ void ApplyRetention(std::vector<ResourceRecord>& resources, const SsiRecord& ssi
   for (const auto& r : resources) {
     if (r.kind == "image" && r.id == ssi.image_id) image_snapshot = r.source_id;
   }
-  std::map<std::string, std::vector<ResourceRecord*>> by_device;
+  std::vector<std::string> retire = SnapshotsBeyondKeep(resources, keep, image_snapshot);
   for (auto& r : resources) {
-    if (r.kind == "snapshot" && r.status == "current" && r.cloud_state == "completed") {
-      by_device[r.device_name].push_back(&r);
-    }
-  }
-  for (auto& [device, snaps] : by_device) {
-    std::sort(snaps.begin(), snaps.end(), [](const ResourceRecord* a, const ResourceRecord* b) {
-      return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
-    });
-    for (size_t i = static_cast<size_t>(keep); i < snaps.size(); ++i) {
-      if (snaps[i]->id == image_snapshot) continue;
-      snaps[i]->status = "retiring";
-      snaps[i]->updated_at = now;
-      changed->push_back(*snaps[i]);
-    }
+    if (std::find(retire.begin(), retire.end(), r.id) == retire.end()) continue;
+    r.status = "retiring";
+    r.updated_at = now;
+    changed->push_back(r);
   }
 }
 
 }  // namespace
+
+std::vector<std::string> SnapshotsBeyondKeep(const std::vector<ResourceRecord>& resources, int keep,
+                                             const std::string& image_snapshot) {
+  std::map<std::string, std::vector<const ResourceRecord*>> by_device;
+  for (const auto& r : resources) {
+    if (r.kind == "snapshot" && r.status == "current" && r.cloud_state == "completed") {
+      by_device[r.device_name].push_back(&r);
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& [device, snaps] : by_device) {
+    std::sort(snaps.begin(), snaps.end(), [](const ResourceRecord* a, const ResourceRecord* b) {
+      return a->created_at != b->created_at ? a->created_at > b->created_at : a->id > b->id;
+    });
+    for (size_t i = static_cast<size_t>(std::max(1, keep)); i < snaps.size(); ++i) {
+      if (snaps[i]->id != image_snapshot) out.push_back(snaps[i]->id);
+    }
+  }
+  return out;
+}
 
 Status SnapshotSchedule::MaybeSnapshot(SsiRecord ssi, const GroupRecord& /*group*/,
                                        const GroupSpec& spec) {

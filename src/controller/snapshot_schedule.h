@@ -9,6 +9,12 @@
 
 namespace spotkeeper {
 
+// Retention of snapshots.keep: among `resources`, the ids of the current, completed snapshots
+// beyond the newest `keep` of each device, never `image_snapshot` (the one the SSI's image is
+// made from). Used by the periodic schedule and by a recovery's RetireSuperseded.
+std::vector<std::string> SnapshotsBeyondKeep(const std::vector<ResourceRecord>& resources, int keep,
+                                             const std::string& image_snapshot);
+
 class SnapshotSchedule {
  public:
   explicit SnapshotSchedule(ControllerEnv env) : env_(env) {}

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "controller/cloud_lookup.h"
+#include "controller/snapshot_schedule.h"
 #include "controller/step_util.h"
 
 namespace spotkeeper::steps {
@@ -313,18 +314,9 @@ StepResult RetireSuperseded(StepContext& ctx) {
   // which is due a frequency after the launch: recoveries closer together than that piled up a
   // final snapshot each (a 200-interruption soak left ~200 for the deallocation to delete).
   if (!pausing) {
-    std::map<std::string, std::vector<ResourceRecord>> completed;  // by device
-    for (auto& s : ctx.Current("snapshot")) {
-      if (s.cloud_state == "completed") completed[s.device_name].push_back(std::move(s));
-    }
-    const size_t keep = static_cast<size_t>(std::max(1, spec.snapshots.keep));
-    for (auto& [device, snaps] : completed) {
-      std::sort(snaps.begin(), snaps.end(), [](const ResourceRecord& a, const ResourceRecord& b) {
-        return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
-      });
-      for (size_t i = keep; i < snaps.size(); ++i) {
-        if (snaps[i].id != image_snapshot) ctx.SetResourceStatus(snaps[i].id, "retiring");
-      }
+    for (const std::string& id :
+         SnapshotsBeyondKeep(ctx.Current("snapshot"), spec.snapshots.keep, image_snapshot)) {
+      ctx.SetResourceStatus(id, "retiring");
     }
   }
   // While paused only the latest snapshot of each device is kept (plus what the image needs).

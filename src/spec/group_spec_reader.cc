@@ -45,24 +45,19 @@ void ReadProbe(FieldReader& r, const std::string& example, ServingProbe* out) {
     r.AddError(r.PathOf("http"),
                "and " + r.PathOf("tcp") + " are both set; write exactly one kind of check");
   }
-  if (has_http && !has_tcp) {
-    out->kind = ServingProbe::Kind::kHttp;
+  ServingProbe http_probe;  // read whenever written, so its own mistakes are named too
+  http_probe.kind = ServingProbe::Kind::kHttp;
+  if (has_http) {
     FieldReader http = r.Map("http");
-    http.Read("port", &out->port);
-    http.Read("path", &out->path);
-    http.Read("expectStatus", &out->expect_status);
-    http.Read("expectBody", &out->expect);
+    http.Read("port", &http_probe.port);
+    http.Read("path", &http_probe.path);
+    http.Read("expectStatus", &http_probe.expect_status);
+    http.Read("expectBody", &http_probe.expect);
     http.Finish();
-    return;
-  }
-  if (has_http) {  // both: read http too, so its own mistakes are named as well
-    ServingProbe ignored;
-    FieldReader http = r.Map("http");
-    http.Read("port", &ignored.port);
-    http.Read("path", &ignored.path);
-    http.Read("expectStatus", &ignored.expect_status);
-    http.Read("expectBody", &ignored.expect);
-    http.Finish();
+    if (!has_tcp) {
+      *out = http_probe;
+      return;
+    }
   }
   FieldReader tcp = r.Map("tcp");
   tcp.Read("port", &out->port);
